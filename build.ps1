@@ -1,0 +1,175 @@
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates CriPS.
+.DESCRIPTION
+    build.ps1 <Task>, run with `dotnet pwsh` after `dotnet tool restore`:
+      Build  compiles and stages the importable module into out/CriPS (Import-Module ./out/CriPS).
+      Test   Build, then the unit tests (xunit) and the integration tests (Pester, in a child pwsh against a real
+             runtime); ends with one line "N passed, N failed, N skipped"; exit code 1 on any failure.
+      Demo   Build, bring up the private runtime, and show its pods, containers and images through CriPS.
+      Env    -Action Up|Down|Status for the private runtime (root; Debian packages are installed when missing).
+      Bench  the benchmarks (not part of Test); results under bench/results/.
+      Clean  removes out/ and the build folders.
+    Integration tests use $env:CRIPS_TEST_ENDPOINT when set (any CRI runtime); otherwise, as root, the private
+    runtime, which Test starts and, unless -KeepRuntime, stops again. Without either they are skipped.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Env', 'Bench', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Up', 'Down', 'Status')]
+    [string] $Action = 'Status',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Test: leave the private runtime running afterwards (faster re-runs).
+    [switch] $KeepRuntime,
+
+    # Env -Action Down: also delete the runtime's images and data.
+    [switch] $Purge
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$Staged = Join-Path $Out 'CriPS'
+$Results = Join-Path $Out 'test-results'
+Import-Module (Join-Path $Root 'tests/runtime/PrivateRuntime.psm1') -Force
+
+function Invoke-Native {
+    # Runs a program and stops the build when it fails. A plain function: its arguments pass through untouched.
+    $file, $rest = $args
+    & $file @rest
+    if ($LASTEXITCODE -ne 0) { throw "$file $($rest -join ' ') failed with exit code $LASTEXITCODE." }
+}
+
+function Get-ModuleVersion {
+    $props = [xml](Get-Content -Raw (Join-Path $Root 'Directory.Build.props'))
+    $props.Project.PropertyGroup.Version | Where-Object { $_ } | Select-Object -First 1
+}
+
+function Get-PwshCommand {
+    # The pwsh running this script (the dotnet tool runs pwsh.dll through the dotnet host).
+    $self = [Environment]::ProcessPath
+    if ((Split-Path -Leaf $self) -like 'dotnet*') { , @($self, (Join-Path $PSHOME 'pwsh.dll')) } else { , @($self) }
+}
+
+function Invoke-ChildPwsh {
+    # Runs a command in a fresh `pwsh -NoProfile` that has imported the staged module.
+    param([Parameter(Mandatory)] [string] $Command, [switch] $NoModule)
+    $pwsh = Get-PwshCommand
+    $prelude = if ($NoModule) { '' } else { "Import-Module '$Staged'; " }
+    $exe, $rest = $pwsh
+    & $exe @rest -NoProfile -NonInteractive -Command ($prelude + $Command)
+    if ($LASTEXITCODE -ne 0) { throw "Child pwsh failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-BuildTask {
+    Invoke-Native dotnet build (Join-Path $Root 'CriPS.sln') -c $Configuration --nologo -v quiet '-clp:NoSummary'
+    $bin = { param($project) Join-Path $Root "src/$project/bin/$Configuration/net8.0" }
+
+    if (Test-Path $Staged) { Remove-Item -Recurse -Force $Staged }
+    $engineDir = New-Item -ItemType Directory -Force (Join-Path $Staged 'engine')
+    # Default context: the cmdlets and the shared model. engine/: the engine and every dependency it brings.
+    Copy-Item (Join-Path (& $bin 'CriPS') 'CriPS.dll'), (Join-Path (& $bin 'CriPS.Model') 'CriPS.Model.dll') $Staged
+    Get-ChildItem (& $bin 'CriPS.Engine') -Filter '*.dll' | Where-Object Name -ne 'CriPS.Model.dll' | Copy-Item -Destination $engineDir
+    Copy-Item (Join-Path $Root 'module/*.ps1xml') $Staged
+
+    $manifest = Get-Content -Raw (Join-Path $Root 'module/CriPS.psd1')
+    $manifest = $manifest -replace "ModuleVersion\s*=\s*'0\.0\.0'", "ModuleVersion        = '$(Get-ModuleVersion)'"
+    Set-Content -NoNewline -Path (Join-Path $Staged 'CriPS.psd1') -Value $manifest
+    Write-Host "Staged CriPS $(Get-ModuleVersion) in $Staged"
+}
+
+function Start-RuntimeForCriPS {
+    Start-PrivateRuntime -InModule { param($c) Invoke-ChildPwsh $c }
+}
+
+function Stop-RuntimeForCriPS {
+    Stop-PrivateRuntime -InModule { param($c) Invoke-ChildPwsh $c } -Purge:$Purge
+}
+
+function Get-TrxCounts([string] $Path) {
+    $trx = [xml](Get-Content -Raw $Path)
+    $c = $trx.TestRun.ResultSummary.Counters
+    [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout; Skipped = [int]$c.notExecuted }
+}
+
+function Invoke-TestTask {
+    Invoke-BuildTask
+    if (Test-Path $Results) { Remove-Item -Recurse -Force $Results }
+    $null = New-Item -ItemType Directory -Force $Results
+
+    # Unit tests (xunit). A failing test is counted, not thrown: the integration suite still runs.
+    & dotnet test (Join-Path $Root 'tests/CriPS.Tests') -c $Configuration --no-build --nologo -v quiet `
+        --logger 'trx;LogFileName=unit.trx' --logger 'console;verbosity=minimal' --results-directory $Results
+    $unitTrx = Join-Path $Results 'unit.trx'
+    $unit = if (Test-Path $unitTrx) { Get-TrxCounts $unitTrx } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+
+    # Integration tests (Pester) against a real runtime.
+    $startedHere = $false
+    if (-not $env:CRIPS_TEST_ENDPOINT -and (Test-IsRoot)) {
+        $startedHere = -not (Get-PrivateRuntimeStatus)
+        $vars = Start-RuntimeForCriPS
+        $env:CRIPS_TEST_ENDPOINT = $vars.CRIPS_RUNTIME_ENDPOINT
+        $env:CRIPS_TEST_IMAGE = $vars.CRIPS_BUSYBOX_IMAGE
+        $env:CRIPS_TEST_PRIVATE_RUNTIME = '1'
+    }
+    $pesterJson = Join-Path $Results 'pester.json'
+    try {
+        Invoke-ChildPwsh -NoModule "& '$Root/tests/Invoke-IntegrationTests.ps1' -ModulePath '$Staged' -ResultPath '$pesterJson'"
+    } catch {
+        Write-Warning $_
+    } finally {
+        if ($startedHere -and -not $KeepRuntime) { Stop-RuntimeForCriPS }
+    }
+    $integration = if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+
+    Write-Host ("Unit: {0} passed, {1} failed, {2} skipped" -f $unit.Passed, $unit.Failed, $unit.Skipped)
+    Write-Host ("Integration: {0} passed, {1} failed, {2} skipped" -f $integration.Passed, $integration.Failed, $integration.Skipped)
+    $failed = $unit.Failed + $integration.Failed
+    Write-Host ("Tests: {0} passed, {1} failed, {2} skipped" -f ($unit.Passed + $integration.Passed), $failed, ($unit.Skipped + $integration.Skipped))
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-DemoTask {
+    Invoke-BuildTask
+    $vars = Start-RuntimeForCriPS
+    Invoke-ChildPwsh "& '$Root/examples/demo.ps1' -RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)' -Image '$($vars.CRIPS_BUSYBOX_IMAGE)'"
+    Write-Host "`nThe private runtime stays up: ./build.ps1 Env -Action Down stops it (pods are removed through CRI)."
+}
+
+function Invoke-EnvTask {
+    switch ($Action) {
+        'Up' {
+            Invoke-BuildTask
+            $vars = Start-RuntimeForCriPS
+            $vars.GetEnumerator() | ForEach-Object { '{0}={1}' -f $_.Key, $_.Value }
+        }
+        'Down' {
+            if (-not (Test-Path (Join-Path $Staged 'CriPS.psd1'))) { Invoke-BuildTask }
+            Stop-RuntimeForCriPS
+        }
+        'Status' {
+            & bash (Join-Path $Root 'tests/runtime/crips-runtime.sh') status (Get-PrivateRuntimeDirectory)
+            exit $LASTEXITCODE
+        }
+    }
+}
+
+switch ($Task) {
+    'Build' { Invoke-BuildTask }
+    'Test' { Invoke-TestTask }
+    'Demo' { Invoke-DemoTask }
+    'Env' { Invoke-EnvTask }
+    'Bench' { Invoke-BuildTask; $exe, $rest = Get-PwshCommand; Invoke-Native $exe @rest -NoProfile -File (Join-Path $Root 'bench/Invoke-Benchmarks.ps1') -ModulePath $Staged }
+    'Clean' {
+        foreach ($dir in @($Out) + (Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj).FullName) {
+            if (Test-Path $dir) { Remove-Item -Recurse -Force $dir }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+@{
+    # build.ps1 writes the version from Directory.Build.props here when it stages the module.
+    ModuleVersion        = '0.0.0'
+    GUID                 = '6f3c2d1e-8a4b-4c57-9d2e-1b7a5f0c3e91'
+    RootModule           = 'CriPS.dll'
+    Author               = 'CriPS developers'
+    CompanyName          = 'CriPS'
+    Copyright            = '(c) CriPS developers. MIT licence.'
+    Description          = 'Administer container runtimes on Linux Kubernetes nodes through the Container Runtime Interface (CRI) and containerd: pods, containers and images as typed objects for the PowerShell pipeline.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('CriPS.format.ps1xml')
+    TypesToProcess       = @('CriPS.types.ps1xml')
+    CmdletsToExport      = @(
+        'Get-CriContainer'
+        'Get-CriImage'
+        'Get-CriPod'
+        'Get-CriRuntimeInfo'
+        'Invoke-CriImagePull'
+        'New-CriContainer'
+        'New-CriPod'
+        'Remove-CriPod'
+        'Start-CriContainer'
+        'Stop-CriPod'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Linux', 'PSEdition_Core', 'containerd', 'cri', 'kubernetes')
+        }
+    }
+}

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Net.Client;
+using CriPS.Engine.Endpoints;
+using V1 = CriPS.Engine.Cri.V1;
+
+namespace CriPS.Engine.Connection;
+
+/// <summary>
+/// One gRPC channel to one endpoint, kept for the life of the process. HTTP/2 connections under it are
+/// re-established by SocketsHttpHandler when the runtime restarts, so a channel never needs replacing.
+/// </summary>
+internal sealed class CriChannel
+{
+    /// <summary>Replies up to this size are accepted unless CRIPS_MAX_RECEIVE_BYTES says otherwise.</summary>
+    public const int DefaultMaxReceiveBytes = 16 * 1024 * 1024;
+    public const string MaxReceiveVariable = "CRIPS_MAX_RECEIVE_BYTES";
+
+    private static readonly Dictionary<(string, int), CriChannel> Pool = new();
+    private static readonly object PoolLock = new();
+
+    private V1.VersionResponse? _version;
+
+    private CriChannel(Endpoint endpoint, int maxReceiveBytes)
+    {
+        Endpoint = endpoint;
+        MaxReceiveBytes = maxReceiveBytes;
+        var handler = new SocketsHttpHandler
+        {
+            // The runtime may be idle for long; keep-alive pings find a dead connection before a call does.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            ConnectCallback = ConnectAsync,
+        };
+        // Over a Unix socket the authority is irrelevant; "localhost" keeps HttpClient content.
+        var address = endpoint.IsUnix ? "http://localhost" : $"http://{endpoint.Host}:{endpoint.Port}";
+        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            MaxReceiveMessageSize = maxReceiveBytes,
+            DisposeHttpClient = true,
+        });
+        Runtime = new V1.RuntimeService.RuntimeServiceClient(Channel);
+        Images = new V1.ImageService.ImageServiceClient(Channel);
+    }
+
+    public Endpoint Endpoint { get; }
+    public int MaxReceiveBytes { get; }
+    public GrpcChannel Channel { get; }
+    public V1.RuntimeService.RuntimeServiceClient Runtime { get; }
+    public V1.ImageService.ImageServiceClient Images { get; }
+
+    /// <summary>The runtime's Version reply, once a call on this channel has checked it.</summary>
+    public V1.VersionResponse? Version => _version;
+
+    public static CriChannel For(Endpoint endpoint)
+    {
+        var max = MaxReceiveFromEnvironment();
+        lock (PoolLock)
+        {
+            if (!Pool.TryGetValue((endpoint.Address, max), out var channel))
+                Pool[(endpoint.Address, max)] = channel = new CriChannel(endpoint, max);
+            return channel;
+        }
+    }
+
+    internal static int MaxReceiveFromEnvironment()
+    {
+        var text = Environment.GetEnvironmentVariable(MaxReceiveVariable);
+        if (string.IsNullOrWhiteSpace(text))
+            return DefaultMaxReceiveBytes;
+        if (int.TryParse(text, out var bytes) && bytes >= 64 * 1024)
+            return bytes;
+        throw new CriException("CriInvalidReceiveLimit", CriErrorCategory.InvalidArgument,
+            $"${MaxReceiveVariable} must be a number of bytes of at least 65536, not '{text}'.", text);
+    }
+
+    /// <summary>
+    /// Calls Version once per channel: it proves the peer speaks CRI runtime.v1 before any real call,
+    /// and tells a v1alpha2-only runtime apart from something that is not a runtime at all.
+    /// </summary>
+    public async Task<V1.VersionResponse> EnsureVersionAsync(TimeSpan timeout, CancellationToken cancel)
+    {
+        if (_version is { } known)
+            return known;
+        try
+        {
+            var reply = await Runtime.VersionAsync(new V1.VersionRequest { Version = "v1" },
+                new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancel)).ConfigureAwait(false);
+            return _version = reply;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
+        {
+            if (await ServesV1Alpha2Async(timeout, cancel).ConfigureAwait(false))
+                throw new CriException("CriUnsupportedApiVersion", CriErrorCategory.NotImplemented,
+                    $"The runtime at {Endpoint} serves only the old CRI API v1alpha2; CriPS speaks runtime.v1 "
+                    + "(containerd 1.6+, CRI-O 1.23+). Upgrade the runtime.", Endpoint.Address, e);
+            throw ErrorTranslator.NotARuntime(Endpoint, e);
+        }
+        catch (RpcException e)
+        {
+            throw ErrorTranslator.Translate(e, Endpoint, "Version");
+        }
+    }
+
+    private async Task<bool> ServesV1Alpha2Async(TimeSpan timeout, CancellationToken cancel)
+    {
+        // The v1alpha2 Version messages have the same fields as v1's, so v1's classes can carry them.
+        var method = new Method<V1.VersionRequest, V1.VersionResponse>(MethodType.Unary,
+            "runtime.v1alpha2.RuntimeService", "Version",
+            Marshallers.Create(r => Google.Protobuf.MessageExtensions.ToByteArray(r), V1.VersionRequest.Parser.ParseFrom),
+            Marshallers.Create(r => Google.Protobuf.MessageExtensions.ToByteArray(r), V1.VersionResponse.Parser.ParseFrom));
+        try
+        {
+            await Channel.CreateCallInvoker().AsyncUnaryCall(method, null,
+                new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancel), new V1.VersionRequest());
+            return true;
+        }
+        catch (RpcException)
+        {
+            return false;
+        }
+    }
+
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancel)
+    {
+        Socket socket;
+        EndPoint target;
+        if (Endpoint.IsUnix)
+        {
+            socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            target = new UnixDomainSocketEndPoint(Endpoint.SocketPath!);
+        }
+        else
+        {
+            socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            target = new DnsEndPoint(Endpoint.Host!, Endpoint.Port);
+        }
+        try
+        {
+            await socket.ConnectAsync(target, cancel).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new SocketConnectException(Endpoint.Address, e.SocketErrorCode, e);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

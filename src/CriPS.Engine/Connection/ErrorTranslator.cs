@@ -1,0 +1,111 @@
+using System.Net.Http;
+using System.Net.Sockets;
+using Grpc.Core;
+using CriPS.Engine.Endpoints;
+
+namespace CriPS.Engine.Connection;
+
+/// <summary>Turns gRPC failures into CriExceptions with stable ErrorIds and the failing item as target.</summary>
+internal static class ErrorTranslator
+{
+    /// <summary>The ErrorCategory each gRPC status maps to.</summary>
+    public static CriErrorCategory CategoryOf(StatusCode code) => code switch
+    {
+        StatusCode.Unavailable => CriErrorCategory.ConnectionError,
+        StatusCode.DeadlineExceeded => CriErrorCategory.OperationTimeout,
+        StatusCode.NotFound => CriErrorCategory.ObjectNotFound,
+        StatusCode.PermissionDenied or StatusCode.Unauthenticated => CriErrorCategory.PermissionDenied,
+        StatusCode.InvalidArgument or StatusCode.OutOfRange => CriErrorCategory.InvalidArgument,
+        StatusCode.AlreadyExists => CriErrorCategory.ResourceExists,
+        StatusCode.FailedPrecondition or StatusCode.Aborted => CriErrorCategory.InvalidOperation,
+        StatusCode.Unimplemented => CriErrorCategory.NotImplemented,
+        StatusCode.ResourceExhausted => CriErrorCategory.LimitsExceeded,
+        StatusCode.Cancelled => CriErrorCategory.OperationStopped,
+        StatusCode.DataLoss => CriErrorCategory.InvalidData,
+        _ => CriErrorCategory.NotSpecified,
+    };
+
+    /// <summary>
+    /// Translates a failed call. <paramref name="operation"/> names the call for the fallback ErrorId
+    /// (Cri{operation}Failed); <paramref name="kind"/> names what a NotFound is about (Cri{kind}NotFound).
+    /// </summary>
+    public static CriException Translate(RpcException e, Endpoint endpoint, string operation, string? kind = null, object? target = null)
+    {
+        if (FindInChain<SocketConnectException>(e) is { } connect)
+            return Unreachable(endpoint, connect, e);
+
+        if (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown && LooksLikeWrongProtocol(e))
+            return NotARuntime(endpoint, e);
+
+        var message = e.Status.Detail is { Length: > 0 } d ? d : e.Message;
+        return e.StatusCode switch
+        {
+            StatusCode.Unavailable => new CriException("CriRuntimeUnavailable", CriErrorCategory.ConnectionError,
+                $"The runtime at {endpoint} is unavailable: {message}", endpoint.Address, e),
+            StatusCode.DeadlineExceeded => new CriException("CriTimeout", CriErrorCategory.OperationTimeout,
+                $"{operation} on {endpoint} did not finish within its deadline; raise -TimeoutSec if the runtime is just slow.",
+                target ?? endpoint.Address, e),
+            StatusCode.Cancelled => new CriException("CriOperationCancelled", CriErrorCategory.OperationStopped,
+                $"{operation} on {endpoint} was cancelled.", target ?? endpoint.Address, e),
+            StatusCode.ResourceExhausted when message.Contains("message", StringComparison.OrdinalIgnoreCase)
+                                            && message.Contains("size", StringComparison.OrdinalIgnoreCase) =>
+                new CriException("CriReplyTooLarge", CriErrorCategory.LimitsExceeded,
+                    $"The reply to {operation} is larger than the receive limit: {message} Raise ${CriChannel.MaxReceiveVariable} (bytes).",
+                    target ?? endpoint.Address, e),
+            StatusCode.NotFound when kind is not null => new CriException($"Cri{kind}NotFound", CriErrorCategory.ObjectNotFound,
+                $"{kind} '{target}' was not found: {message}", target, e),
+            StatusCode.PermissionDenied => new CriException("CriPermissionDenied", CriErrorCategory.PermissionDenied,
+                $"{operation} on {endpoint} was refused: {message}", target ?? endpoint.Address, e),
+            _ => new CriException($"Cri{operation}Failed", CategoryOf(e.StatusCode),
+                $"{operation} failed on {endpoint}: {message}", target ?? endpoint.Address, e),
+        };
+    }
+
+    public static CriException NotARuntime(Endpoint endpoint, Exception e) =>
+        new("CriNotARuntime", CriErrorCategory.ProtocolError,
+            $"Something answers at {endpoint}, but it is not a CRI runtime (it does not serve runtime.v1.RuntimeService "
+            + "over gRPC; Docker's API socket is one such case). Point -RuntimeEndpoint at containerd's or CRI-O's socket.",
+            endpoint.Address, e);
+
+    private static CriException Unreachable(Endpoint endpoint, SocketConnectException connect, Exception e)
+    {
+        var where = endpoint.IsUnix ? $"the socket {endpoint.SocketPath}" : $"{endpoint.Host}:{endpoint.Port}";
+        if (connect.Error == SocketError.AccessDenied)
+            return new CriException("CriPermissionDenied", CriErrorCategory.PermissionDenied,
+                $"Permission denied on {where}. Run as root (sudo pwsh) or as a member of the group that owns the socket.",
+                endpoint.Address, e);
+
+        var why = connect.Error switch
+        {
+            SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported when endpoint.IsUnix && Directory.Exists(endpoint.SocketPath)
+                => "it is a directory, not a socket",
+            SocketError.AddressNotAvailable when endpoint.IsUnix && !File.Exists(endpoint.SocketPath) => "the socket does not exist",
+            SocketError.ConnectionRefused => "nothing listens on it (connection refused)",
+            _ => connect.InnerException?.Message ?? connect.Error.ToString(),
+        };
+        return new CriException("CriRuntimeUnavailable", CriErrorCategory.ConnectionError,
+            $"Cannot reach the container runtime at {endpoint}: {why}. Is the runtime running? "
+            + $"Choose another endpoint with -RuntimeEndpoint or ${EndpointResolver.RuntimeEndpointVariable}.",
+            endpoint.Address, e);
+    }
+
+    /// <summary>An HTTP/1 server, or any peer that does not answer HTTP/2 frames, fails in these ways.</summary>
+    private static bool LooksLikeWrongProtocol(RpcException e)
+    {
+        if (FindInChain<HttpProtocolException>(e) is not null)
+            return true;
+        var text = e.Status.Detail + " " + e.Status.DebugException?.ToString();
+        return text.Contains("HTTP/2", StringComparison.OrdinalIgnoreCase)
+            || text.Contains("Bad gRPC response", StringComparison.OrdinalIgnoreCase)
+            || text.Contains("content-type", StringComparison.OrdinalIgnoreCase)
+            || text.Contains("invalid data", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static T? FindInChain<T>(RpcException e) where T : Exception
+    {
+        for (Exception? x = e.Status.DebugException; x is not null; x = x.InnerException)
+            if (x is T found)
+                return found;
+        return null;
+    }
+}

@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using Grpc.Core;
+using CriPS.Engine.Connection;
+using CriPS.Engine.Endpoints;
+using CriPS.Engine.Filtering;
+using CriPS.Engine.Mapping;
+using V1 = CriPS.Engine.Cri.V1;
+
+namespace CriPS.Engine;
+
+/// <summary>
+/// The cmdlets' one door to a CRI runtime: resolved endpoints, a deadline per call, and calls that return
+/// module objects or throw CriException. Channels are pooled per endpoint for the whole session.
+/// </summary>
+public sealed class CriClient
+{
+    private readonly CriChannel _runtime;
+    private readonly CriChannel _images;
+    private readonly Origin _origin;
+
+    private CriClient(ResolvedEndpoint runtime, ResolvedEndpoint image, TimeSpan timeout)
+    {
+        RuntimeEndpoint = runtime;
+        ImageEndpoint = image;
+        Timeout = timeout;
+        _runtime = CriChannel.For(runtime.Endpoint);
+        _images = image.Endpoint == runtime.Endpoint ? _runtime : CriChannel.For(image.Endpoint);
+        _origin = new Origin(runtime.Endpoint.Address, Environment.MachineName);
+    }
+
+    public ResolvedEndpoint RuntimeEndpoint { get; }
+    public ResolvedEndpoint ImageEndpoint { get; }
+    public TimeSpan Timeout { get; }
+
+    /// <summary>Resolves the endpoints (parameter, environment, crictl config, well-known sockets). No call is made yet.</summary>
+    public static CriClient Connect(string? runtimeEndpoint, string? imageEndpoint, TimeSpan? timeout, IResolverContext? context = null)
+    {
+        var (runtime, image, deadline) = new EndpointResolver(context).Resolve(runtimeEndpoint, imageEndpoint, timeout);
+        return new CriClient(runtime, image, deadline);
+    }
+
+    /// <summary>Checks, once per channel, that the runtime speaks CRI v1; returns "name version (API ...)".</summary>
+    public async Task<string> EnsureReadyAsync(CancellationToken cancel)
+    {
+        var v = await _runtime.EnsureVersionAsync(Timeout, cancel).ConfigureAwait(false);
+        if (_images != _runtime)
+            await _images.EnsureVersionAsync(Timeout, cancel).ConfigureAwait(false);
+        return $"{v.RuntimeName} {v.RuntimeVersion} (CRI {v.RuntimeApiVersion})";
+    }
+
+    public async Task<RuntimeInfo> GetRuntimeInfoAsync(CancellationToken cancel)
+    {
+        var version = await _runtime.EnsureVersionAsync(Timeout, cancel).ConfigureAwait(false);
+        var status = await Call("Status", null, null, o => _runtime.Runtime.StatusAsync(new V1.StatusRequest { Verbose = true }, o), cancel);
+        V1.RuntimeConfigResponse? config = null;
+        try
+        {
+            config = await _runtime.Runtime.RuntimeConfigAsync(new V1.RuntimeConfigRequest(), Options(cancel));
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
+        {
+            // Runtimes older than CRI 1.28 (containerd 1.6) do not have it; the verbose config tells instead.
+        }
+        catch (RpcException e)
+        {
+            throw ErrorTranslator.Translate(e, _runtime.Endpoint, "RuntimeConfig");
+        }
+        return CriMapper.ToRuntimeInfo(version, status, config, _origin);
+    }
+
+    public async Task<QueryResult<Pod>> GetPodsAsync(PodQuery query, CancellationToken cancel)
+    {
+        var pods = await ListPodsAsync(cancel).ConfigureAwait(false);
+        var result = Filters.Pods(pods, query);
+        if (query.Detailed)
+            await Task.WhenAll(result.Items.Select(p => AddPodStatusAsync(p, cancel))).ConfigureAwait(false);
+        return result;
+    }
+
+    public async Task<QueryResult<Container>> GetContainersAsync(ContainerQuery query, CancellationToken cancel)
+    {
+        // Two listing calls side by side; pod names come from the pod listing, as crictl ps shows them.
+        var podsTask = ListPodsAsync(cancel);
+        var containersTask = Call("ListContainers", null, null,
+            o => _runtime.Runtime.ListContainersAsync(new V1.ListContainersRequest(), o), cancel);
+        var imageIdsTask = ResolveImagesAsync(query.Image, cancel);
+        var pods = await podsTask.ConfigureAwait(false);
+        var reply = await containersTask.ConfigureAwait(false);
+        var imageIds = await imageIdsTask.ConfigureAwait(false);
+
+        var podsById = pods.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var containers = reply.Containers.Select(c => CriMapper.ToContainer(c, podsById, _origin)).ToList();
+        var result = Filters.Containers(containers, pods, query, imageIds);
+        if (query.Detailed)
+            await Task.WhenAll(result.Items.Select(c => AddContainerStatusAsync(c, cancel))).ConfigureAwait(false);
+        return result;
+    }
+
+    public async Task<QueryResult<Image>> GetImagesAsync(ImageQuery query, CancellationToken cancel)
+    {
+        // containerd ignores ListImages' filter, so every runtime is filtered here alike.
+        var reply = await Call("ListImages", null, null, o => _images.Images.ListImagesAsync(new V1.ListImagesRequest(), o), cancel, _images);
+        var images = reply.Images.Select(i => CriMapper.ToImage(i, _origin)).ToList();
+        return Filters.Images(images, query);
+    }
+
+    /// <summary>ImageStatus: the image a reference or id names, or null when the runtime does not have it.</summary>
+    public async Task<Image?> GetImageAsync(string reference, CancellationToken cancel)
+    {
+        var reply = await Call("ImageStatus", "Image", reference,
+            o => _images.Images.ImageStatusAsync(new V1.ImageStatusRequest { Image = new V1.ImageSpec { Image = reference } }, o), cancel, _images);
+        return reply.Image is null ? null : CriMapper.ToImage(reply.Image, _origin);
+    }
+
+    public async Task<Image> PullImageAsync(string reference, CancellationToken cancel)
+    {
+        await Call("ImagePull", "Image", reference,
+            o => _images.Images.PullImageAsync(new V1.PullImageRequest { Image = new V1.ImageSpec { Image = reference } }, o), cancel, _images);
+        return await GetImageAsync(reference, cancel).ConfigureAwait(false)
+            ?? throw new CriException("CriImagePullFailed", CriErrorCategory.InvalidData,
+                $"The runtime reported '{reference}' pulled but does not list it.", reference);
+    }
+
+    public async Task<Pod> RunPodAsync(PodSpec spec, CancellationToken cancel)
+    {
+        var config = new V1.PodSandboxConfig
+        {
+            Metadata = new V1.PodSandboxMetadata { Name = spec.Name, Namespace = spec.Namespace, Uid = spec.Uid, Attempt = spec.Attempt },
+            Hostname = spec.Hostname ?? spec.Name,
+            LogDirectory = spec.LogDirectory ?? $"/var/log/pods/{spec.Namespace}_{spec.Name}_{spec.Uid}",
+            Linux = new V1.LinuxPodSandboxConfig(),
+        };
+        config.Labels.Add(spec.Labels);
+        config.Annotations.Add(spec.Annotations);
+        var reply = await Call("RunPodSandbox", null, spec.Name,
+            o => _runtime.Runtime.RunPodSandboxAsync(new V1.RunPodSandboxRequest { Config = config, RuntimeHandler = spec.RuntimeHandler ?? "" }, o), cancel);
+        return await GetPodAsync(reply.PodSandboxId, cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>One pod by full id, with its status facts.</summary>
+    public async Task<Pod> GetPodAsync(string id, CancellationToken cancel)
+    {
+        var reply = await Call("PodSandboxStatus", "Pod", id,
+            o => _runtime.Runtime.PodSandboxStatusAsync(new V1.PodSandboxStatusRequest { PodSandboxId = id, Verbose = true }, o), cancel);
+        var s = reply.Status;
+        var pod = CriMapper.ToPod(new V1.PodSandbox
+        {
+            Id = s.Id, Metadata = s.Metadata, State = s.State, CreatedAt = s.CreatedAt, RuntimeHandler = s.RuntimeHandler,
+            Labels = { s.Labels }, Annotations = { s.Annotations },
+        }, _origin);
+        CriMapper.AddStatus(pod, reply);
+        return pod;
+    }
+
+    public Task StopPodAsync(string id, CancellationToken cancel) =>
+        Call("StopPodSandbox", "Pod", id, o => _runtime.Runtime.StopPodSandboxAsync(new V1.StopPodSandboxRequest { PodSandboxId = id }, o), cancel);
+
+    public Task RemovePodAsync(string id, CancellationToken cancel) =>
+        Call("RemovePodSandbox", "Pod", id, o => _runtime.Runtime.RemovePodSandboxAsync(new V1.RemovePodSandboxRequest { PodSandboxId = id }, o), cancel);
+
+    public async Task<Container> CreateContainerAsync(string podId, ContainerSpec spec, CancellationToken cancel)
+    {
+        var pod = await GetPodAsync(podId, cancel).ConfigureAwait(false);
+        var config = new V1.ContainerConfig
+        {
+            Metadata = new V1.ContainerMetadata { Name = spec.Name, Attempt = spec.Attempt },
+            Image = new V1.ImageSpec { Image = spec.Image },
+            Command = { spec.Command },
+            Args = { spec.Args },
+            WorkingDir = spec.WorkingDir ?? "",
+            Envs = { spec.Environment.Select(e => new V1.KeyValue { Key = e.Key, Value = Google.Protobuf.ByteString.CopyFromUtf8(e.Value) }) },
+            Labels = { spec.Labels },
+            Annotations = { spec.Annotations },
+            LogPath = spec.LogPath ?? $"{spec.Name}/{spec.Attempt}.log",
+            Tty = spec.Tty,
+            Linux = new V1.LinuxContainerConfig(),
+        };
+        // containerd takes the log directory from this copy of the pod's config, so it must carry it.
+        var sandbox = new V1.PodSandboxConfig
+        {
+            Metadata = new V1.PodSandboxMetadata { Name = pod.Name, Namespace = pod.Namespace, Uid = pod.Uid, Attempt = pod.Attempt },
+            LogDirectory = pod.LogDirectory ?? "",
+            Labels = { pod.Labels },
+            Annotations = { pod.Annotations },
+        };
+        var reply = await Call("CreateContainer", "Pod", podId,
+            o => _runtime.Runtime.CreateContainerAsync(new V1.CreateContainerRequest { PodSandboxId = podId, Config = config, SandboxConfig = sandbox }, o), cancel);
+        return await GetContainerAsync(reply.ContainerId, cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>One container by full id, with its status facts.</summary>
+    public async Task<Container> GetContainerAsync(string id, CancellationToken cancel)
+    {
+        var result = await GetContainersAsync(new ContainerQuery { Id = [id], All = true, Detailed = true }, cancel).ConfigureAwait(false);
+        if (result.Errors.Count > 0)
+            throw result.Errors[0];
+        return result.Items[0];
+    }
+
+    public Task StartContainerAsync(string id, CancellationToken cancel) =>
+        Call("StartContainer", "Container", id, o => _runtime.Runtime.StartContainerAsync(new V1.StartContainerRequest { ContainerId = id }, o), cancel);
+
+    private async Task<List<Pod>> ListPodsAsync(CancellationToken cancel)
+    {
+        var reply = await Call("ListPodSandbox", null, null,
+            o => _runtime.Runtime.ListPodSandboxAsync(new V1.ListPodSandboxRequest(), o), cancel);
+        return reply.Items.Select(p => CriMapper.ToPod(p, _origin)).ToList();
+    }
+
+    private async Task AddPodStatusAsync(Pod pod, CancellationToken cancel)
+    {
+        var reply = await Call("PodSandboxStatus", "Pod", pod.Id,
+            o => _runtime.Runtime.PodSandboxStatusAsync(new V1.PodSandboxStatusRequest { PodSandboxId = pod.Id, Verbose = true }, o), cancel);
+        CriMapper.AddStatus(pod, reply);
+    }
+
+    private async Task AddContainerStatusAsync(Container container, CancellationToken cancel)
+    {
+        var reply = await Call("ContainerStatus", "Container", container.Id,
+            o => _runtime.Runtime.ContainerStatusAsync(new V1.ContainerStatusRequest { ContainerId = container.Id, Verbose = true }, o), cancel);
+        CriMapper.AddStatus(container, reply);
+    }
+
+    /// <summary>Each distinct -Image value is looked up once (ImageStatus), never once per container.</summary>
+    private async Task<IReadOnlyDictionary<string, string?>> ResolveImagesAsync(string[] images, CancellationToken cancel)
+    {
+        var distinct = images.Distinct(StringComparer.Ordinal).Where(i => !i.Contains('*') && !i.Contains('?')).ToList();
+        var ids = await Task.WhenAll(distinct.Select(async i => (await GetImageAsync(i, cancel).ConfigureAwait(false))?.Id)).ConfigureAwait(false);
+        var map = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (var n = 0; n < distinct.Count; n++)
+            map[distinct[n]] = ids[n];
+        return map;
+    }
+
+    private CallOptions Options(CancellationToken cancel) => new(deadline: DateTime.UtcNow + Timeout, cancellationToken: cancel);
+
+    /// <summary>Runs one unary call with the deadline and cancellation, after the once-per-channel version check.</summary>
+    private async Task<T> Call<T>(string operation, string? kind, object? target,
+        Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancel, CriChannel? channel = null)
+    {
+        channel ??= _runtime;
+        await channel.EnsureVersionAsync(Timeout, cancel).ConfigureAwait(false);
+        try
+        {
+            return await call(Options(cancel)).ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancel.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancel);
+        }
+        catch (RpcException e)
+        {
+            throw ErrorTranslator.Translate(e, channel.Endpoint, operation, kind, target);
+        }
+    }
+}

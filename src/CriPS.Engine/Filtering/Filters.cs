@@ -1,0 +1,79 @@
+namespace CriPS.Engine.Filtering;
+
+/// <summary>Client-side filters: one listing call, then these, so every runtime behaves alike.</summary>
+internal static class Filters
+{
+    public static QueryResult<Pod> Pods(IReadOnlyList<Pod> pods, PodQuery q)
+    {
+        var result = new QueryResult<Pod>();
+        HashSet<string>? ids = q.Id.Length > 0 ? IdPrefixResolver.Resolve(pods, p => p.Id, q.Id, "Pod", result.Errors) : null;
+        result.Items.AddRange(pods.Where(p =>
+            (ids is null || ids.Contains(p.Id))
+            && Wildcard.AnyMatch(q.Name, p.Name)
+            && Wildcard.AnyMatch(q.Namespace, p.Namespace)
+            && (q.Uid.Length == 0 || q.Uid.Contains(p.Uid, StringComparer.OrdinalIgnoreCase))
+            && (q.State is null || p.State == q.State)
+            && HasLabels(p.Labels, q.Label)));
+        return result;
+    }
+
+    /// <summary>
+    /// Filters containers. <paramref name="imageIds"/> holds the ids that each -Image value resolved to
+    /// (looked up once per distinct value by the caller); a container matches an -Image value by that id
+    /// or by its own image reference.
+    /// </summary>
+    public static QueryResult<Container> Containers(IReadOnlyList<Container> containers, IReadOnlyList<Pod> pods,
+        ContainerQuery q, IReadOnlyDictionary<string, string?> imageIds)
+    {
+        var result = new QueryResult<Container>();
+        HashSet<string>? ids = q.Id.Length > 0 ? IdPrefixResolver.Resolve(containers, c => c.Id, q.Id, "Container", result.Errors) : null;
+        // Pod ids resolve against the pods and also against the containers' pod ids (a pod may be gone).
+        HashSet<string>? podIds = q.PodId.Length > 0
+            ? IdPrefixResolver.Resolve(pods.Select(p => p.Id).Concat(containers.Select(c => c.PodId)), id => id, q.PodId, "Pod", result.Errors)
+            : null;
+        var states = q.State.Length > 0 ? q.State : q.All ? null : [ContainerState.Running];
+
+        result.Items.AddRange(containers.Where(c =>
+            (ids is null || ids.Contains(c.Id))
+            && (podIds is null || podIds.Contains(c.PodId))
+            && (states is null || states.Contains(c.State))
+            && Wildcard.AnyMatch(q.Name, c.Name)
+            && Wildcard.AnyMatch(q.Namespace, c.PodNamespace)
+            && HasLabels(c.Labels, q.Label)
+            && (q.Image.Length == 0 || q.Image.Any(i => UsesImage(c, i, imageIds.GetValueOrDefault(i))))));
+        return result;
+    }
+
+    public static QueryResult<Image> Images(IReadOnlyList<Image> images, ImageQuery q)
+    {
+        var result = new QueryResult<Image>();
+        HashSet<string>? ids = q.Id.Length > 0
+            ? IdPrefixResolver.Resolve(images, i => i.Id, q.Id, "Image", result.Errors, WithDigestAlgorithm)
+            : null;
+        result.Items.AddRange(images.Where(i =>
+            (ids is null || ids.Contains(i.Id))
+            && (q.Name.Length == 0 || q.Name.Any(n => NameMatches(i, n)))
+            && (!q.Dangling || i.Dangling)
+            && (!q.Pinned || i.Pinned)));
+        return result;
+    }
+
+    /// <summary>Users type image ids with or without "sha256:"; the runtime lists them with it.</summary>
+    internal static string WithDigestAlgorithm(string id) => id.Contains(':') ? id : "sha256:" + id;
+
+    private static bool NameMatches(Image image, string pattern) =>
+        image.RepoTags.Any(t => Wildcard.IsMatch(pattern, t))
+        || image.RepoDigests.Any(d => Wildcard.IsMatch(pattern, d))
+        // "busybox" means busybox:latest, as it does for docker images and crictl images.
+        || (!pattern.Contains(':') && !pattern.Contains('@') && image.RepoTags.Any(t => Wildcard.IsMatch(pattern + ":latest", t)));
+
+    private static bool UsesImage(Container c, string wanted, string? resolvedId)
+    {
+        if (resolvedId is not null && (c.ImageId == resolvedId || c.ImageRef == resolvedId || c.Image == resolvedId))
+            return true;
+        return Wildcard.IsMatch(wanted, c.Image) || (wanted.StartsWith("sha256:", StringComparison.Ordinal) && c.ImageId == wanted);
+    }
+
+    private static bool HasLabels(IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string> wanted) =>
+        wanted.All(w => labels.TryGetValue(w.Key, out var v) && v == w.Value);
+}

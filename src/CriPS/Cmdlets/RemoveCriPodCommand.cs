@@ -1,0 +1,38 @@
+using System.Management.Automation;
+
+namespace CriPS.Cmdlets;
+
+/// <summary>Removes pod sandboxes and their containers (crictl rmp). A ready pod needs -Force, which stops it first.</summary>
+[Cmdlet(VerbsCommon.Remove, "CriPod", SupportsShouldProcess = true)]
+public sealed class RemoveCriPodCommand : CriCmdlet
+{
+    /// <summary>Full pod ids; Get-CriPod output binds here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>Stops a pod that is still ready before removing it.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var id in Id)
+        {
+            if (!ShouldProcess(id, Force ? "Stop and remove pod sandbox" : "Remove pod sandbox"))
+                continue;
+            TryAwait(async c =>
+            {
+                var pod = await Client.GetPodAsync(id, c);
+                if (pod.State == PodState.Ready)
+                {
+                    if (!Force)
+                        throw new CriException("CriPodRunning", CriErrorCategory.InvalidOperation,
+                            $"Pod {pod} ({id}) is still ready; stop it first (Stop-CriPod) or use -Force.", id);
+                    await Client.StopPodAsync(id, c);
+                }
+                await Client.RemovePodAsync(id, c);
+            }, $"RemovePodSandbox {id}");
+        }
+    }
+}

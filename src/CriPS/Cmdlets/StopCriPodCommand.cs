@@ -1,0 +1,31 @@
+using System.Management.Automation;
+
+namespace CriPS.Cmdlets;
+
+/// <summary>Stops pod sandboxes (crictl stopp): their containers stop and their network is torn down.</summary>
+[Cmdlet(VerbsLifecycle.Stop, "CriPod", SupportsShouldProcess = true)]
+[OutputType(typeof(Pod))]
+public sealed class StopCriPodCommand : CriCmdlet
+{
+    /// <summary>Full pod ids; Get-CriPod output binds here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>Writes each stopped pod to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var id in Id)
+        {
+            if (!ShouldProcess(id, "Stop pod sandbox"))
+                continue;
+            Pod? pod = null;
+            if (TryAwait(async c => { await Client.StopPodAsync(id, c); if (PassThru) pod = await Client.GetPodAsync(id, c); },
+                    $"StopPodSandbox {id}") && pod is not null)
+                WriteObject(pod);
+        }
+    }
+}

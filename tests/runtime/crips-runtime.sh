@@ -1,0 +1,541 @@
+#!/usr/bin/env bash
+# crips-runtime.sh up|down [--purge]|status [DIR]
+#
+# A throw-away container runtime for CriPS tests, entirely below DIR
+# (default ${CRIPS_RUNTIME_DIR:-/tmp/crips-runtime}; keep it short, it holds unix sockets):
+#   - a private containerd with its CRI plugin, socket DIR/containerd.sock
+#   - a plain-HTTP docker-registry on 127.0.0.1:PORT (a free port, chosen once, then reused)
+#   - two tiny images built offline (busybox, pause) and pushed to that registry
+#   - a CNI bridge network "crips" (device crips0)
+# `up` is idempotent and prints the path of DIR/runtime.env (KEY=VALUE lines) on stdout.
+# `down` stops only the processes `up` recorded in DIR/pids; images and registry data stay
+# unless --purge is given. `status` exits 0 when both daemons run, 1 otherwise.
+# The host's own containerd (/run/containerd) is never used, stopped or configured.
+set -euo pipefail
+umask 022
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+readonly BUSYBOX_TAGS=(1.36 latest)
+readonly PAUSE_TAG=3.9
+readonly BRIDGE=crips0
+readonly CNI_BIN=/usr/lib/cni
+readonly FIRST_PORT=5100 LAST_PORT=5999
+readonly NEEDED_CMDS=(containerd runc ctr docker-registry umoci skopeo busybox gcc curl
+                      start-stop-daemon ss ip iptables)
+readonly PACKAGES=(containerd runc containernetworking-plugins docker-registry umoci skopeo
+                   busybox-static gcc libc6-dev curl iproute2 iptables)
+
+log() { printf '%(%H:%M:%S)T crips-runtime: %s\n' -1 "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+usage() {
+  echo "usage: ${0##*/} up|down [--purge]|status [DIR]" >&2
+  exit 2
+}
+
+# --- paths ----------------------------------------------------------------------------------
+
+# set_paths DIR: every path the script uses, derived from one absolute DIR.
+set_paths() {
+  DIR=$(realpath -m "$1")
+  [[ $DIR != / ]] || die "refusing to use / as runtime directory"
+  SOCK=$DIR/containerd.sock
+  # sun_path holds 108 bytes; the ttrpc socket adds ".ttrpc" and we want some slack.
+  (( ${#SOCK} + 6 < 100 )) || die "DIR too long for a unix socket path: $DIR"
+  ENV_FILE=$DIR/runtime.env
+  PIDS=$DIR/pids
+  OCI=$DIR/oci
+  CTD_CONF=$DIR/containerd.toml
+  CERTS=$DIR/certs.d
+  CNI_CONF=$DIR/cni/net.d
+  REG_PID=$PIDS/registry.pid
+  CTD_PID=$PIDS/containerd.pid
+  CTD_SUM=$PIDS/containerd.sum
+  REG_BIN=$(command -v docker-registry || echo /usr/bin/docker-registry)
+  CTD_BIN=$(command -v containerd || echo /usr/bin/containerd)
+}
+
+# --- small helpers --------------------------------------------------------------------------
+
+need_root() {
+  if [[ $(id -u) != 0 ]]; then
+    echo "crips-runtime: must run as root (it starts containerd and creates network devices)" >&2
+    exit 3
+  fi
+}
+
+# alive PIDFILE BINARY: true when the recorded pid still runs BINARY (a stale or reused
+# pid must never be signalled or mistaken for our daemon).
+alive() {
+  local pid
+  [[ -s $1 ]] || return 1
+  pid=$(<"$1")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  [[ $(readlink -f "/proc/$pid/exe" 2>/dev/null) == "$(readlink -f "$2")" ]]
+}
+
+# put_file DEST < content: replace DEST only when the content differs, so unchanged
+# files keep their mtime (containerd's CNI watcher and our checksum stay quiet).
+put_file() {
+  local tmp=$1.new
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv -f "$tmp" "$1"; fi
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+wait_for() {
+  local tries=$(( $1 * 10 )); shift
+  while (( tries-- > 0 )); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# start_daemon PIDFILE LOG BINARY ARGS...: detach BINARY with a pid file we own.
+# The lock descriptor is closed so the daemon does not hold our lock forever.
+start_daemon() {
+  local pidfile=$1 logfile=$2 bin=$3; shift 3
+  start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$pidfile" \
+    --output "$logfile" --exec "$bin" -- "$@" 9>&-
+}
+
+# stop_daemon NAME PIDFILE BINARY: TERM, then KILL, only the pid we recorded.
+stop_daemon() {
+  if alive "$2" "$3"; then
+    start-stop-daemon --stop --quiet --pidfile "$2" --exec "$3" --retry TERM/10/KILL/5 \
+      --remove-pidfile || true
+    log "$1 stopped"
+  fi
+  rm -f "$2"
+}
+
+# lock: serialise concurrent up/down calls on the same DIR.
+lock() {
+  mkdir -p "$DIR"
+  exec 9>"$DIR/.lock"
+  flock -w 300 9 || die "another crips-runtime call holds $DIR/.lock"
+}
+
+# --- up: prerequisites ----------------------------------------------------------------------
+
+# ensure_packages: install the Debian packages once, only if something is missing.
+ensure_packages() {
+  local c missing=()
+  for c in "${NEEDED_CMDS[@]}"; do command -v "$c" >/dev/null || missing+=("$c"); done
+  [[ -x $CNI_BIN/bridge ]] || missing+=("$CNI_BIN/bridge")
+  (( ${#missing[@]} == 0 )) && return 0
+  log "missing: ${missing[*]}; installing Debian packages"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${PACKAGES[@]}" >&2
+  REG_BIN=$(command -v docker-registry)
+  CTD_BIN=$(command -v containerd)
+}
+
+# --- up: registry ---------------------------------------------------------------------------
+
+# port_free PORT: nothing listens (ss) and nothing answers (curl exit 7 = could not connect).
+port_free() {
+  local rc=0
+  [[ -z $(ss -Hltn "sport = :$1") ]] || return 1
+  curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$1/" || rc=$?
+  (( rc == 7 ))
+}
+
+# choose_registry: reuse the port remembered in runtime.env if it is ours or still free,
+# otherwise take the first free one from FIRST_PORT up.
+choose_registry() {
+  local port=""
+  [[ -f $ENV_FILE ]] && port=$(sed -n 's/^CRIPS_REGISTRY=127\.0\.0\.1:\([0-9]\+\)$/\1/p' "$ENV_FILE")
+  if [[ -n $port ]] && { alive "$REG_PID" "$REG_BIN" || port_free "$port"; }; then
+    REG=127.0.0.1:$port
+    return
+  fi
+  [[ -n $port ]] && log "remembered registry port $port is taken by something else; choosing another"
+  stop_daemon registry "$REG_PID" "$REG_BIN"   # our registry on an old port, if any
+  for (( port = FIRST_PORT; port <= LAST_PORT; port++ )); do
+    if port_free "$port"; then REG=127.0.0.1:$port; return; fi
+  done
+  die "no free TCP port in $FIRST_PORT-$LAST_PORT"
+}
+
+start_registry() {
+  mkdir -p "$DIR/registry/data" "$DIR/log" "$PIDS"
+  put_file "$DIR/registry/config.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $DIR/registry/data
+  delete:
+    enabled: true
+http:
+  addr: $REG
+  secret: crips-loopback-only
+health:
+  storagedriver:
+    enabled: false
+EOF
+  if alive "$REG_PID" "$REG_BIN"; then
+    log "registry already running (pid $(<"$REG_PID"), $REG)"
+  else
+    rm -f "$REG_PID"
+    start_daemon "$REG_PID" "$DIR/log/registry.log" "$REG_BIN" serve "$DIR/registry/config.yml"
+    log "registry started (pid $(<"$REG_PID"), $REG)"
+  fi
+  wait_for 15 curl -fsS "http://$REG/v2/" || die "registry does not answer; see $DIR/log/registry.log"
+}
+
+# --- up: images -----------------------------------------------------------------------------
+
+# has_tag TAG (output captured first: grep -q closing the pipe early would trip pipefail)
+has_tag() {
+  local tags
+  tags=$(umoci ls --layout "$OCI" 2>/dev/null) || return 1
+  grep -qx -- "$1" <<<"$tags"
+}
+
+# stage_busybox ROOT: busybox-static with hard-linked applets, minimal /etc, sticky /tmp.
+stage_busybox() {
+  local root=$1 applet
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,root,home,tmp,proc,sys,dev,var/run}
+  chmod 1777 "$root/tmp"
+  install -m 0755 "$(readlink -f "$(command -v busybox)")" "$root/bin/busybox"
+  # hard links (not symlinks) so every applet is the same inode, as in upstream busybox images
+  for applet in $("$root/bin/busybox" --list); do
+    [[ $applet == busybox ]] || ln -f "$root/bin/busybox" "$root/bin/$applet"
+  done
+  printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/home:/bin/false' \
+    >"$root/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'nobody:x:65534:' >"$root/etc/group"
+}
+
+# stage_pause ROOT: a static /pause that sleeps, reaps children, and exits 0 on TERM/INT.
+stage_pause() {
+  gcc -static -Os -s -o "$1/pause" -x c - <<'EOF'
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static void on_stop(int sig) { (void)sig; _exit(0); }
+static void on_child(int sig) { (void)sig; while (waitpid(-1, NULL, WNOHANG) > 0) {} }
+int main(void) {
+  struct sigaction stop = {0}, child = {0};
+  stop.sa_handler = on_stop;
+  child.sa_handler = on_child;
+  child.sa_flags = SA_NOCLDSTOP | SA_RESTART;
+  sigaction(SIGTERM, &stop, NULL);
+  sigaction(SIGINT, &stop, NULL);
+  sigaction(SIGCHLD, &child, NULL);
+  for (;;) pause();
+}
+EOF
+}
+
+# build_image NAME STAGE_FN UMOCI_CONFIG_ARGS...: one-layer image from the files STAGE_FN
+# writes. `umoci raw add-layer` of a tarball avoids unpack/repack. Tagged NAME only at the end,
+# so an interrupted build is redone next time.
+build_image() {
+  local name=$1 stage_fn=$2 wip=$1-wip stage=$DIR/stage-$1; shift 2
+  has_tag "$name" && return 0
+  log "building image $name"
+  [[ -f $OCI/index.json ]] || umoci init --layout "$OCI"
+  has_tag "$wip" && umoci rm --image "$OCI:$wip"
+  rm -rf "$stage" "$stage.tar"
+  mkdir -m 0755 "$stage"
+  "$stage_fn" "$stage"
+  tar --numeric-owner --owner=0 --group=0 -C "$stage" -cf "$stage.tar" .
+  umoci new --image "$OCI:$wip"
+  umoci raw add-layer --image "$OCI:$wip" "$stage.tar"
+  umoci config --image "$OCI:$wip" "$@"
+  umoci tag --image "$OCI:$wip" "$name"
+  umoci rm --image "$OCI:$wip"
+  rm -rf "$stage" "$stage.tar"
+}
+
+# in_registry REPO:TAG: the registry already serves this manifest (OCI or Docker v2).
+in_registry() {
+  curl -fs -o /dev/null -I \
+    -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$REG/v2/${1%:*}/manifests/${1##*:}"
+}
+
+# push LOCAL_TAG REPO:TAG: copy from the OCI layout unless the registry has it already.
+push() {
+  in_registry "$2" && return 0
+  log "pushing $1 -> $REG/$2"
+  # --insecure-policy: no dependency on /etc/containers/policy.json for a local copy
+  skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$OCI:$1" "docker://$REG/$2" >&2
+}
+
+ensure_images() {
+  local tag
+  build_image busybox stage_busybox \
+    --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --config.cmd sh --config.workingdir /
+  build_image pause stage_pause --config.entrypoint /pause --config.user 65535:65535
+  for tag in "${BUSYBOX_TAGS[@]}"; do push busybox "crips/busybox:$tag"; done
+  push pause "crips/pause:$PAUSE_TAG"
+}
+
+# --- up: CNI, registry hosts, containerd config ---------------------------------------------
+
+write_cni() {
+  mkdir -p "$CNI_CONF" "$DIR/cni/ipam"
+  put_file "$CNI_CONF/10-crips.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "crips",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$BRIDGE",
+      "isGateway": true,
+      "ipMasq": true,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "dataDir": "$DIR/cni/ipam",
+        "ranges": [[{ "subnet": "${CRIPS_POD_SUBNET:-10.88.91.0/24}" }]],
+        "routes": [{ "dst": "0.0.0.0/0" }]
+      }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } },
+    { "type": "loopback" }
+  ]
+}
+EOF
+}
+
+# write_hosts: containerd reaches our registry over plain HTTP through certs.d/REG/hosts.toml;
+# directories left from an earlier port are dropped.
+write_hosts() {
+  local d
+  mkdir -p "$CERTS/$REG"
+  for d in "$CERTS"/*/; do
+    [[ ${d%/} == "$CERTS/$REG" ]] || rm -rf "$d"
+  done
+  put_file "$CERTS/$REG/hosts.toml" <<EOF
+server = "http://$REG"
+
+[host."http://$REG"]
+  capabilities = ["pull", "resolve"]
+EOF
+}
+
+write_containerd_config() {
+  mkdir -p "$DIR"/ctd/{root,state,opt,runc}
+  put_file "$CTD_CONF" <<EOF
+version = 2
+root = "$DIR/ctd/root"
+state = "$DIR/ctd/state"
+disabled_plugins = [
+  "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.zfs",
+]
+
+[grpc]
+  address = "$SOCK"
+
+[ttrpc]
+  address = "$SOCK.ttrpc"
+
+[debug]
+  address = ""
+
+[metrics]
+  address = ""
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$DIR/ctd/opt"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$REG/crips/pause:$PAUSE_TAG"
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  # Root here lacks CAP_SYS_RESOURCE; without this every RunPodSandbox fails in runc
+  # ("can't get final child's PID from pipe: EOF").
+  restrict_oom_score_adj = true
+
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        Root = "$DIR/ctd/runc"
+        SystemdCgroup = false
+
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$CNI_BIN"
+    conf_dir = "$CNI_CONF"
+    max_conf_num = 1
+
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$CERTS"
+EOF
+}
+
+# --- up: containerd -------------------------------------------------------------------------
+
+ctd_answers() { timeout 5 ctr --connect-timeout 2s -a "$SOCK" version >/dev/null 2>&1; }
+
+start_containerd() {
+  local sum plugins
+  sum=$(sha256sum "$CTD_CONF" | cut -d' ' -f1)
+  if alive "$CTD_PID" "$CTD_BIN" && [[ $(cat "$CTD_SUM" 2>/dev/null) != "$sum" ]]; then
+    log "containerd config changed; restarting (running shims survive)"
+    stop_daemon containerd "$CTD_PID" "$CTD_BIN"
+  fi
+  if alive "$CTD_PID" "$CTD_BIN"; then
+    log "containerd already running (pid $(<"$CTD_PID"))"
+  else
+    rm -f "$CTD_PID"
+    if [[ -S $SOCK ]] && ctd_answers; then
+      die "a containerd we did not start answers on $SOCK; refusing to touch it"
+    fi
+    rm -f "$SOCK" "$SOCK.ttrpc"
+    echo "$sum" >"$CTD_SUM"
+    start_daemon "$CTD_PID" "$DIR/log/containerd.log" "$CTD_BIN" --config "$CTD_CONF"
+    log "containerd started (pid $(<"$CTD_PID"))"
+  fi
+  wait_for 30 ctd_answers || die "containerd does not answer on $SOCK; see $DIR/log/containerd.log"
+  # a config mistake shows up as a CRI plugin that failed to load, not as a dead daemon
+  plugins=$(ctr -a "$SOCK" plugins ls 2>/dev/null) || true
+  grep -Eq '^io\.containerd\.grpc\.v1[[:space:]]+cri[[:space:]].*[[:space:]]ok[[:space:]]*$' <<<"$plugins" \
+    || die "containerd runs but its CRI plugin is not ok; see $DIR/log/containerd.log"
+}
+
+# write_env_files: runtime.env (no quotes, no export: readable by sh and PowerShell) and crictl.yaml.
+write_env_files() {
+  put_file "$ENV_FILE" <<EOF
+CRIPS_RUNTIME_DIR=$DIR
+CRIPS_RUNTIME_ENDPOINT=unix://$SOCK
+CONTAINERD_ADDRESS=$SOCK
+CRIPS_REGISTRY=$REG
+CRIPS_BUSYBOX_IMAGE=$REG/crips/busybox:${BUSYBOX_TAGS[0]}
+CRIPS_PAUSE_IMAGE=$REG/crips/pause:$PAUSE_TAG
+EOF
+  put_file "$DIR/crictl.yaml" <<EOF
+runtime-endpoint: unix://$SOCK
+image-endpoint: unix://$SOCK
+timeout: 10
+EOF
+}
+
+cmd_up() {
+  need_root
+  ensure_packages
+  lock
+  mkdir -p "$PIDS" "$DIR/log"
+  choose_registry
+  write_env_files        # early, so the chosen port is remembered even if a later step fails
+  start_registry
+  ensure_images
+  write_cni
+  write_hosts
+  write_containerd_config
+  start_containerd
+  log "up: containerd unix://$SOCK, registry http://$REG"
+  echo "$ENV_FILE"
+}
+
+# --- down -----------------------------------------------------------------------------------
+
+# warn_leftovers: pods should have been removed through CRI first; name what remains.
+warn_leftovers() {
+  local t n=0
+  for t in "$DIR"/ctd/state/io.containerd.runtime.v2.task/*/*; do
+    [[ -e $t ]] || continue
+    log "WARNING: task state remains: ${t#"$DIR"/ctd/state/io.containerd.runtime.v2.task/} (its shim may still run)"
+    n=$(( n + 1 ))
+  done
+  if (( n > 0 )) && command -v iptables >/dev/null \
+     && iptables -w -t nat -S 2>/dev/null | grep -q 'name: \\"crips\\"'; then
+    log "WARNING: CNI masquerade rules for network crips remain (remove pods through CRI to clean them)"
+  fi
+}
+
+# unmount_below: lazily unmount whatever is still mounted under DIR, deepest path first.
+unmount_below() {
+  local m
+  awk -v p="$DIR/" 'index($2, p) == 1 { print $2 }' /proc/self/mounts | sort -r |
+    while read -r m; do
+      m=$(printf '%b' "$m")   # /proc/self/mounts escapes blanks as \040
+      if umount -l "$m"; then log "unmounted $m"; else log "WARNING: could not unmount $m"; fi
+    done
+}
+
+purge() {
+  if ip link show "$BRIDGE" >/dev/null 2>&1; then
+    ip link delete "$BRIDGE" && log "deleted bridge $BRIDGE"
+  fi
+  rm -rf "${DIR:?}"/{ctd,registry,oci,cni,certs.d,log,pids} "$DIR"/stage-* \
+    "$SOCK" "$SOCK.ttrpc" "$CTD_CONF" "$ENV_FILE" "$DIR/crictl.yaml" "$DIR/.lock"
+  rmdir "$DIR" 2>/dev/null || true
+  log "purged $DIR"
+}
+
+cmd_down() {
+  need_root
+  [[ -d $DIR ]] || { log "nothing to do: $DIR does not exist"; return 0; }
+  lock
+  stop_daemon containerd "$CTD_PID" "$CTD_BIN"
+  stop_daemon registry "$REG_PID" "$REG_BIN"
+  warn_leftovers
+  unmount_below
+  if (( PURGE )); then purge; fi
+  log "down"
+}
+
+# --- status ---------------------------------------------------------------------------------
+
+# report NAME PIDFILE BINARY DETAIL: one line; returns 1 when stopped.
+report() {
+  if alive "$2" "$3"; then
+    printf '%-10s running pid %s %s\n' "$1" "$(<"$2")" "$4"
+  else
+    printf '%-10s stopped pid -\n' "$1"
+    return 1
+  fi
+}
+
+cmd_status() {
+  need_root
+  local rc=0 reg=""
+  [[ -f $ENV_FILE ]] && reg=$(sed -n 's/^CRIPS_REGISTRY=//p' "$ENV_FILE")
+  report registry "$REG_PID" "$REG_BIN" "http://$reg" || rc=1
+  report containerd "$CTD_PID" "$CTD_BIN" "unix://$SOCK" || rc=1
+  return "$rc"
+}
+
+# --- main -----------------------------------------------------------------------------------
+
+main() {
+  local cmd=${1:-} dir="" arg
+  PURGE=0
+  (( $# > 0 )) && shift
+  for arg in "$@"; do
+    case $arg in
+      --purge) [[ $cmd == down ]] || usage; PURGE=1 ;;
+      -*) usage ;;
+      *) [[ -z $dir ]] || usage; dir=$arg ;;
+    esac
+  done
+  set_paths "${dir:-${CRIPS_RUNTIME_DIR:-/tmp/crips-runtime}}"
+  case $cmd in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"
