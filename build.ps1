@@ -63,7 +63,7 @@ function Invoke-ChildPwsh {
     param([Parameter(Mandatory)] [string] $Command, [switch] $NoModule)
     $pwsh = Get-PwshCommand
     $prelude = if ($NoModule) { '' } else { "Import-Module '$Staged'; " }
-    $exe, $rest = $pwsh
+    $exe = $pwsh[0]; $rest = @($pwsh | Select-Object -Skip 1)
     & $exe @rest -NoProfile -NonInteractive -Command ($prelude + $Command)
     if ($LASTEXITCODE -ne 0) { throw "Child pwsh failed with exit code $LASTEXITCODE." }
 }
@@ -115,6 +115,7 @@ function Invoke-TestTask {
     if (-not $env:CRIPS_TEST_ENDPOINT -and (Test-IsRoot)) {
         $startedHere = -not (Get-PrivateRuntimeStatus)
         $vars = Start-RuntimeForCriPS
+        foreach ($v in $vars.GetEnumerator()) { Set-Item "env:$($v.Key)" $v.Value }
         $env:CRIPS_TEST_ENDPOINT = $vars.CRIPS_RUNTIME_ENDPOINT
         $env:CRIPS_TEST_IMAGE = $vars.CRIPS_BUSYBOX_IMAGE
         $env:CRIPS_TEST_PRIVATE_RUNTIME = '1'
@@ -166,7 +167,7 @@ switch ($Task) {
     'Test' { Invoke-TestTask }
     'Demo' { Invoke-DemoTask }
     'Env' { Invoke-EnvTask }
-    'Bench' { Invoke-BuildTask; $exe, $rest = Get-PwshCommand; Invoke-Native $exe @rest -NoProfile -File (Join-Path $Root 'bench/Invoke-Benchmarks.ps1') -ModulePath $Staged }
+    'Bench' { Invoke-BuildTask; $pwsh = Get-PwshCommand; Invoke-Native @pwsh -NoProfile -File (Join-Path $Root 'bench/Invoke-Benchmarks.ps1') -ModulePath $Staged }
     'Clean' {
         foreach ($dir in @($Out) + (Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj).FullName) {
             if (Test-Path $dir) { Remove-Item -Recurse -Force $dir }

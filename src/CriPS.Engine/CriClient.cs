@@ -32,6 +32,9 @@ public sealed class CriClient
     public ResolvedEndpoint ImageEndpoint { get; }
     public TimeSpan Timeout { get; }
 
+    /// <summary>True when this session already checked the runtime's version over the same channel.</summary>
+    public bool IsChannelWarm => _runtime.Version is not null && _images.Version is not null;
+
     /// <summary>Resolves the endpoints (parameter, environment, crictl config, well-known sockets). No call is made yet.</summary>
     public static CriClient Connect(string? runtimeEndpoint, string? imageEndpoint, TimeSpan? timeout, IResolverContext? context = null)
     {

@@ -132,8 +132,9 @@ public abstract class CriCmdlet : PSCmdlet, IDisposable
         WriteVerbose($"Runtime endpoint {client.RuntimeEndpoint.Endpoint} ({client.RuntimeEndpoint.Reason}); "
             + $"image endpoint {client.ImageEndpoint.Endpoint} ({client.ImageEndpoint.Reason}); deadline {client.Timeout.TotalSeconds:0.#} s.");
         _client = client;
+        var warm = client.IsChannelWarm;
         var runtime = Await(client.EnsureReadyAsync, "Version");
-        WriteVerbose($"Connected to {runtime}.");
+        WriteVerbose(warm ? $"Reusing this session's channel to {runtime} (version check cached)." : $"Connected to {runtime}.");
         return client;
     }
 }

@@ -75,14 +75,11 @@ internal static class ErrorTranslator
                 $"Permission denied on {where}. Run as root (sudo pwsh) or as a member of the group that owns the socket.",
                 endpoint.Address, e);
 
-        var why = connect.Error switch
-        {
-            SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported when endpoint.IsUnix && Directory.Exists(endpoint.SocketPath)
-                => "it is a directory, not a socket",
-            SocketError.AddressNotAvailable when endpoint.IsUnix && !File.Exists(endpoint.SocketPath) => "the socket does not exist",
-            SocketError.ConnectionRefused => "nothing listens on it (connection refused)",
-            _ => connect.InnerException?.Message ?? connect.Error.ToString(),
-        };
+        // The path tells more than the socket error: connecting to a directory is "refused", to nothing "not available".
+        var why = endpoint.IsUnix && Directory.Exists(endpoint.SocketPath) ? "it is a directory, not a socket"
+            : endpoint.IsUnix && !File.Exists(endpoint.SocketPath) ? "the socket does not exist"
+            : connect.Error == SocketError.ConnectionRefused ? "nothing listens on it (connection refused)"
+            : connect.InnerException?.Message ?? connect.Error.ToString();
         return new CriException("CriRuntimeUnavailable", CriErrorCategory.ConnectionError,
             $"Cannot reach the container runtime at {endpoint}: {why}. Is the runtime running? "
             + $"Choose another endpoint with -RuntimeEndpoint or ${EndpointResolver.RuntimeEndpointVariable}.",

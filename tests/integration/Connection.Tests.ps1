@@ -1,0 +1,87 @@
+BeforeDiscovery { . $PSScriptRoot/TestFixture.ps1 }
+
+Describe 'Endpoint errors' {
+    BeforeAll { . $PSScriptRoot/TestFixture.ps1 }
+
+    It 'names a missing socket: CriRuntimeUnavailable, ConnectionError, terminating' {
+        $err = Get-ErrorRecord { Get-CriContainer -RuntimeEndpoint '/nonexistent/crips/containerd.sock' -TimeoutSec 2 }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CriRuntimeUnavailable,*'
+        $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $err.TargetObject | Should -Be 'unix:///nonexistent/crips/containerd.sock'
+        $err.Exception.Message | Should -Match 'does not exist'
+        $err.Exception.Message | Should -Match '-RuntimeEndpoint'
+    }
+    It 'says when the endpoint is a directory' {
+        $dir = New-Item -ItemType Directory -Force (Join-Path ([IO.Path]::GetTempPath()) "crips-dir-$PID")
+        $err = Get-ErrorRecord { Get-CriPod -RuntimeEndpoint $dir.FullName -TimeoutSec 2 }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CriRuntimeUnavailable,*'
+        $err.Exception.Message | Should -Match 'directory'
+    }
+    It 'rejects a malformed endpoint before any call: CriInvalidEndpoint' {
+        foreach ($bad in 'http://localhost:80', 'garbage', 'tcp://nohostport') {
+            $err = Get-ErrorRecord { Get-CriImage -RuntimeEndpoint $bad }
+            $err.FullyQualifiedErrorId | Should -BeLike 'CriInvalidEndpoint,*'
+            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err.TargetObject | Should -Be $bad
+        }
+    }
+    It 'tells a plain HTTP/1 server apart from a runtime: CriNotARuntime' {
+        # A listener that answers every connection the way an HTTP/1-only server (Docker's API socket) does.
+        $path = Join-Path ([IO.Path]::GetTempPath()) "crips-http1-$PID.sock"
+        Remove-Item $path -ErrorAction SilentlyContinue
+        $listener = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
+        $listener.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($path))
+        $listener.Listen(8)
+        $server = Start-ThreadJob -ArgumentList $listener {
+            param($l)
+            $reply = [Text.Encoding]::ASCII.GetBytes("HTTP/1.1 400 Bad Request`r`nContent-Type: text/plain`r`nConnection: close`r`n`r`n400 Bad Request")
+            while ($true) {
+                try { $s = $l.Accept() } catch { break }
+                $buffer = [byte[]]::new(4096)
+                $null = $s.Receive($buffer)
+                $null = $s.Send($reply)
+                $s.Shutdown('Both'); $s.Close()
+            }
+        }
+        try {
+            $err = Get-ErrorRecord { Get-CriContainer -RuntimeEndpoint $path -TimeoutSec 5 }
+            $err.FullyQualifiedErrorId | Should -BeLike 'CriNotARuntime,*'
+            $err.CategoryInfo.Category | Should -Be 'ProtocolError'
+        } finally {
+            $listener.Close()
+            $server | Stop-Job -PassThru | Remove-Job -Force
+            Remove-Item $path -ErrorAction SilentlyContinue
+        }
+    }
+    It 'reads the runtime endpoint from CONTAINER_RUNTIME_ENDPOINT and says so' -Skip:$NoRuntime {
+        $saved = $env:CONTAINER_RUNTIME_ENDPOINT
+        try {
+            $env:CONTAINER_RUNTIME_ENDPOINT = $Endpoint
+            $verbose = Get-CriRuntimeInfo -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+            ($verbose.Message -join "`n") | Should -Match 'from \$CONTAINER_RUNTIME_ENDPOINT'
+        } finally {
+            $env:CONTAINER_RUNTIME_ENDPOINT = $saved
+        }
+    }
+    It 'reads the runtime endpoint and timeout from the crictl config file named by CRI_CONFIG_FILE' -Skip:$NoRuntime {
+        $saved = $env:CONTAINER_RUNTIME_ENDPOINT, $env:CRI_CONFIG_FILE
+        $file = Join-Path ([IO.Path]::GetTempPath()) "crips-crictl-$PID.yaml"
+        try {
+            Set-Content $file "runtime-endpoint: $Endpoint`nimage-endpoint: $Endpoint`ntimeout: 7`n"
+            $env:CONTAINER_RUNTIME_ENDPOINT = $null
+            $env:CRI_CONFIG_FILE = $file
+            $verbose = Get-CriImage -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+            $text = $verbose.Message -join "`n"
+            $text | Should -Match ([regex]::Escape("runtime-endpoint in $file"))
+            $text | Should -Match 'deadline 7 s'
+        } finally {
+            $env:CONTAINER_RUNTIME_ENDPOINT, $env:CRI_CONFIG_FILE = $saved
+            Remove-Item $file -ErrorAction SilentlyContinue
+        }
+    }
+    It 'keeps one channel per endpoint: a second call skips the version check' -Skip:$NoRuntime {
+        $null = Get-CriPod -RuntimeEndpoint $Endpoint
+        $verbose = Get-CriPod -RuntimeEndpoint $Endpoint -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        ($verbose.Message -join "`n") | Should -Match 'cached'
+    }
+}

@@ -1,0 +1,47 @@
+# Dot-sourced by every integration test file: imports the staged module and describes the runtime under test.
+Import-Module $env:CRIPS_MODULE_PATH -Force
+
+# The endpoint under test; without one, tests that need a runtime are skipped (see Invoke-IntegrationTests.ps1).
+$script:Endpoint = $env:CRIPS_TEST_ENDPOINT
+$script:NoRuntime = -not $script:Endpoint
+# An image the runtime can pull; the private runtime serves busybox from its own registry.
+$script:TestImage = if ($env:CRIPS_TEST_IMAGE) { $env:CRIPS_TEST_IMAGE } else { 'docker.io/library/busybox:1.36' }
+# Facts only the private runtime guarantees (its CNI subnet, its config) are checked only there.
+$script:IsPrivateRuntime = $env:CRIPS_TEST_PRIVATE_RUNTIME -eq '1'
+
+function New-TestPrefix {
+    # Everything a test run creates carries this prefix (names, namespaces), so runs never see each other's objects.
+    'crips-t{0:x6}' -f (Get-Random -Maximum 0xffffff)
+}
+
+function New-TestLogDirectory([string] $Name) {
+    $dir = Join-Path ([IO.Path]::GetTempPath()) "crips-test-logs/$Name"
+    $null = New-Item -ItemType Directory -Force $dir
+    $dir
+}
+
+function Remove-TestPods([string] $Prefix) {
+    # Tears down through CRI, so CNI releases addresses and rules; then the log folders.
+    Get-CriPod -RuntimeEndpoint $script:Endpoint -Namespace "$Prefix*" | Remove-CriPod -Force -RuntimeEndpoint $script:Endpoint
+    Remove-Item -Recurse -Force -ErrorAction SilentlyContinue (Join-Path ([IO.Path]::GetTempPath()) "crips-test-logs/$Prefix*")
+}
+
+function Wait-ContainerState([string] $Id, [CriPS.ContainerState] $State, [int] $TimeoutSec = 20) {
+    $deadline = [datetime]::UtcNow.AddSeconds($TimeoutSec)
+    do {
+        $c = Get-CriContainer -RuntimeEndpoint $script:Endpoint -Id $Id -All
+        if ($c.State -eq $State) { return $c }
+        Start-Sleep -Milliseconds 100
+    } while ([datetime]::UtcNow -lt $deadline)
+    throw "Container $Id did not reach $State within $TimeoutSec s (it is $($c.State))."
+}
+
+function Get-ErrorRecord([scriptblock] $Script) {
+    # The first error a command raises, terminating or not; $null when it raises none.
+    try {
+        $output = & $Script 2>&1
+        @($output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }) | Select-Object -First 1
+    } catch {
+        $_
+    }
+}
