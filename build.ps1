@@ -130,8 +130,8 @@ function Invoke-TestTask {
     }
     $integration = if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
 
-    Write-Host ("Unit: {0} passed, {1} failed, {2} skipped" -f $unit.Passed, $unit.Failed, $unit.Skipped)
-    Write-Host ("Integration: {0} passed, {1} failed, {2} skipped" -f $integration.Passed, $integration.Failed, $integration.Skipped)
+    Write-Host ("Unit tests - {0} passed, {1} failed, {2} skipped" -f $unit.Passed, $unit.Failed, $unit.Skipped)
+    Write-Host ("Integration tests - {0} passed, {1} failed, {2} skipped" -f $integration.Passed, $integration.Failed, $integration.Skipped)
     $failed = $unit.Failed + $integration.Failed
     Write-Host ("Tests: {0} passed, {1} failed, {2} skipped" -f ($unit.Passed + $integration.Passed), $failed, ($unit.Skipped + $integration.Skipped))
     if ($failed -gt 0) { exit 1 }
