@@ -96,7 +96,7 @@ function Stop-RuntimeForCriPS {
 function Get-TrxCounts([string] $Path) {
     $trx = [xml](Get-Content -Raw $Path)
     $c = $trx.TestRun.ResultSummary.Counters
-    [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout; Skipped = [int]$c.notExecuted }
+    [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout; Skipped = [int]$c.total - [int]$c.executed }
 }
 
 function Invoke-TestTask {
@@ -130,8 +130,8 @@ function Invoke-TestTask {
     }
     $integration = if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
 
-    Write-Host ("Unit tests - {0} passed, {1} failed, {2} skipped" -f $unit.Passed, $unit.Failed, $unit.Skipped)
-    Write-Host ("Integration tests - {0} passed, {1} failed, {2} skipped" -f $integration.Passed, $integration.Failed, $integration.Skipped)
+    Write-Host ("Unit tests: passed {0}, failed {1}, skipped {2}" -f $unit.Passed, $unit.Failed, $unit.Skipped)
+    Write-Host ("Integration tests: passed {0}, failed {1}, skipped {2}" -f $integration.Passed, $integration.Failed, $integration.Skipped)
     $failed = $unit.Failed + $integration.Failed
     Write-Host ("Tests: {0} passed, {1} failed, {2} skipped" -f ($unit.Passed + $integration.Passed), $failed, ($unit.Skipped + $integration.Skipped))
     if ($failed -gt 0) { exit 1 }
@@ -167,7 +167,11 @@ switch ($Task) {
     'Test' { Invoke-TestTask }
     'Demo' { Invoke-DemoTask }
     'Env' { Invoke-EnvTask }
-    'Bench' { Invoke-BuildTask; $pwsh = Get-PwshCommand; Invoke-Native @pwsh -NoProfile -File (Join-Path $Root 'bench/Invoke-Benchmarks.ps1') -ModulePath $Staged }
+    'Bench' {
+        Invoke-BuildTask
+        $vars = Start-RuntimeForCriPS
+        Invoke-ChildPwsh -NoModule "& '$Root/bench/Invoke-Benchmarks.ps1' -ModulePath '$Staged' -RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)' -Image '$($vars.CRIPS_BUSYBOX_IMAGE)'"
+    }
     'Clean' {
         foreach ($dir in @($Out) + (Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj).FullName) {
             if (Test-Path $dir) { Remove-Item -Recurse -Force $dir }

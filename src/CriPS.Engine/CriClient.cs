@@ -117,7 +117,7 @@ public sealed class CriClient
 
     public async Task<Image> PullImageAsync(string reference, CancellationToken cancel)
     {
-        await Call("ImagePull", "Image", reference,
+        await Call("ImagePull", null, reference,
             o => _images.Images.PullImageAsync(new V1.PullImageRequest { Image = new V1.ImageSpec { Image = reference } }, o), cancel, _images);
         return await GetImageAsync(reference, cancel).ConfigureAwait(false)
             ?? throw new CriException("CriImagePullFailed", CriErrorCategory.InvalidData,
@@ -202,6 +202,12 @@ public sealed class CriClient
 
     public Task StartContainerAsync(string id, CancellationToken cancel) =>
         Call("StartContainer", "Container", id, o => _runtime.Runtime.StartContainerAsync(new V1.StartContainerRequest { ContainerId = id }, o), cancel);
+
+    /// <summary>
+    /// The bare ListContainers round trip without mapping: the floor that bench/ measures Get-CriContainer against.
+    /// </summary>
+    public async Task<int> ListContainersRawAsync(CancellationToken cancel) =>
+        (await Call("ListContainers", null, null, o => _runtime.Runtime.ListContainersAsync(new V1.ListContainersRequest(), o), cancel)).Containers.Count;
 
     private async Task<List<Pod>> ListPodsAsync(CancellationToken cancel)
     {

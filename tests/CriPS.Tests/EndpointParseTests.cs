@@ -79,7 +79,6 @@ public class EndpointParseTests
 
     [Theory]
     [InlineData("")]
-    [InlineData("   ")]
     [InlineData("garbage")]
     [InlineData("run/containerd.sock")]
     [InlineData("http://x")]
@@ -95,9 +94,19 @@ public class EndpointParseTests
 
         Assert.Equal("CriInvalidEndpoint", e.ErrorId);
         Assert.Equal(CriErrorCategory.InvalidArgument, e.Category);
-        // The target is what the user typed (trimmed), so the error record names it.
-        Assert.Equal(input.Trim(), e.Target);
+        // The target is what the user typed, so the error record names it.
+        Assert.Equal(input, e.Target);
         Assert.Contains("is not a valid runtime endpoint", e.Message);
+    }
+
+    [Fact]
+    public void BlankIsRejectedAsEmpty()
+    {
+        var e = Assert.Throws<CriException>(() => Endpoint.Parse("   "));
+
+        Assert.Equal("CriInvalidEndpoint", e.ErrorId);
+        Assert.Equal("   ", e.Target);
+        Assert.Contains("empty", e.Message);
     }
 
     [Fact]
