@@ -53,6 +53,24 @@ Describe 'Endpoint errors' {
             Remove-Item $path -ErrorAction SilentlyContinue
         }
     }
+    It 'never hangs on a peer that accepts and stays silent: CriTimeout within -TimeoutSec' {
+        $path = Join-Path ([IO.Path]::GetTempPath()) "crips-silent-$PID.sock"
+        Remove-Item $path -ErrorAction SilentlyContinue
+        $listener = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
+        $listener.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($path))
+        $listener.Listen(8)   # the kernel completes connections; nobody ever reads or answers
+        try {
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $err = Get-ErrorRecord { Get-CriPod -RuntimeEndpoint $path -TimeoutSec 1 }
+            $watch.Stop()
+            $err.FullyQualifiedErrorId | Should -BeLike 'CriTimeout,*'
+            $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+        } finally {
+            $listener.Close()
+            Remove-Item $path -ErrorAction SilentlyContinue
+        }
+    }
     It 'reads the runtime endpoint from CONTAINER_RUNTIME_ENDPOINT and says so' -Skip:$NoRuntime {
         $saved = $env:CONTAINER_RUNTIME_ENDPOINT
         try {
