@@ -71,6 +71,29 @@ Describe 'Endpoint errors' {
             Remove-Item $path -ErrorAction SilentlyContinue
         }
     }
+    It 'stops a call in flight promptly on Ctrl+C (pipeline stop)' {
+        $path = Join-Path ([IO.Path]::GetTempPath()) "crips-stop-$PID.sock"
+        Remove-Item $path -ErrorAction SilentlyContinue
+        $listener = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
+        $listener.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($path))
+        $listener.Listen(8)
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$env:CRIPS_MODULE_PATH'; Get-CriPod -RuntimeEndpoint '$path' -TimeoutSec 60")
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Milliseconds 700   # the call is now waiting on the silent peer
+            $async.IsCompleted | Should -BeFalse
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        } finally {
+            $ps.Dispose()
+            $listener.Close()
+            Remove-Item $path -ErrorAction SilentlyContinue
+        }
+    }
     It 'reads the runtime endpoint from CONTAINER_RUNTIME_ENDPOINT and says so' -Skip:$NoRuntime {
         $saved = $env:CONTAINER_RUNTIME_ENDPOINT
         try {

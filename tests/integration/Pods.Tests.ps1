@@ -78,4 +78,24 @@ Describe 'Get-CriPod' -Skip:$NoRuntime {
     It 'reads every pod of a namespace through the pipeline of its ids' {
         (Get-CriPod -Namespace $prefix | Select-Object -ExpandProperty Id | ForEach-Object { Get-CriPod -Id $_ }).Count | Should -Be 2
     }
+    It 'changes nothing under -WhatIf' {
+        Get-CriPod -Namespace "$prefix*" | Remove-CriPod -Force -WhatIf
+        Stop-CriPod -Id $web.Id -WhatIf
+        (Get-CriPod -Namespace "$prefix*").Count | Should -Be 3
+        (Get-CriPod -Id $web.Id).State | Should -Be 'Ready'
+    }
+    It 'refuses to remove a ready pod without -Force and says so' {
+        $err = Get-ErrorRecord { Remove-CriPod -Id $db.Id }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CriPodRunning,*'
+        $err.Exception.Message | Should -Match '-Force'
+        $err.TargetObject | Should -Be $db.Id
+        (Get-CriPod -Id $db.Id).State | Should -Be 'Ready'
+    }
+    It 'stops and removes a pod, with -PassThru showing the stopped state' {
+        $gone = New-CriPod "$prefix-gone" -Namespace $prefix -LogDirectory (New-TestLogDirectory "$prefix-gone")
+        (Stop-CriPod -Id $gone.Id -PassThru).State | Should -Be 'NotReady'
+        Remove-CriPod -Id $gone.Id
+        $err = Get-ErrorRecord { Get-CriPod -Id $gone.Id }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CriPodNotFound,*'
+    }
 }
