@@ -14,10 +14,11 @@ $PSDefaultParameterValues['*-Cri*:RuntimeEndpoint'] = $RuntimeEndpoint
 
 function Show([string] $Title, [scriptblock] $Command) {
     Write-Host "`nPS> $($Command.ToString().Trim())" -ForegroundColor Cyan
-    & $Command | Out-Host
+    # Wide, so the tables read as in a wide terminal even when the output is redirected.
+    & $Command | Out-String -Width 160 | Write-Host
 }
 
-if (-not (Get-CriPod -Namespace crips-demo)) {
+if (-not (Get-CriPod -Namespace crips-demo -Name web)) {
     Write-Host 'Creating the demo pods (namespace crips-demo) ...'
     $web = New-CriPod web -Namespace crips-demo -Label @{ app = 'web' } -LogDirectory /tmp/crips-demo-logs/web
     $web | New-CriContainer server $Image -Command sh -Argument '-c', 'while true; do echo serving; sleep 5; done' | Start-CriContainer
