@@ -135,7 +135,7 @@ public class EndpointParseTests
         Assert.Contains("107 bytes", e.Message);
     }
 
-    [Fact(Skip = "BUG: Endpoint.Unix (Endpoint.cs:62) compares path.Length (UTF-16 chars) with 107, not the UTF-8 byte count")]
+    [Fact]
     public void NonAsciiPathLongerThan107BytesIsRejected()
     {
         // 61 characters but 121 UTF-8 bytes: too long for sun_path.

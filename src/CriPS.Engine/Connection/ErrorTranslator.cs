@@ -86,16 +86,17 @@ internal static class ErrorTranslator
             endpoint.Address, e);
     }
 
-    /// <summary>An HTTP/1 server, or any peer that does not answer HTTP/2 frames, fails in these ways.</summary>
+    /// <summary>
+    /// An HTTP/1 server answers the HTTP/2 preface with text, which .NET reports as PROTOCOL_ERROR; an HTTP/2
+    /// server that is not gRPC answers without gRPC's content type. A reset or GOAWAY from a restarting
+    /// runtime is neither, so it stays "unavailable" rather than "not a runtime".
+    /// </summary>
     private static bool LooksLikeWrongProtocol(RpcException e)
     {
-        if (FindInChain<HttpProtocolException>(e) is not null)
+        const long ProtocolError = 0x1;
+        if (FindInChain<HttpProtocolException>(e) is { ErrorCode: ProtocolError })
             return true;
-        var text = e.Status.Detail + " " + e.Status.DebugException?.ToString();
-        return text.Contains("HTTP/2", StringComparison.OrdinalIgnoreCase)
-            || text.Contains("Bad gRPC response", StringComparison.OrdinalIgnoreCase)
-            || text.Contains("content-type", StringComparison.OrdinalIgnoreCase)
-            || text.Contains("invalid data", StringComparison.OrdinalIgnoreCase);
+        return e.Status.Detail.Contains("Bad gRPC response", StringComparison.OrdinalIgnoreCase);
     }
 
     private static T? FindInChain<T>(RpcException e) where T : Exception

@@ -59,7 +59,8 @@ public sealed record Endpoint
 
     private static Endpoint Unix(string path, string original)
     {
-        if (path.Length > 107)
+        // sun_path counts bytes, not characters.
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > 107)
             throw Invalid(original, "a Unix socket path may be at most 107 bytes long");
         var normalized = Path.GetFullPath(path);
         return new Endpoint("unix://" + normalized, normalized, null, 0);

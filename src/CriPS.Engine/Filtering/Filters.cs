@@ -62,10 +62,25 @@ internal static class Filters
     internal static string WithDigestAlgorithm(string id) => id.Contains(':') ? id : "sha256:" + id;
 
     private static bool NameMatches(Image image, string pattern) =>
-        image.RepoTags.Any(t => Wildcard.IsMatch(pattern, t))
-        || image.RepoDigests.Any(d => Wildcard.IsMatch(pattern, d))
-        // "busybox" means busybox:latest, as it does for docker images and crictl images.
-        || (!pattern.Contains(':') && !pattern.Contains('@') && image.RepoTags.Any(t => Wildcard.IsMatch(pattern + ":latest", t)));
+        NamePatterns(pattern).Any(p => image.RepoTags.Any(t => Wildcard.IsMatch(p, t)) || image.RepoDigests.Any(d => Wildcard.IsMatch(p, d)));
+
+    /// <summary>
+    /// What a typed name stands for, as docker and crictl read it: "busybox" is docker.io/library/busybox:latest,
+    /// "team/app:1" is docker.io/team/app:1 (runtimes list the full form); a name without tag or digest means :latest.
+    /// </summary>
+    internal static IEnumerable<string> NamePatterns(string pattern)
+    {
+        var forms = new List<string> { pattern };
+        var firstSlash = pattern.IndexOf('/');
+        var domain = firstSlash < 0 ? null : pattern[..firstSlash];
+        if (firstSlash < 0)
+            forms.Add("docker.io/library/" + pattern);
+        else if (!domain!.Contains('.') && !domain.Contains(':') && domain != "localhost" && !domain.Contains('*'))
+            forms.Add("docker.io/" + pattern);
+
+        var hasTagOrDigest = pattern.Contains('@') || pattern.LastIndexOf(':') > pattern.LastIndexOf('/');
+        return hasTagOrDigest ? forms : forms.Concat(forms.Select(f => f + ":latest")).ToList();
+    }
 
     private static bool UsesImage(Container c, string wanted, string? resolvedId)
     {
