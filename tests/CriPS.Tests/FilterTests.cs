@@ -218,8 +218,10 @@ public class FilterTests
     public void ContainerIdPrefixFindsAContainerInAnyState()
     {
         Assert.Equal(["c1bbbb"], ContainerIds(new ContainerQuery { Id = ["c1b"], All = true }));
-        // As crictl ps --id: the Running-only default still applies to an id.
-        Assert.Empty(ContainerIds(new ContainerQuery { Id = ["c1b"] }));
+        // Unlike crictl ps --id: asking for a container by id finds it whatever its state (as crictl inspect does);
+        // an explicit -State still narrows.
+        Assert.Equal(["c1bbbb"], ContainerIds(new ContainerQuery { Id = ["c1b"] }));
+        Assert.Empty(ContainerIds(new ContainerQuery { Id = ["c1b"], State = [ContainerState.Running] }));
     }
 
     [Fact]

@@ -31,7 +31,8 @@ internal static class Filters
         HashSet<string>? podIds = q.PodId.Length > 0
             ? IdPrefixResolver.Resolve(pods.Select(p => p.Id).Concat(containers.Select(c => c.PodId)), id => id, q.PodId, "Pod", result.Errors)
             : null;
-        var states = q.State.Length > 0 ? q.State : q.All ? null : [ContainerState.Running];
+        // Running only by default, like crictl ps; but a container asked for by id is found in any state.
+        var states = q.State.Length > 0 ? q.State : q.All || q.Id.Length > 0 ? null : [ContainerState.Running];
 
         result.Items.AddRange(containers.Where(c =>
             (ids is null || ids.Contains(c.Id))

@@ -21,7 +21,7 @@ public sealed class ContainerQuery
     public string[] PodId { get; set; } = [];
     public string[] Namespace { get; set; } = [];
     public string[] Image { get; set; } = [];
-    /// <summary>The states to keep; empty with All false means Running only, like crictl ps.</summary>
+    /// <summary>The states to keep; empty means Running only (like crictl ps) unless All or Id is given.</summary>
     public ContainerState[] State { get; set; } = [];
     public bool All { get; set; }
     public IReadOnlyDictionary<string, string> Label { get; set; } = new Dictionary<string, string>();
