@@ -82,6 +82,9 @@ function Invoke-BuildTask {
     $manifest = Get-Content -Raw (Join-Path $Root 'module/CriPS.psd1')
     $manifest = $manifest -replace "ModuleVersion\s*=\s*'0\.0\.0'", "ModuleVersion        = '$(Get-ModuleVersion)'"
     Set-Content -NoNewline -Path (Join-Path $Staged 'CriPS.psd1') -Value $manifest
+
+    # Help: docs/*.md (PlatyPS schema) to the MAML that Get-Help reads, parameter facts from the loaded cmdlets.
+    Invoke-ChildPwsh "& '$Root/tools/Build-HelpXml.ps1' -DocsPath '$Root/docs' -OutFile '$Staged/en-US/CriPS.dll-Help.xml'"
     Write-Host "Staged CriPS $(Get-ModuleVersion) in $Staged"
 }
 

@@ -33,7 +33,7 @@ public sealed class CriClient
     public TimeSpan Timeout { get; }
 
     /// <summary>True when this session already checked the runtime's version over the same channel.</summary>
-    public bool IsChannelWarm => _runtime.Version is not null && _images.Version is not null;
+    public bool IsChannelWarm => _runtime.Version is not null;
 
     /// <summary>Resolves the endpoints (parameter, environment, crictl config, well-known sockets). No call is made yet.</summary>
     public static CriClient Connect(string? runtimeEndpoint, string? imageEndpoint, TimeSpan? timeout, IResolverContext? context = null)
@@ -45,9 +45,8 @@ public sealed class CriClient
     /// <summary>Checks, once per channel, that the runtime speaks CRI v1; returns "name version (API ...)".</summary>
     public async Task<string> EnsureReadyAsync(CancellationToken cancel)
     {
+        // A separate image endpoint is checked when an image call first uses it, not here.
         var v = await _runtime.EnsureVersionAsync(Timeout, cancel).ConfigureAwait(false);
-        if (_images != _runtime)
-            await _images.EnsureVersionAsync(Timeout, cancel).ConfigureAwait(false);
         return $"{v.RuntimeName} {v.RuntimeVersion} (CRI {v.RuntimeApiVersion})";
     }
 
@@ -186,7 +185,8 @@ public sealed class CriClient
             Labels = { pod.Labels },
             Annotations = { pod.Annotations },
         };
-        var reply = await Call("CreateContainer", "Pod", podId,
+        // The pod was just found, so a NotFound here is about the image: keep the runtime's own words.
+        var reply = await Call("CreateContainer", null, podId,
             o => _runtime.Runtime.CreateContainerAsync(new V1.CreateContainerRequest { PodSandboxId = podId, Config = config, SandboxConfig = sandbox }, o), cancel);
         return await GetContainerAsync(reply.ContainerId, cancel).ConfigureAwait(false);
     }

@@ -44,13 +44,14 @@ public abstract class CriCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>Runs an engine call on the pipeline thread; failures of the call itself end the cmdlet.</summary>
-    protected T Await<T>(Func<CancellationToken, Task<T>> call, string what)
+    protected T Await<T>(Func<CancellationToken, Task<T>> call, string? what)
     {
         var watch = Stopwatch.StartNew();
         try
         {
             var result = call(_cancel.Token).GetAwaiter().GetResult();
-            WriteVerbose($"{what}: {watch.Elapsed.TotalMilliseconds:F1} ms");
+            if (what is not null)
+                WriteVerbose($"{what}: {watch.Elapsed.TotalMilliseconds:F1} ms");
             return result;
         }
         catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
@@ -133,7 +134,7 @@ public abstract class CriCmdlet : PSCmdlet, IDisposable
             + $"image endpoint {client.ImageEndpoint.Endpoint} ({client.ImageEndpoint.Reason}); deadline {client.Timeout.TotalSeconds:0.#} s.");
         _client = client;
         var warm = client.IsChannelWarm;
-        var runtime = Await(client.EnsureReadyAsync, "Version");
+        var runtime = Await(client.EnsureReadyAsync, warm ? null : "Version");
         WriteVerbose(warm ? $"Reusing this session's channel to {runtime} (version check cached)." : $"Connected to {runtime}.");
         return client;
     }

@@ -40,7 +40,7 @@ Describe 'Get-CriContainer' -Skip:$NoRuntime {
     }
     It 'filters by pod id prefix and by label' {
         (Get-CriContainer -All -PodId $pod.Id.Substring(0, 10)).Id | Sort-Object | Should -Be $ours
-        (Get-CriContainer -All -Label @{ role = 'waiting' }).Id | Should -Be $created.Id
+        (Get-CriContainer -All -Namespace $prefix -Label @{ role = 'waiting' }).Id | Should -Be $created.Id
     }
     It 'takes pods from the pipeline (Get-CriPod | Get-CriContainer)' {
         (Get-CriPod -Namespace $prefix | Get-CriContainer -All).Id | Sort-Object | Should -Be $ours

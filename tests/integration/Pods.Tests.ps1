@@ -27,9 +27,9 @@ Describe 'Get-CriPod' -Skip:$NoRuntime {
         (Get-CriPod -Namespace "$prefix*" -State Ready).Id | Sort-Object | Should -Be (@($web.Id, $db.Id) | Sort-Object)
     }
     It 'requires every label to match exactly' {
-        (Get-CriPod -Label @{ app = 'web' }).Id | Should -Be $web.Id
-        (Get-CriPod -Label @{ app = 'web'; tier = 'front' }).Id | Should -Be $web.Id
-        Get-CriPod -Label @{ app = 'web'; tier = 'back' } | Should -BeNullOrEmpty
+        (Get-CriPod -Namespace "$prefix*" -Label @{ app = 'web' }).Id | Should -Be $web.Id
+        (Get-CriPod -Namespace "$prefix*" -Label @{ app = 'web'; tier = 'front' }).Id | Should -Be $web.Id
+        Get-CriPod -Namespace "$prefix*" -Label @{ app = 'web'; tier = 'back' } | Should -BeNullOrEmpty
     }
     It 'filters by uid' {
         (Get-CriPod -Uid "$prefix-uid-web").Id | Should -Be $web.Id

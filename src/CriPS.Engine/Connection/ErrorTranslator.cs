@@ -82,7 +82,8 @@ internal static class ErrorTranslator
             : connect.InnerException?.Message ?? connect.Error.ToString();
         return new CriException("CriRuntimeUnavailable", CriErrorCategory.ConnectionError,
             $"Cannot reach the container runtime at {endpoint}: {why}. Is the runtime running? "
-            + $"Choose another endpoint with -RuntimeEndpoint or ${EndpointResolver.RuntimeEndpointVariable}.",
+            + $"Choose another endpoint with -RuntimeEndpoint or ${EndpointResolver.RuntimeEndpointVariable} "
+            + $"(for the image service: -ImageEndpoint or ${EndpointResolver.ImageEndpointVariable}).",
             endpoint.Address, e);
     }
 
