@@ -14,7 +14,7 @@ Describe 'Get-CriContainer' -Skip:$NoRuntime {
         $running = $pod | New-CriContainer "$prefix-sleeper" $TestImage -Command sleep -Argument 3600 -Label @{ role = 'sleeper' }
         $running | Start-CriContainer
         $created = $pod | New-CriContainer "$prefix-waiting" $TestImage -Command true -Label @{ role = 'waiting' }
-        $exited = $pod | New-CriContainer "$prefix-failing" $TestImage -Command sh -Argument '-c', 'echo bye; exit 3'
+        $exited = $pod | New-CriContainer "$prefix-failing" $TestImage -Command sh -Argument '-c', 'sleep 0.3; echo bye; exit 3'
         $exited | Start-CriContainer
         $elsewhere = $other | New-CriContainer "$prefix-elsewhere" $TestImage -Command sleep -Argument 3600
         $elsewhere | Start-CriContainer
@@ -78,6 +78,8 @@ Describe 'Get-CriContainer' -Skip:$NoRuntime {
         $r.LogPath | Should -Be (Join-Path $logs "$prefix-sleeper/0.log")
         $e = Get-CriContainer -Id $exited.Id -All -Detailed
         $e.ExitCode | Should -Be 3
+        # containerd stamps StartedAt when the start call returns, so a process that exits at once can look
+        # finished "before" it started; this one sleeps first.
         $e.FinishedAt | Should -BeGreaterThan $e.StartedAt
         $e.Reason | Should -Not -BeNullOrEmpty
         (Get-Content $e.LogPath) -join "`n" | Should -Match 'stdout F bye'
