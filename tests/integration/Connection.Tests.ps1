@@ -17,6 +17,28 @@ Describe 'Endpoint errors' {
         $err.FullyQualifiedErrorId | Should -BeLike 'CriRuntimeUnavailable,*'
         $err.Exception.Message | Should -Match 'directory'
     }
+    It 'says when the socket may not be opened: CriPermissionDenied with a hint' -Skip:(-not $IsLinux -or (& id -u) -ne '0' -or -not (Get-Command setpriv -ErrorAction SilentlyContinue)) {
+        # Root ignores file modes, so the check runs in a child that keeps uid 0 but drops every capability.
+        $path = Join-Path ([IO.Path]::GetTempPath()) "crips-perm-$PID.sock"
+        Remove-Item $path -ErrorAction SilentlyContinue
+        $listener = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
+        $listener.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($path))
+        $listener.Listen(1)
+        try {
+            & chown nobody $path
+            & chmod 600 $path
+            [string[]] $pwsh = [Environment]::ProcessPath
+            if ((Split-Path -Leaf $pwsh[0]) -like 'dotnet*') { $pwsh += Join-Path $PSHOME 'pwsh.dll' }
+            $probe = "Import-Module '$env:CRIPS_MODULE_PATH'; try { Get-CriPod -RuntimeEndpoint '$path' } catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `$_.Exception.Message }"
+            $out = & setpriv --bounding-set=-all --inh-caps=-all @pwsh -NoProfile -NonInteractive -Command $probe 2>&1
+            $out[0] | Should -BeLike 'CriPermissionDenied,*'
+            "$($out[1])" | Should -Be 'PermissionDenied'
+            "$($out[2])" | Should -Match 'Permission denied.*root'
+        } finally {
+            $listener.Close()
+            Remove-Item $path -ErrorAction SilentlyContinue
+        }
+    }
     It 'rejects a malformed endpoint before any call: CriInvalidEndpoint' {
         foreach ($bad in 'http://localhost:80', 'garbage', 'tcp://nohostport') {
             $err = Get-ErrorRecord { Get-CriImage -RuntimeEndpoint $bad }
