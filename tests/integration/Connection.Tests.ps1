@@ -19,24 +19,19 @@ Describe 'Endpoint errors' {
     }
     It 'says when the socket may not be opened: CriPermissionDenied with a hint' -Skip:(-not $IsLinux -or (& id -u) -ne '0' -or -not (Get-Command setpriv -ErrorAction SilentlyContinue)) {
         # Root ignores file modes, so the check runs in a child that keeps uid 0 but drops every capability.
-        $path = Join-Path ([IO.Path]::GetTempPath()) "crips-perm-$PID.sock"
-        Remove-Item $path -ErrorAction SilentlyContinue
-        $listener = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
-        $listener.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($path))
-        $listener.Listen(1)
+        $listener = New-UnixListener perm
+        $path = $listener.Path
         try {
             & chown nobody $path
             & chmod 600 $path
-            [string[]] $pwsh = [Environment]::ProcessPath
-            if ((Split-Path -Leaf $pwsh[0]) -like 'dotnet*') { $pwsh += Join-Path $PSHOME 'pwsh.dll' }
+            $pwsh = Get-PwshCommand
             $probe = "Import-Module '$env:CRIPS_MODULE_PATH'; try { Get-CriPod -RuntimeEndpoint '$path' } catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `$_.Exception.Message }"
             $out = & setpriv --bounding-set=-all --inh-caps=-all @pwsh -NoProfile -NonInteractive -Command $probe 2>&1
             $out[0] | Should -BeLike 'CriPermissionDenied,*'
             "$($out[1])" | Should -Be 'PermissionDenied'
             "$($out[2])" | Should -Match 'Permission denied.*root'
         } finally {
-            $listener.Close()
-            Remove-Item $path -ErrorAction SilentlyContinue
+            Remove-UnixListener $listener
         }
     }
     It 'rejects a malformed endpoint before any call: CriInvalidEndpoint' {
@@ -49,12 +44,9 @@ Describe 'Endpoint errors' {
     }
     It 'tells a plain HTTP/1 server apart from a runtime: CriNotARuntime' {
         # A listener that answers every connection the way an HTTP/1-only server (Docker's API socket) does.
-        $path = Join-Path ([IO.Path]::GetTempPath()) "crips-http1-$PID.sock"
-        Remove-Item $path -ErrorAction SilentlyContinue
-        $listener = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
-        $listener.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($path))
-        $listener.Listen(8)
-        $server = Start-ThreadJob -ArgumentList $listener {
+        $listener = New-UnixListener http1
+        $path = $listener.Path
+        $server = Start-ThreadJob -ArgumentList $listener.Socket {
             param($l)
             $reply = [Text.Encoding]::ASCII.GetBytes("HTTP/1.1 400 Bad Request`r`nContent-Type: text/plain`r`nConnection: close`r`n`r`n400 Bad Request")
             while ($true) {
@@ -70,17 +62,13 @@ Describe 'Endpoint errors' {
             $err.FullyQualifiedErrorId | Should -BeLike 'CriNotARuntime,*'
             $err.CategoryInfo.Category | Should -Be 'ProtocolError'
         } finally {
-            $listener.Close()
+            Remove-UnixListener $listener
             $server | Stop-Job -PassThru | Remove-Job -Force
-            Remove-Item $path -ErrorAction SilentlyContinue
         }
     }
     It 'never hangs on a peer that accepts and stays silent: CriTimeout within -TimeoutSec' {
-        $path = Join-Path ([IO.Path]::GetTempPath()) "crips-silent-$PID.sock"
-        Remove-Item $path -ErrorAction SilentlyContinue
-        $listener = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
-        $listener.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($path))
-        $listener.Listen(8)   # the kernel completes connections; nobody ever reads or answers
+        $listener = New-UnixListener silent   # nobody ever reads or answers
+        $path = $listener.Path
         try {
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $err = Get-ErrorRecord { Get-CriPod -RuntimeEndpoint $path -TimeoutSec 1 }
@@ -89,16 +77,12 @@ Describe 'Endpoint errors' {
             $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
         } finally {
-            $listener.Close()
-            Remove-Item $path -ErrorAction SilentlyContinue
+            Remove-UnixListener $listener
         }
     }
     It 'stops a call in flight promptly on Ctrl+C (pipeline stop)' {
-        $path = Join-Path ([IO.Path]::GetTempPath()) "crips-stop-$PID.sock"
-        Remove-Item $path -ErrorAction SilentlyContinue
-        $listener = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
-        $listener.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($path))
-        $listener.Listen(8)
+        $listener = New-UnixListener stop
+        $path = $listener.Path
         $ps = [powershell]::Create()
         try {
             $null = $ps.AddScript("Import-Module '$env:CRIPS_MODULE_PATH'; Get-CriPod -RuntimeEndpoint '$path' -TimeoutSec 60")
@@ -112,8 +96,7 @@ Describe 'Endpoint errors' {
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         } finally {
             $ps.Dispose()
-            $listener.Close()
-            Remove-Item $path -ErrorAction SilentlyContinue
+            Remove-UnixListener $listener
         }
     }
     It 'reads the runtime endpoint from CONTAINER_RUNTIME_ENDPOINT and says so' -Skip:$NoRuntime {

@@ -40,6 +40,8 @@ Describe 'The staged module' {
 }
 
 Describe 'Isolation from other versions of its dependencies' -Skip:$NoRuntime {
+    BeforeAll { . $PSScriptRoot/TestFixture.ps1 }
+
     It 'imports and works in a session that loaded another Google.Protobuf and Logging.Abstractions first' {
         $packages = $env:CRIPS_NUGET_PACKAGES
         $props = [xml](Get-Content -Raw "$PSScriptRoot/../../Directory.Packages.props")
@@ -57,9 +59,8 @@ Import-Module '$env:CRIPS_MODULE_PATH'
 `$loaded = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'Google.Protobuf' } | ForEach-Object { `$_.GetName().Version.ToString() }
 "ok pods=`$n protobuf=`$((`$loaded | Sort-Object) -join ',')"
 "@
-        $exe = [Environment]::ProcessPath
-        [string[]] $pwshArgs = if ((Split-Path -Leaf $exe) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
-        $out = & $exe @pwshArgs -NoProfile -NonInteractive -Command $script 2>&1
+        $pwsh = Get-PwshCommand
+        $out = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1
         $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
         ($out -join "`n") | Should -Match 'ok pods=\d+ protobuf=3\.25\.1\.0,3\.36\.2\.0'
     }

@@ -45,3 +45,25 @@ function Get-ErrorRecord([scriptblock] $Script) {
         $_
     }
 }
+
+function New-UnixListener([string] $Name) {
+    # A Unix socket that accepts connections (the kernel completes them) and answers nothing unless served.
+    $path = Join-Path ([IO.Path]::GetTempPath()) "crips-$Name-$PID.sock"
+    Remove-Item $path -ErrorAction SilentlyContinue
+    $socket = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
+    $socket.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($path))
+    $socket.Listen(8)
+    [pscustomobject]@{ Path = $path; Socket = $socket }
+}
+
+function Remove-UnixListener($Listener) {
+    $Listener.Socket.Close()
+    Remove-Item $Listener.Path -ErrorAction SilentlyContinue
+}
+
+function Get-PwshCommand {
+    # This pwsh as a command line for a child: the dotnet tool runs pwsh.dll through the dotnet host.
+    [string[]] $pwsh = [Environment]::ProcessPath
+    if ((Split-Path -Leaf $pwsh[0]) -like 'dotnet*') { $pwsh += Join-Path $PSHOME 'pwsh.dll' }
+    , $pwsh
+}
