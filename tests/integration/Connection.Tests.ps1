@@ -125,6 +125,34 @@ Describe 'Endpoint errors' {
             Remove-Item $file -ErrorAction SilentlyContinue
         }
     }
+    It 'speaks to a tcp://host:port endpoint' -Skip:($NoRuntime -or $Endpoint -notmatch '^(unix://)?/') {
+        # A loopback TCP port forwarded to the runtime's Unix socket stands in for a runtime listening on TCP.
+        $tcp = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $tcp.Start()
+        $port = $tcp.LocalEndpoint.Port
+        $stop = [Threading.ManualResetEventSlim]::new()
+        $forwarder = Start-ThreadJob -ArgumentList $tcp, ($Endpoint -replace '^unix://'), $stop {
+            param($listener, $socketPath, $stop)
+            while (-not $stop.IsSet) {
+                try { $client = $listener.AcceptTcpClient() } catch { break }
+                $unix = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
+                $unix.Connect([System.Net.Sockets.UnixDomainSocketEndPoint]::new($socketPath))
+                $a = $client.GetStream(); $b = [System.Net.Sockets.NetworkStream]::new($unix, $true)
+                $pump = [Threading.Tasks.Task]::WhenAny($a.CopyToAsync($b), $b.CopyToAsync($a))
+                while (-not $pump.Wait(100) -and -not $stop.IsSet) { }
+                $client.Close(); $b.Close()
+            }
+        }
+        try {
+            $viaTcp = Get-CriRuntimeInfo -RuntimeEndpoint "tcp://127.0.0.1:$port" -TimeoutSec 5
+            $viaTcp.RuntimeEndpoint | Should -Be "tcp://127.0.0.1:$port"
+            $viaTcp.RuntimeName | Should -Be (Get-CriRuntimeInfo -RuntimeEndpoint $Endpoint).RuntimeName
+        } finally {
+            $stop.Set()
+            $tcp.Stop()
+            $forwarder | Wait-Job -Timeout 10 | Remove-Job -Force
+        }
+    }
     It 'keeps one channel per endpoint: a second call skips the version check' -Skip:$NoRuntime {
         $null = Get-CriPod -RuntimeEndpoint $Endpoint
         $verbose = Get-CriPod -RuntimeEndpoint $Endpoint -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }

@@ -42,26 +42,31 @@ Describe 'The staged module' {
 Describe 'Isolation from other versions of its dependencies' -Skip:$NoRuntime {
     BeforeAll { . $PSScriptRoot/TestFixture.ps1 }
 
-    It 'imports and works in a session that loaded another Google.Protobuf and Logging.Abstractions first' {
+    It 'imports and works in a session that loaded other Google.Protobuf, Grpc and Logging.Abstractions versions first' {
         $packages = $env:CRIPS_NUGET_PACKAGES
         $props = [xml](Get-Content -Raw "$PSScriptRoot/../../Directory.Packages.props")
         $pg = $props.Project.PropertyGroup
         $protobuf = Join-Path $packages "google.protobuf/$($pg.ConflictingProtobufVersion | Where-Object { $_ })/lib/net5.0/Google.Protobuf.dll"
         $logging = Join-Path $packages "microsoft.extensions.logging.abstractions/$($pg.ConflictingLoggingAbstractionsVersion | Where-Object { $_ })/lib/netstandard2.0/Microsoft.Extensions.Logging.Abstractions.dll"
-        Test-Path $protobuf | Should -BeTrue
-        Test-Path $logging | Should -BeTrue
+        $grpcVersion = $pg.ConflictingGrpcVersion | Where-Object { $_ }
+        $grpcApi = Join-Path $packages "grpc.core.api/$grpcVersion/lib/netstandard2.1/Grpc.Core.Api.dll"
+        $grpcClient = Join-Path $packages "grpc.net.client/$grpcVersion/lib/net6.0/Grpc.Net.Client.dll"
+        foreach ($dll in $protobuf, $logging, $grpcApi, $grpcClient) { Test-Path $dll | Should -BeTrue -Because $dll }
         $script = @"
 `$ErrorActionPreference = 'Stop'
 Add-Type -Path '$protobuf'
 Add-Type -Path '$logging'
+Add-Type -Path '$grpcApi'
+Add-Type -Path '$grpcClient'
 Import-Module '$env:CRIPS_MODULE_PATH'
 `$n = @(Get-CriPod -RuntimeEndpoint '$Endpoint').Count
-`$loaded = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'Google.Protobuf' } | ForEach-Object { `$_.GetName().Version.ToString() }
-"ok pods=`$n protobuf=`$((`$loaded | Sort-Object) -join ',')"
+`$versions = { param(`$name) ([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq `$name } | ForEach-Object { [Diagnostics.FileVersionInfo]::GetVersionInfo(`$_.Location).FileVersion } | Sort-Object) -join ',' }
+"ok pods=`$n protobuf=`$(& `$versions Google.Protobuf) grpc=`$(& `$versions Grpc.Net.Client)"
 "@
         $pwsh = Get-PwshCommand
         $out = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1
         $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
-        ($out -join "`n") | Should -Match 'ok pods=\d+ protobuf=3\.25\.1\.0,3\.36\.2\.0'
+        # Both versions of each assembly are loaded side by side (file versions), each in its own context.
+        ($out -join "`n") | Should -Match 'ok pods=\d+ protobuf=3\.25\.1\.0,3\.36\.2\.0 grpc=2\.65\.\d+\.\d+,2\.85\.\d+\.\d+'
     }
 }
