@@ -1,0 +1,110 @@
+using System.Collections;
+using System.Diagnostics;
+using System.Management.Automation;
+
+namespace CriPS;
+
+/// <summary>
+/// What every CriPS cmdlet shares, whichever API it speaks: a deadline per call, Ctrl+C that cancels the call
+/// in flight, and the translation of engine failures into ErrorRecords with stable ErrorIds.
+/// </summary>
+public abstract class CriPSCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _cancel = new();
+
+    /// <summary>The deadline of each call, in seconds.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int TimeoutSec { get; set; }
+
+    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
+    protected CancellationToken Cancellation => _cancel.Token;
+
+    protected TimeSpan? Timeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : null;
+
+    protected override void StopProcessing() => _cancel.Cancel();
+
+    public void Dispose()
+    {
+        _cancel.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Runs an engine call on the pipeline thread; failures of the call itself end the cmdlet.</summary>
+    protected T Await<T>(Func<CancellationToken, Task<T>> call, string? what)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var result = call(_cancel.Token).GetAwaiter().GetResult();
+            if (what is not null)
+                WriteVerbose($"{what}: {watch.Elapsed.TotalMilliseconds:F1} ms");
+            return result;
+        }
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (CriException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e));
+            throw; // not reached: ThrowTerminatingError always throws
+        }
+    }
+
+    protected void Await(Func<CancellationToken, Task> call, string what) =>
+        Await(async c => { await call(c).ConfigureAwait(false); return true; }, what);
+
+    /// <summary>
+    /// Runs a per-item call: a failure about the item is written as a non-terminating error and false is
+    /// returned; a failure of the endpoint itself still ends the cmdlet, since no other item can succeed.
+    /// </summary>
+    protected bool TryAwait(Func<CancellationToken, Task> call, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            call(_cancel.Token).GetAwaiter().GetResult();
+            WriteVerbose($"{what}: {watch.Elapsed.TotalMilliseconds:F1} ms");
+            return true;
+        }
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (CriException e) when (!e.IsEndpointFailure)
+        {
+            WriteError(ToErrorRecord(e));
+            return false;
+        }
+        catch (CriException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e));
+            return false;
+        }
+    }
+
+    /// <summary>Writes the per-item errors a query met (unknown or ambiguous ids) without stopping.</summary>
+    protected void WriteErrors(IEnumerable<CriException> errors)
+    {
+        foreach (var e in errors)
+            WriteError(ToErrorRecord(e));
+    }
+
+    /// <summary>Turns an engine failure into a terminating error (endpoint resolution, bad input).</summary>
+    protected void ThrowTerminating(CriException e) => ThrowTerminatingError(ToErrorRecord(e));
+
+    protected static ErrorRecord ToErrorRecord(CriException e) =>
+        new(e, e.ErrorId, Enum.TryParse<ErrorCategory>(e.Category.ToString(), out var c) ? c : ErrorCategory.NotSpecified, e.Target);
+
+    /// <summary>Hashtable parameters (labels, annotations) as the string map the APIs want.</summary>
+    protected static Dictionary<string, string> ToStringMap(IDictionary? table)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (table is null)
+            return map;
+        foreach (DictionaryEntry entry in table)
+            map[entry.Key?.ToString() ?? ""] = entry.Value is null ? "" : LanguagePrimitives.ConvertTo<string>(entry.Value);
+        return map;
+    }
+}
