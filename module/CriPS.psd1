@@ -12,6 +12,13 @@
     FormatsToProcess     = @('CriPS.format.ps1xml')
     TypesToProcess       = @('CriPS.types.ps1xml')
     CmdletsToExport      = @(
+        'Get-ContainerdContainer'
+        'Get-ContainerdContent'
+        'Get-ContainerdImage'
+        'Get-ContainerdNamespace'
+        'Get-ContainerdPlugin'
+        'Get-ContainerdTask'
+        'Get-ContainerdVersion'
         'Get-CriContainer'
         'Get-CriImage'
         'Get-CriPod'

@@ -6,6 +6,9 @@ $script:Endpoint = $env:CRIPS_TEST_ENDPOINT
 $script:NoRuntime = -not $script:Endpoint
 # An image the runtime can pull; the private runtime serves busybox from its own registry.
 $script:TestImage = if ($env:CRIPS_TEST_IMAGE) { $env:CRIPS_TEST_IMAGE } else { 'docker.io/library/busybox:1.36' }
+# containerd's own socket, for the containerd cmdlets; without one those tests are skipped.
+$script:ContainerdAddress = if ($env:CRIPS_TEST_CONTAINERD_ADDRESS) { $env:CRIPS_TEST_CONTAINERD_ADDRESS } else { $env:CONTAINERD_ADDRESS }
+$script:NoContainerd = $script:NoRuntime -or -not $script:ContainerdAddress
 # Facts only the private runtime guarantees (its CNI subnet, its config) are checked only there.
 $script:IsPrivateRuntime = $env:CRIPS_TEST_PRIVATE_RUNTIME -eq '1'
 

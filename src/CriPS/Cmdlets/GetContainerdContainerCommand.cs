@@ -1,0 +1,54 @@
+using System.Collections;
+using System.Management.Automation;
+
+namespace CriPS.Cmdlets;
+
+/// <summary>Lists the container records of a containerd namespace (ctr -n NS containers ls): CRI pods and containers alike.</summary>
+[Cmdlet(VerbsCommon.Get, "ContainerdContainer")]
+[OutputType(typeof(ContainerdContainer))]
+public sealed class GetContainerdContainerCommand : ContainerdCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Id { get; set; } = [];
+
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Image { get; set; } = [];
+
+    /// <summary>Labels that must all be present with exactly these values.</summary>
+    [Parameter]
+    public Hashtable? Label { get; set; }
+
+    /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io, when not given.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Namespace { get; set; }
+
+    /// <summary>containerd's own filter syntax, evaluated by the daemon, e.g. 'labels."io.cri-containerd.kind"==sandbox'.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Filter { get; set; } = [];
+
+    protected override string? NamespaceParameter => Namespace;
+
+    private readonly List<string> _ids = new();
+
+    // Ids from the pipeline (CRI containers, say) are gathered so the whole pipeline costs one listing.
+    protected override void ProcessRecord() => _ids.AddRange(Id);
+
+    protected override void EndProcessing()
+    {
+        if (MyInvocation.ExpectingInput && _ids.Count == 0)
+            return;
+        var ids = _ids.ToArray();
+        var labels = ToStringMap(Label);
+        var containers = Await(c => Client.GetContainersAsync(Filter, c), "Containers.List");
+        WriteObject(containers
+            .Where(c => MatchesAny(ids, c.Id) && MatchesAny(Image, c.Image)
+                && labels.All(l => c.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
+            .OrderByDescending(c => c.CreatedAt), enumerateCollection: true);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Management.Automation;
+
+namespace CriPS.Cmdlets;
+
+/// <summary>
+/// Lists the blobs of containerd's content store (ctr content ls), or with -Active the writes in progress
+/// (ctr content active), such as the layers of a pull that is running.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "ContainerdContent", DefaultParameterSetName = BlobsSet)]
+[OutputType(typeof(ContainerdContent), ParameterSetName = [BlobsSet])]
+[OutputType(typeof(ContainerdIngest), ParameterSetName = [ActiveSet])]
+public sealed class GetContainerdContentCommand : ContainerdCmdlet
+{
+    private const string BlobsSet = "Blobs";
+    private const string ActiveSet = "Active";
+
+    /// <summary>Blob digests (sha256:...) to show.</summary>
+    [Parameter(Position = 0, ParameterSetName = BlobsSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Digest { get; set; } = [];
+
+    /// <summary>The writes in progress instead of the stored blobs.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ActiveSet)]
+    public SwitchParameter Active { get; set; }
+
+    /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io, when not given.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Namespace { get; set; }
+
+    /// <summary>containerd's own filter syntax, evaluated by the daemon.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Filter { get; set; } = [];
+
+    protected override string? NamespaceParameter => Namespace;
+
+    protected override void EndProcessing()
+    {
+        if (Active)
+        {
+            WriteObject(Await(c => Client.GetIngestsAsync(Filter, c), "Content.ListStatuses"), enumerateCollection: true);
+            return;
+        }
+        var blobs = Await(c => Client.GetContentAsync(Filter, c), "Content.List");
+        WriteObject(blobs.Where(b => MatchesAny(Digest, b.Digest)), enumerateCollection: true);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Management.Automation;
+
+namespace CriPS.Cmdlets;
+
+/// <summary>Lists the tasks (live processes) of a containerd namespace with pid and status (ctr -n NS tasks ls).</summary>
+[Cmdlet(VerbsCommon.Get, "ContainerdTask")]
+[OutputType(typeof(ContainerdTask))]
+public sealed class GetContainerdTaskCommand : ContainerdCmdlet
+{
+    /// <summary>The containers whose tasks to show; CRI containers from Get-CriContainer bind here by their Id.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] ContainerId { get; set; } = [];
+
+    [Parameter]
+    public ContainerdTaskStatus[] Status { get; set; } = [];
+
+    /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io, when not given.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Namespace { get; set; }
+
+    /// <summary>containerd's own filter syntax, evaluated by the daemon.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Filter { get; set; }
+
+    protected override string? NamespaceParameter => Namespace;
+
+    private readonly List<string> _ids = new();
+
+    protected override void ProcessRecord() => _ids.AddRange(ContainerId);
+
+    protected override void EndProcessing()
+    {
+        if (MyInvocation.ExpectingInput && _ids.Count == 0)
+            return;
+        var ids = _ids.ToArray();
+        var tasks = Await(c => Client.GetTasksAsync(Filter, c), "Tasks.List");
+        WriteObject(tasks.Where(t => MatchesAny(ids, t.ContainerId) && (Status.Length == 0 || Status.Contains(t.Status))),
+            enumerateCollection: true);
+    }
+}
