@@ -114,6 +114,17 @@ public sealed class CriClient
         return reply.Image is null ? null : CriMapper.ToImage(reply.Image, _origin);
     }
 
+    public async Task<List<ImageFilesystem>> GetImageFilesystemsAsync(CancellationToken cancel)
+    {
+        var reply = await Call("ImageFsInfo", null, null, o => _images.Images.ImageFsInfoAsync(new V1.ImageFsInfoRequest(), o), cancel, _images);
+        return reply.ImageFilesystems.Select(f => CriMapper.ToFilesystem(f, "Image", _origin))
+            .Concat(reply.ContainerFilesystems.Select(f => CriMapper.ToFilesystem(f, "Container", _origin))).ToList();
+    }
+
+    /// <summary>Removes an image with every tag it has (that is what RemoveImage does on containerd and CRI-O).</summary>
+    public Task RemoveImageAsync(string id, CancellationToken cancel) =>
+        Call("ImageRemove", null, id, o => _images.Images.RemoveImageAsync(new V1.RemoveImageRequest { Image = new V1.ImageSpec { Image = id } }, o), cancel, _images);
+
     public async Task<Image> PullImageAsync(string reference, CancellationToken cancel)
     {
         await Call("ImagePull", null, reference,

@@ -36,7 +36,7 @@ function Start-PrivateRuntime {
 `$ErrorActionPreference = 'Stop'
 `$ep = '$($vars.CRIPS_RUNTIME_ENDPOINT)'
 foreach (`$image in '$($vars.CRIPS_BUSYBOX_IMAGE)', '$($vars.CRIPS_PAUSE_IMAGE)') {
-    if (-not (Get-CriImage -RuntimeEndpoint `$ep -Name `$image)) { `$null = Invoke-CriImagePull -RuntimeEndpoint `$ep -Image `$image }
+    if (-not (Get-CriImage -RuntimeEndpoint `$ep -Name `$image -ErrorAction SilentlyContinue)) { `$null = Invoke-CriImagePull -RuntimeEndpoint `$ep -Image `$image }
 }
 "@
     $vars

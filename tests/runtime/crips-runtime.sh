@@ -255,6 +255,15 @@ build_image() {
   rm -rf "$stage" "$stage.tar"
 }
 
+# derive_image NAME FROM UMOCI_CONFIG_ARGS...: FROM with another config, hence another image id, and
+# no new layer. Tests remove and prune it freely, since nothing else uses it.
+derive_image() {
+  local name=$1 from=$2; shift 2
+  has_tag "$name" && return 0
+  log "deriving image $name from $from"
+  umoci config --image "$OCI:$from" --tag "$name" "$@"
+}
+
 # in_registry REPO:TAG: the registry already serves this manifest (OCI or Docker v2).
 in_registry() {
   curl -fs -o /dev/null -I \
@@ -277,8 +286,10 @@ ensure_images() {
     --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --config.cmd sh --config.workingdir /
   build_image pause stage_pause --config.entrypoint /pause --config.user 65535:65535
+  derive_image spare busybox --config.label crips.role=spare
   for tag in "${BUSYBOX_TAGS[@]}"; do push busybox "crips/busybox:$tag"; done
   push pause "crips/pause:$PAUSE_TAG"
+  push spare "crips/spare:1"
 }
 
 # --- up: CNI, registry hosts, containerd config ---------------------------------------------
@@ -422,6 +433,7 @@ CONTAINERD_ADDRESS=$SOCK
 CRIPS_REGISTRY=$REG
 CRIPS_BUSYBOX_IMAGE=$REG/crips/busybox:${BUSYBOX_TAGS[0]}
 CRIPS_PAUSE_IMAGE=$REG/crips/pause:$PAUSE_TAG
+CRIPS_SPARE_IMAGE=$REG/crips/spare:1
 EOF
   put_file "$DIR/crictl.yaml" <<EOF
 runtime-endpoint: unix://$SOCK

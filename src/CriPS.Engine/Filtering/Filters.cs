@@ -56,6 +56,9 @@ internal static class Filters
             && (q.Name.Length == 0 || q.Name.Any(n => NameMatches(i, n)))
             && (!q.Dangling || i.Dangling)
             && (!q.Pinned || i.Pinned)));
+        // As Get-Item does: a name without wildcards that matches nothing is an error; a pattern may match nothing.
+        foreach (var name in q.Name.Where(n => n.IndexOfAny(['*', '?']) < 0 && !result.Items.Any(i => NameMatches(i, n))))
+            result.Errors.Add(new CriException("CriImageNotFound", CriErrorCategory.ObjectNotFound, $"No image is named '{name}'.", name));
         return result;
     }
 

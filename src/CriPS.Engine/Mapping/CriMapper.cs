@@ -193,6 +193,15 @@ internal static class CriMapper
         return info;
     }
 
+    public static ImageFilesystem ToFilesystem(V1.FilesystemUsage f, string kind, Origin origin) => origin.Stamp(new ImageFilesystem
+    {
+        Kind = kind,
+        Mountpoint = f.FsId?.Mountpoint ?? "",
+        UsedBytes = f.UsedBytes?.Value,
+        InodesUsed = f.InodesUsed?.Value,
+        Timestamp = ToUtc(f.Timestamp),
+    });
+
     public static ContainerState ToState(V1.ContainerState state) => state switch
     {
         V1.ContainerState.ContainerCreated => ContainerState.Created,
