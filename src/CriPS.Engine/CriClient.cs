@@ -3,6 +3,7 @@ using Grpc.Core;
 using CriPS.Engine.Connection;
 using CriPS.Engine.Endpoints;
 using CriPS.Engine.Filtering;
+using CriPS.Engine.Images;
 using CriPS.Engine.Mapping;
 using V1 = CriPS.Engine.Cri.V1;
 
@@ -125,14 +126,55 @@ public sealed class CriClient
     public Task RemoveImageAsync(string id, CancellationToken cancel) =>
         Call("ImageRemove", null, id, o => _images.Images.RemoveImageAsync(new V1.RemoveImageRequest { Image = new V1.ImageSpec { Image = id } }, o), cancel, _images);
 
-    public async Task<Image> PullImageAsync(string reference, CancellationToken cancel)
+    /// <summary>
+    /// Pulls through CRI and returns the image as ImageStatus then knows it. The reference is checked first
+    /// (CriInvalidImageReference); credentials go in CRI's AuthConfig and nowhere else.
+    /// </summary>
+    public async Task<Image> PullImageAsync(string reference, RegistryCredential? credential, TimeSpan? timeout, CancellationToken cancel)
     {
-        await Call("ImagePull", null, reference,
-            o => _images.Images.PullImageAsync(new V1.PullImageRequest { Image = new V1.ImageSpec { Image = reference } }, o), cancel, _images);
+        ImageReference.Parse(reference);
+        var request = new V1.PullImageRequest { Image = new V1.ImageSpec { Image = reference } };
+        if (credential is not null)
+            request.Auth = new V1.AuthConfig
+            {
+                ServerAddress = credential.Registry,
+                Username = credential.Username ?? "",
+                Password = credential.Password ?? "",
+                Auth = credential.Auth ?? "",
+                IdentityToken = credential.IdentityToken ?? "",
+                RegistryToken = credential.RegistryToken ?? "",
+            };
+        try
+        {
+            await Call("ImagePull", null, reference, o => _images.Images.PullImageAsync(request, o), cancel, _images, timeout);
+        }
+        catch (CriException e) when (e.ErrorId == "CriImagePullFailed" && LooksUnauthorized(e.Message))
+        {
+            throw new CriException("CriImagePullUnauthorized", CriErrorCategory.AuthenticationError,
+                $"The registry refused {(credential is null ? "an anonymous pull" : credential.ToString())} of '{reference}': {e.Message}",
+                reference, e);
+        }
         return await GetImageAsync(reference, cancel).ConfigureAwait(false)
             ?? throw new CriException("CriImagePullFailed", CriErrorCategory.InvalidData,
                 $"The runtime reported '{reference}' pulled but does not list it.", reference);
     }
+
+    /// <summary>
+    /// The writes in progress in containerd's content store (namespace k8s.io), which show a pull's layers as
+    /// they download; null when the runtime is not containerd, which has no such view.
+    /// </summary>
+    public async Task<List<ContainerdIngest>?> GetActiveDownloadsAsync(CancellationToken cancel)
+    {
+        var version = await _images.EnsureVersionAsync(Timeout, cancel).ConfigureAwait(false);
+        if (version.RuntimeName != "containerd")
+            return null;
+        var containerd = ContainerdClient.Connect(_images.Endpoint.Address, "k8s.io", Timeout);
+        return await containerd.GetIngestsAsync([], cancel).ConfigureAwait(false);
+    }
+
+    private static bool LooksUnauthorized(string message) =>
+        message.Contains("401", StringComparison.Ordinal) || message.Contains("unauthorized", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("authorization failed", StringComparison.OrdinalIgnoreCase) || message.Contains("denied", StringComparison.OrdinalIgnoreCase);
 
     public async Task<Pod> RunPodAsync(PodSpec spec, CancellationToken cancel)
     {
@@ -252,17 +294,18 @@ public sealed class CriClient
         return map;
     }
 
-    private CallOptions Options(CancellationToken cancel) => new(deadline: DateTime.UtcNow + Timeout, cancellationToken: cancel);
+    private CallOptions Options(CancellationToken cancel, TimeSpan? timeout = null) =>
+        new(deadline: DateTime.UtcNow + (timeout ?? Timeout), cancellationToken: cancel);
 
     /// <summary>Runs one unary call with the deadline and cancellation, after the once-per-channel version check.</summary>
     private async Task<T> Call<T>(string operation, string? kind, object? target,
-        Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancel, CriChannel? channel = null)
+        Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancel, CriChannel? channel = null, TimeSpan? timeout = null)
     {
         channel ??= _runtime;
         await channel.EnsureVersionAsync(Timeout, cancel).ConfigureAwait(false);
         try
         {
-            return await call(Options(cancel)).ResponseAsync.ConfigureAwait(false);
+            return await call(Options(cancel, timeout)).ResponseAsync.ConfigureAwait(false);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancel.IsCancellationRequested)
         {

@@ -20,6 +20,7 @@ public enum CriErrorCategory
     ResourceUnavailable,
     InvalidData,
     LimitsExceeded,
+    AuthenticationError,
 }
 
 /// <summary>A failure with a stable ErrorId (e.g. CriRuntimeUnavailable), a category and the failing item.</summary>

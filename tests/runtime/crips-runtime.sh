@@ -264,6 +264,20 @@ derive_image() {
   umoci config --image "$OCI:$from" --tag "$name" "$@"
 }
 
+# add_big_layer NAME FROM MEGABYTES: FROM plus one layer of random bytes, big enough that a pull takes a
+# while over loopback, so pull progress has something to show.
+add_big_layer() {
+  local name=$1 from=$2 mb=$3 stage=$DIR/stage-$1
+  has_tag "$name" && return 0
+  log "building image $name ($mb MB of random data on $from)"
+  rm -rf "$stage" "$stage.tar"
+  mkdir -p "$stage/data"
+  head -c "$((mb * 1000000))" /dev/urandom >"$stage/data/random.bin"
+  tar --numeric-owner --owner=0 --group=0 -C "$stage" -cf "$stage.tar" .
+  umoci raw add-layer --image "$OCI:$from" --tag "$name" "$stage.tar"
+  rm -rf "$stage" "$stage.tar"
+}
+
 # in_registry REPO:TAG: the registry already serves this manifest (OCI or Docker v2).
 in_registry() {
   curl -fs -o /dev/null -I \
@@ -287,9 +301,11 @@ ensure_images() {
     --config.cmd sh --config.workingdir /
   build_image pause stage_pause --config.entrypoint /pause --config.user 65535:65535
   derive_image spare busybox --config.label crips.role=spare
+  add_big_layer big spare 100
   for tag in "${BUSYBOX_TAGS[@]}"; do push busybox "crips/busybox:$tag"; done
   push pause "crips/pause:$PAUSE_TAG"
   push spare "crips/spare:1"
+  push big "crips/big:1"
 }
 
 # --- up: CNI, registry hosts, containerd config ---------------------------------------------
@@ -434,6 +450,7 @@ CRIPS_REGISTRY=$REG
 CRIPS_BUSYBOX_IMAGE=$REG/crips/busybox:${BUSYBOX_TAGS[0]}
 CRIPS_PAUSE_IMAGE=$REG/crips/pause:$PAUSE_TAG
 CRIPS_SPARE_IMAGE=$REG/crips/spare:1
+CRIPS_BIG_IMAGE=$REG/crips/big:1
 EOF
   put_file "$DIR/crictl.yaml" <<EOF
 runtime-endpoint: unix://$SOCK

@@ -1,25 +1,180 @@
 using System.Management.Automation;
+using System.Net;
+using System.Security;
+using CriPS.Engine.Images;
 
 namespace CriPS.Cmdlets;
 
-/// <summary>Pulls images through the CRI image service (crictl pull) and returns each as it is then known.</summary>
-[Cmdlet(VerbsLifecycle.Invoke, "CriImagePull", SupportsShouldProcess = true)]
+/// <summary>
+/// Pulls images through the CRI image service (crictl pull), with per-layer progress on containerd, credentials
+/// from -Credential or a Docker config.json, and several pulls at once. Returns each image as the runtime then
+/// knows it.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "CriImagePull")]
 [OutputType(typeof(Image))]
 public sealed class InvokeCriImagePullCommand : CriCmdlet
 {
+    /// <summary>A pull has longer than the 10 s other calls get, unless -TimeoutSec says otherwise.</summary>
+    private static readonly TimeSpan DefaultPullTimeout = TimeSpan.FromMinutes(5);
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string[] Image { get; set; } = [];
 
-    protected override void ProcessRecord()
+    /// <summary>User name and password for the image's registry.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>A Docker config.json (auths by registry host); without it, $HOME/.docker/config.json then the kubelet's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? AuthFile { get; set; }
+
+    /// <summary>An OAuth identity token for the registry (CRI AuthConfig.identity_token).</summary>
+    [Parameter]
+    public SecureString? IdentityToken { get; set; }
+
+    /// <summary>A bearer token for the registry (CRI AuthConfig.registry_token).</summary>
+    [Parameter]
+    public SecureString? RegistryToken { get; set; }
+
+    /// <summary>How many pulls run at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 32)]
+    public int ThrottleLimit { get; set; } = 4;
+
+    private readonly List<string> _images = new();
+
+    protected override void ProcessRecord() => _images.AddRange(Image);
+
+    protected override void EndProcessing()
     {
-        foreach (var reference in Image)
+        // Every reference is checked before any pull starts.
+        var pulls = new List<(string Reference, RegistryCredential? Credential)>();
+        foreach (var reference in _images.Distinct(StringComparer.Ordinal))
         {
-            if (!ShouldProcess(reference, "Pull image"))
+            ImageReference parsed;
+            try
+            {
+                parsed = ImageReference.Parse(reference);
+            }
+            catch (CriException e)
+            {
+                WriteError(ToErrorRecord(e));
                 continue;
-            Image? pulled = null;
-            if (TryAwait(async c => pulled = await Client.PullImageAsync(reference, c), $"PullImage {reference}"))
-                WriteObject(pulled);
+            }
+            var credential = CredentialFor(parsed);
+            WriteVerbose(credential is null ? $"Pulling {reference} anonymously." : $"Pulling {reference} with {credential}.");
+            pulls.Add((reference, credential));
         }
+        if (pulls.Count == 0)
+            return;
+
+        var client = Client;
+        var timeout = Timeout ?? DefaultPullTimeout;
+        WriteVerbose($"Each pull may take up to {timeout.TotalSeconds:0} s; {ThrottleLimit} at a time.");
+        using var throttle = new SemaphoreSlim(ThrottleLimit);
+        var running = pulls.ToDictionary(p => p.Reference, p => PullAsync(p.Reference, p.Credential, timeout, throttle));
+        var progress = new PullProgress(this, 1, pulls.Count == 1 ? $"Pulling {pulls[0].Reference}" : $"Pulling {pulls.Count} images");
+        var canShowLayers = true;
+        try
+        {
+            while (running.Count > 0)
+            {
+                Task.WaitAny([.. running.Values], TimeSpan.FromMilliseconds(250));
+                foreach (var finished in running.Where(r => r.Value.IsCompleted).ToList())
+                {
+                    running.Remove(finished.Key);
+                    Report(finished.Key, finished.Value);
+                }
+                if (running.Count == 0)
+                    break;
+                List<ContainerdIngest>? downloads = null;
+                if (canShowLayers)
+                {
+                    try
+                    {
+                        downloads = client.GetActiveDownloadsAsync(Cancellation).GetAwaiter().GetResult();
+                    }
+                    catch (CriException)
+                    {
+                        // No view of the downloads (another runtime, an old containerd): elapsed time instead.
+                    }
+                    canShowLayers = downloads is not null;
+                }
+                progress.Update(downloads, $"{pulls.Count - running.Count} of {pulls.Count} done");
+            }
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        finally
+        {
+            progress.Complete();
+        }
+    }
+
+    private async Task<Image> PullAsync(string reference, RegistryCredential? credential, TimeSpan timeout, SemaphoreSlim throttle)
+    {
+        await throttle.WaitAsync(Cancellation).ConfigureAwait(false);
+        try
+        {
+            return await Client.PullImageAsync(reference, credential, timeout, Cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            throttle.Release();
+        }
+    }
+
+    private void Report(string reference, Task<Image> pull)
+    {
+        if (pull.IsCanceled || (pull.Exception?.InnerException is OperationCanceledException && Cancellation.IsCancellationRequested))
+            throw new PipelineStoppedException();
+        if (pull.Exception?.InnerException is CriException e)
+        {
+            if (e.IsEndpointFailure)
+                ThrowTerminating(e);
+            WriteError(ToErrorRecord(e));
+        }
+        else if (pull.Exception is { } other)
+            throw other.InnerException ?? other;
+        else
+            WriteObject(pull.Result);
+    }
+
+    /// <summary>-Credential and tokens first, then -AuthFile, then the files the kubelet reads.</summary>
+    private RegistryCredential? CredentialFor(ImageReference image)
+    {
+        if (Credential is not null || IdentityToken is not null || RegistryToken is not null)
+            return new RegistryCredential
+            {
+                Registry = image.Registry,
+                Username = Credential?.UserName,
+                Password = Credential?.GetNetworkCredential().Password,
+                IdentityToken = IdentityToken is null ? null : new NetworkCredential("", IdentityToken).Password,
+                RegistryToken = RegistryToken is null ? null : new NetworkCredential("", RegistryToken).Password,
+                Source = Credential is not null ? "-Credential" : "the token parameters",
+            };
+        var files = AuthFile is not null
+            ? [GetUnresolvedProviderPathFromPSPath(AuthFile)]
+            : RegistryCredential.DefaultAuthFiles(Environment.GetEnvironmentVariable("HOME")).Where(File.Exists);
+        foreach (var file in files)
+        {
+            if (!File.Exists(file))
+                ThrowTerminating(new CriException("CriAuthFileNotFound", CriErrorCategory.ObjectNotFound, $"The auth file '{file}' does not exist.", file));
+            try
+            {
+                if (RegistryCredential.FromDockerConfig(file, image.Registry) is { } found)
+                    return found;
+            }
+            catch (CriException e)
+            {
+                ThrowTerminating(e);
+            }
+        }
+        return null;
     }
 }

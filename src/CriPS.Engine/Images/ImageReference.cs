@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+
+namespace CriPS.Engine.Images;
+
+/// <summary>
+/// An image reference checked against the distribution reference grammar ([domain/]path[:tag][@digest]) before
+/// any call, so a typo fails at once with CriInvalidImageReference instead of as a registry error.
+/// </summary>
+public sealed partial record ImageReference(string Domain, string Path, string? Tag, string? Digest)
+{
+    private const string DockerHub = "docker.io";
+
+    /// <summary>The full form runtimes list, e.g. docker.io/library/busybox:latest.</summary>
+    public string FullName => Domain + "/" + Path + (Tag is null ? "" : ":" + Tag) + (Digest is null ? "" : "@" + Digest);
+
+    /// <summary>The registry host the credentials are looked up for (Docker Hub's is docker.io).</summary>
+    public string Registry => Domain;
+
+    public override string ToString() => FullName;
+
+    public static ImageReference Parse(string text)
+    {
+        var value = text?.Trim() ?? "";
+        var match = Grammar().Match(value);
+        if (value.Length == 0 || !match.Success)
+            throw Invalid(text ?? "", "it does not follow [registry/]repository[:tag][@digest], in lower case");
+        var name = match.Groups["name"].Value;
+        if (name.Length > 255)
+            throw Invalid(value, "the repository name is longer than 255 characters");
+
+        // As docker reads it: a first part with a dot or a port, or "localhost", is a registry; else Docker Hub.
+        var slash = name.IndexOf('/');
+        var first = slash < 0 ? "" : name[..slash];
+        var hasDomain = slash > 0 && (first.Contains('.') || first.Contains(':') || first == "localhost");
+        var domain = hasDomain ? first : DockerHub;
+        var path = hasDomain ? name[(slash + 1)..] : name;
+        if (!PathGrammar().IsMatch(path))
+            throw Invalid(value, "the repository path must be lower case letters, digits and separators (. _ __ -) between /");
+        if (domain == DockerHub && !path.Contains('/'))
+            path = "library/" + path;
+
+        var tag = match.Groups["tag"].Success ? match.Groups["tag"].Value : null;
+        var digest = match.Groups["digest"].Success ? match.Groups["digest"].Value : null;
+        if (tag is null && digest is null)
+            tag = "latest";
+        return new ImageReference(domain, path, tag, digest);
+    }
+
+    private static CriException Invalid(string value, string why) =>
+        new("CriInvalidImageReference", CriErrorCategory.InvalidArgument, $"'{value}' is not a valid image reference: {why}.", value);
+
+    // name: optional domain (host[:port]) then path components; tag: [\w][\w.-]{0,127}; digest: algorithm:hex (32+).
+    [GeneratedRegex(@"^(?<name>(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$")]
+    private static partial Regex Grammar();
+
+    [GeneratedRegex(@"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")]
+    private static partial Regex PathGrammar();
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Management.Automation;
+
+namespace CriPS;
+
+/// <summary>
+/// Turns polls of containerd's active downloads into Write-Progress records: one child record per layer
+/// (bytes done of total) under one overall record. Without downloads to show (a runtime other than
+/// containerd), the overall record says how long the pull has run. Complete() ends every record it opened.
+/// </summary>
+internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activity)
+{
+    private readonly Dictionary<string, (int Id, long Offset, long Total)> _layers = new(StringComparer.Ordinal);
+    private readonly Stopwatch _elapsed = Stopwatch.StartNew();
+    private int _nextId = activityId + 1;
+    private bool _started;
+
+    /// <summary>Shows the downloads seen now; null means the runtime cannot tell (indeterminate progress).</summary>
+    public void Update(IReadOnlyList<ContainerdIngest>? downloads, string status)
+    {
+        _started = true;
+        if (downloads is null)
+        {
+            cmdlet.WriteProgress(new ProgressRecord(activityId, activity, $"{status} ({_elapsed.Elapsed.TotalSeconds:F1} s)") { PercentComplete = -1 });
+            return;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var d in downloads.Where(d => d.Ref.StartsWith("layer-", StringComparison.Ordinal)))
+        {
+            seen.Add(d.Ref);
+            var id = _layers.TryGetValue(d.Ref, out var known) ? known.Id : _nextId++;
+            _layers[d.Ref] = (id, d.Offset, d.Total);
+            var percent = d.Total > 0 ? (int)Math.Clamp(100 * d.Offset / d.Total, 0, 100) : -1;
+            cmdlet.WriteProgress(new ProgressRecord(id, LayerName(d.Ref), $"{Bytes(d.Offset)} of {Bytes(d.Total)}")
+            {
+                ParentActivityId = activityId,
+                PercentComplete = percent,
+            });
+        }
+        // A layer whose download vanished is complete: count all of it and close its record.
+        foreach (var gone in _layers.Where(l => !seen.Contains(l.Key) && l.Value.Offset < l.Value.Total).ToList())
+        {
+            _layers[gone.Key] = (gone.Value.Id, gone.Value.Total, gone.Value.Total);
+            cmdlet.WriteProgress(new ProgressRecord(gone.Value.Id, LayerName(gone.Key), "done")
+            {
+                ParentActivityId = activityId,
+                RecordType = ProgressRecordType.Completed,
+            });
+        }
+
+        long done = _layers.Values.Sum(l => l.Offset), total = _layers.Values.Sum(l => l.Total);
+        cmdlet.WriteProgress(new ProgressRecord(activityId, activity,
+            total > 0 ? $"{status}: {Bytes(done)} of {Bytes(total)} in {_layers.Count} layer(s)" : $"{status} ({_elapsed.Elapsed.TotalSeconds:F1} s)")
+        {
+            PercentComplete = total > 0 ? (int)Math.Clamp(100 * done / total, 0, 100) : -1,
+        });
+    }
+
+    /// <summary>Ends every record, also after an error or Ctrl+C (then writing may fail, which is fine).</summary>
+    public void Complete()
+    {
+        if (!_started)
+            return;
+        try
+        {
+            foreach (var layer in _layers)
+                cmdlet.WriteProgress(new ProgressRecord(layer.Value.Id, LayerName(layer.Key), "done")
+                    { ParentActivityId = activityId, RecordType = ProgressRecordType.Completed });
+            cmdlet.WriteProgress(new ProgressRecord(activityId, activity, "done") { RecordType = ProgressRecordType.Completed });
+        }
+        catch (PipelineStoppedException)
+        {
+        }
+    }
+
+    private static string LayerName(string reference) =>
+        "layer " + (reference.StartsWith("layer-sha256:", StringComparison.Ordinal) ? reference[13..Math.Min(reference.Length, 25)] : reference);
+
+    private static string Bytes(long n) => n switch
+    {
+        >= 1_000_000_000 => $"{n / 1e9:0.##} GB",
+        >= 1_000_000 => $"{n / 1e6:0.#} MB",
+        >= 1_000 => $"{n / 1e3:0.#} kB",
+        _ => $"{n} B",
+    };
+}

@@ -1,0 +1,51 @@
+using CriPS.Engine.Images;
+
+namespace CriPS.Tests;
+
+/// <summary>References are checked before any call, and read as docker reads them.</summary>
+public class ImageReferenceTests
+{
+    [Theory]
+    [InlineData("busybox", "docker.io", "library/busybox", "latest", null)]
+    [InlineData("busybox:1.36", "docker.io", "library/busybox", "1.36", null)]
+    [InlineData("team/app:v2", "docker.io", "team/app", "v2", null)]
+    [InlineData("registry.k8s.io/pause:3.9", "registry.k8s.io", "pause", "3.9", null)]
+    [InlineData("127.0.0.1:5100/crips/busybox:1.36", "127.0.0.1:5100", "crips/busybox", "1.36", null)]
+    [InlineData("localhost/app", "localhost", "app", "latest", null)]
+    [InlineData("quay.io/a/b/c__d.e-f:tag_1.2-x", "quay.io", "a/b/c__d.e-f", "tag_1.2-x", null)]
+    [InlineData("busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "docker.io", "library/busybox", null,
+        "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    public void ValidReferencesAreRead(string text, string domain, string path, string? tag, string? digest)
+    {
+        var r = ImageReference.Parse(text);
+        Assert.Equal((domain, path, tag, digest), (r.Domain, r.Path, r.Tag, r.Digest));
+        Assert.Equal(domain, r.Registry);
+    }
+
+    [Fact]
+    public void FullNameIsWhatRuntimesList() =>
+        Assert.Equal("docker.io/library/busybox:latest", ImageReference.Parse("busybox").FullName);
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("Busybox")]                       // upper case in the repository
+    [InlineData("busy box")]
+    [InlineData("busybox:")]
+    [InlineData("busybox:-tag")]
+    [InlineData("-busybox")]
+    [InlineData("busybox//x")]
+    [InlineData("busybox@sha256:short")]
+    [InlineData("http://registry/busybox")]
+    [InlineData("busybox:1.0:2.0")]
+    public void MalformedReferencesFailBeforeAnyCall(string text)
+    {
+        var e = Assert.Throws<CriException>(() => ImageReference.Parse(text));
+        Assert.Equal("CriInvalidImageReference", e.ErrorId);
+        Assert.Equal(CriErrorCategory.InvalidArgument, e.Category);
+        Assert.Equal(text, e.Target);
+    }
+
+    [Fact]
+    public void OverlongTagFails() =>
+        Assert.Throws<CriException>(() => ImageReference.Parse("busybox:" + new string('a', 129)));
+}
