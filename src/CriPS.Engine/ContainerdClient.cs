@@ -133,9 +133,12 @@ public sealed class ContainerdClient
         }
     }
 
-    /// <summary>A bad filter comes back as InvalidArgument: name it as the filter's fault, with the filter as target.</summary>
+    /// <summary>A bad namespace or filter comes back as InvalidArgument: say which, with it as target.</summary>
     private CriException Translate(RpcException e, string operation, object? target)
     {
+        if (e.StatusCode == StatusCode.InvalidArgument && e.Status.Detail.Contains("namespace", StringComparison.OrdinalIgnoreCase))
+            return new CriException("ContainerdInvalidNamespace", CriErrorCategory.InvalidArgument,
+                $"containerd rejected the namespace '{Namespace}': {e.Status.Detail}", Namespace, e);
         if (e.StatusCode == StatusCode.InvalidArgument && target is string[] { Length: > 0 } or string { Length: > 0 })
             return new CriException("ContainerdInvalidFilter", CriErrorCategory.InvalidArgument,
                 $"containerd rejected the filter: {e.Status.Detail}", target, e);
@@ -143,6 +146,7 @@ public sealed class ContainerdClient
             return new CriException("ContainerdNotAvailable", CriErrorCategory.ProtocolError,
                 $"The daemon at {_channel.Endpoint} does not serve containerd's API ({e.Status.Detail}); is it containerd? "
                 + $"Choose its socket with -Address or ${ContainerdAddressResolver.AddressVariable}.", _channel.Endpoint.Address, e);
-        return ErrorTranslator.Translate(e, _channel.Endpoint, operation, null, target);
+        return ErrorTranslator.Translate(e, _channel.Endpoint, operation, null, target,
+            $"-Address or ${ContainerdAddressResolver.AddressVariable}");
     }
 }

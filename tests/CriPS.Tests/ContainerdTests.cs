@@ -139,4 +139,22 @@ public class ContainerdTests
         var ingest = ContainerdMapper.ToIngest(new Ctd.Content.Status { Ref = "layer-sha256:cc", Offset = 1048576, Total = 4194304 }, "k8s.io", Node);
         Assert.Equal(("layer-sha256:cc", 1048576L, 4194304L), (ingest.Ref, ingest.Offset, ingest.Total));
     }
+
+    [Fact]
+    public void SkippedPluginIsSkipNotError()
+    {
+        var skipped = new Ctd.Introspection.Plugin { Type = "io.containerd.snapshotter.v1", Id = "btrfs",
+            InitErr = new Ctd.GoogleRpc.Status { Code = 2, Message = "path /x must be a btrfs filesystem to be used with the btrfs snapshotter: skip plugin" } };
+
+        Assert.Equal("skip", ContainerdMapper.ToPlugin(skipped, Node).Status);
+    }
+
+    [Fact]
+    public void GoZeroTimeIsNoTime()
+    {
+        // containerd sends Go's zero time.Time (0001-01-01) for times it never set.
+        Assert.Null(ContainerdMapper.ToUtc(new Timestamp { Seconds = -62135596800 }));
+        Assert.Null(ContainerdMapper.ToUtc(new Timestamp()));
+        Assert.Equal(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), ContainerdMapper.ToUtc(Timestamp.FromDateTime(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc))));
+    }
 }

@@ -31,7 +31,7 @@ Describe 'containerd''s own API' -Skip:$NoContainerd {
         $cri.Status | Should -Be 'ok'
         $cri.InitError | Should -BeNullOrEmpty
         (Get-ContainerdPlugin -Filter 'type==io.containerd.snapshotter.v1').Type | Sort-Object -Unique | Should -Be 'io.containerd.snapshotter.v1'
-        foreach ($p in Get-ContainerdPlugin -Failed) { $p.Status | Should -Be 'error'; $p.InitError | Should -Not -BeNullOrEmpty }
+        foreach ($p in Get-ContainerdPlugin -Failed) { $p.Status | Should -BeIn 'error', 'skip'; $p.InitError | Should -Not -BeNullOrEmpty }
     }
     It 'rejects a malformed filter as ContainerdInvalidFilter' {
         $err = Get-ErrorRecord { Get-ContainerdImage -Filter 'name==' }

@@ -29,10 +29,11 @@ internal static class ErrorTranslator
     /// Translates a failed call. <paramref name="operation"/> names the call for the fallback ErrorId
     /// (Cri{operation}Failed); <paramref name="kind"/> names what a NotFound is about (Cri{kind}NotFound).
     /// </summary>
-    public static CriException Translate(RpcException e, Endpoint endpoint, string operation, string? kind = null, object? target = null)
+    public static CriException Translate(RpcException e, Endpoint endpoint, string operation, string? kind = null, object? target = null,
+        string? howToChoose = null)
     {
         if (FindInChain<SocketConnectException>(e) is { } connect)
-            return Unreachable(endpoint, connect, e);
+            return Unreachable(endpoint, connect, e, howToChoose ?? CriHowToChoose);
 
         if (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown && LooksLikeWrongProtocol(e))
             return NotARuntime(endpoint, e);
@@ -67,7 +68,11 @@ internal static class ErrorTranslator
             + "over gRPC; Docker's API socket is one such case). Point -RuntimeEndpoint at containerd's or CRI-O's socket.",
             endpoint.Address, e);
 
-    private static CriException Unreachable(Endpoint endpoint, SocketConnectException connect, Exception e)
+    /// <summary>How a CRI user picks another endpoint; containerd's own cmdlets pass theirs.</summary>
+    private static readonly string CriHowToChoose =
+        $"-RuntimeEndpoint or ${EndpointResolver.RuntimeEndpointVariable} (for the image service: -ImageEndpoint or ${EndpointResolver.ImageEndpointVariable})";
+
+    private static CriException Unreachable(Endpoint endpoint, SocketConnectException connect, Exception e, string howToChoose)
     {
         var where = endpoint.IsUnix ? $"the socket {endpoint.SocketPath}" : $"{endpoint.Host}:{endpoint.Port}";
         if (connect.Error == SocketError.AccessDenied)
@@ -82,8 +87,7 @@ internal static class ErrorTranslator
             : connect.InnerException?.Message ?? connect.Error.ToString();
         return new CriException("CriRuntimeUnavailable", CriErrorCategory.ConnectionError,
             $"Cannot reach the container runtime at {endpoint}: {why}. Is the runtime running? "
-            + $"Choose another endpoint with -RuntimeEndpoint or ${EndpointResolver.RuntimeEndpointVariable} "
-            + $"(for the image service: -ImageEndpoint or ${EndpointResolver.ImageEndpointVariable}).",
+            + $"Choose another endpoint with {howToChoose}.",
             endpoint.Address, e);
     }
 

@@ -7,7 +7,11 @@ namespace CriPS.Engine.Mapping;
 /// <summary>Maps containerd's generated messages to the module's own objects. Pure: no calls, no I/O.</summary>
 internal static class ContainerdMapper
 {
-    public static DateTime? ToUtc(Timestamp? t) => t is null || (t.Seconds == 0 && t.Nanos == 0) ? null : t.ToDateTime();
+    /// <summary>Go's zero time (0001-01-01) and the Unix epoch both mean "not set" in containerd's replies.</summary>
+    public static DateTime? ToUtc(Timestamp? t) =>
+        t is null || (t.Seconds == 0 && t.Nanos == 0) || t.Seconds <= GoZeroTimeSeconds ? null : t.ToDateTime();
+
+    private const long GoZeroTimeSeconds = -62135596800;
 
     public static ContainerdNamespace ToNamespace(Ctd.Namespaces.Namespace n, Origin origin) =>
         origin.Stamp(new ContainerdNamespace { Name = n.Name, Labels = ToDictionary(n.Labels) });
@@ -20,8 +24,11 @@ internal static class ContainerdMapper
         Platforms = p.Platforms.Select(x => string.IsNullOrEmpty(x.Variant) ? $"{x.Os}/{x.Architecture}" : $"{x.Os}/{x.Architecture}/{x.Variant}").ToArray(),
         Exports = ToDictionary(p.Exports),
         Capabilities = p.Capabilities.ToArray(),
-        // containerd reports a plugin that did not load (or was skipped) with its reason in init_err.
-        Status = p.InitErr is { } err && (err.Code != 0 || err.Message.Length > 0) ? "error" : "ok",
+        // containerd reports a plugin that did not load with its reason in init_err; a "skip plugin" reason is
+        // a deliberate skip (no btrfs here, say), which ctr shows as skip, not error.
+        Status = p.InitErr is { } err && (err.Code != 0 || err.Message.Length > 0)
+            ? (err.Message.Contains("skip plugin", StringComparison.Ordinal) ? "skip" : "error")
+            : "ok",
         InitError = p.InitErr is { Message.Length: > 0 } e ? e.Message : null,
     });
 

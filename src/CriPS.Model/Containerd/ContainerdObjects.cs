@@ -25,7 +25,7 @@ public sealed class ContainerdPlugin : CriObject
     public string Type { get; set; } = "";
     /// <summary>e.g. cri or overlayfs.</summary>
     public string Id { get; set; } = "";
-    /// <summary>ok, or error when InitError says why it did not load; skipped plugins report their reason there too.</summary>
+    /// <summary>ok; skip when it skipped itself on purpose; error when it failed. InitError says why.</summary>
     public string Status { get; set; } = "";
     public string[] Requires { get; set; } = [];
     /// <summary>Platforms as os/architecture[/variant].</summary>

@@ -9,6 +9,7 @@ namespace CriPS.Cmdlets;
 public sealed class GetContainerdContainerCommand : ContainerdCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("ContainerId")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[] Id { get; set; } = [];

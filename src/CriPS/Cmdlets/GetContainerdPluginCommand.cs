@@ -19,7 +19,7 @@ public sealed class GetContainerdPluginCommand : ContainerdCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Type { get; set; } = [];
 
-    /// <summary>Only plugins that failed to load (or were skipped).</summary>
+    /// <summary>Only plugins that are not loaded: those that failed (error) and those that skipped themselves (skip).</summary>
     [Parameter]
     public SwitchParameter Failed { get; set; }
 

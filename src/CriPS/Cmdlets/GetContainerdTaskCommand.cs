@@ -22,11 +22,6 @@ public sealed class GetContainerdTaskCommand : ContainerdCmdlet
     [ValidateNotNullOrEmpty]
     public string? Namespace { get; set; }
 
-    /// <summary>containerd's own filter syntax, evaluated by the daemon.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Filter { get; set; }
-
     protected override string? NamespaceParameter => Namespace;
 
     private readonly List<string> _ids = new();
@@ -38,7 +33,8 @@ public sealed class GetContainerdTaskCommand : ContainerdCmdlet
         if (MyInvocation.ExpectingInput && _ids.Count == 0)
             return;
         var ids = _ids.ToArray();
-        var tasks = Await(c => Client.GetTasksAsync(Filter, c), "Tasks.List");
+        // No server-side filter: containerd's task listing ignores the one the API has.
+        var tasks = Await(c => Client.GetTasksAsync(null, c), "Tasks.List");
         WriteObject(tasks.Where(t => MatchesAny(ids, t.ContainerId) && (Status.Length == 0 || Status.Contains(t.Status))),
             enumerateCollection: true);
     }
