@@ -104,7 +104,18 @@ public sealed class CriClient
         // containerd ignores ListImages' filter, so every runtime is filtered here alike.
         var reply = await Call("ListImages", null, null, o => _images.Images.ListImagesAsync(new V1.ListImagesRequest(), o), cancel, _images);
         var images = reply.Images.Select(i => CriMapper.ToImage(i, _origin)).ToList();
-        return Filters.Images(images, query);
+        var result = Filters.Images(images, query);
+        if (query.Detailed)
+            await Task.WhenAll(result.Items.Select(i => AddImageStatusAsync(i, cancel))).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task AddImageStatusAsync(Image image, CancellationToken cancel)
+    {
+        var reply = await Call("ImageStatus", "Image", image.Id,
+            o => _images.Images.ImageStatusAsync(new V1.ImageStatusRequest { Image = new V1.ImageSpec { Image = image.Id }, Verbose = true }, o),
+            cancel, _images);
+        CriMapper.AddStatus(image, reply);
     }
 
     /// <summary>ImageStatus: the image a reference or id names, or null when the runtime does not have it.</summary>

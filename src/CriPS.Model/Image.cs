@@ -22,5 +22,24 @@ public sealed class Image : CriObject
     /// <summary>No tags: left behind when a tag moved to a newer image.</summary>
     public bool Dangling => RepoTags.Length == 0;
 
+    /// <summary>True when the image's configuration below was read (Get-CriImage -Detailed).</summary>
+    public bool IsDetailed { get; set; }
+    /// <summary>When the image was built, from its configuration.</summary>
+    public DateTime? Created { get; set; }
+    public string? Architecture { get; set; }
+    public string? OS { get; set; }
+    public string[] Entrypoint { get; set; } = [];
+    public string[] Cmd { get; set; } = [];
+    public string[] Env { get; set; } = [];
+    public string? WorkingDir { get; set; }
+    /// <summary>The user the configuration names (Uid/Username above are the runtime's reading of it).</summary>
+    public string? User { get; set; }
+    /// <summary>The labels of the image's configuration (LABEL in a Dockerfile).</summary>
+    public Dictionary<string, string> ConfigLabels { get; set; } = new();
+    /// <summary>The layers as the configuration lists them (uncompressed diff ids), bottom first.</summary>
+    public string[] Layers { get; set; } = [];
+    /// <summary>The runtime's verbose info as it sent it (key to JSON text).</summary>
+    public Dictionary<string, string> Info { get; set; } = new();
+
     public override string ToString() => RepoTags.Length > 0 ? RepoTags[0] : Id;
 }

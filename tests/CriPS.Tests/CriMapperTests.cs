@@ -846,4 +846,30 @@ public class CriMapperTests
         Assert.Equal("cgroupfs", info.CgroupDriver);
         Assert.Null(info.SystemdCgroup);
     }
+
+    [Fact]
+    public void ImageStatusVerboseInfoGivesTheConfiguration()
+    {
+        var image = new Image { Id = "sha256:abc" };
+        var reply = new CriPS.Engine.Cri.V1.ImageStatusResponse();
+        reply.Info.Add("info", """
+            {"chainID":"sha256:c","imageSpec":{"created":"2026-11-27T21:27:27.5Z","architecture":"amd64","os":"linux",
+             "config":{"Entrypoint":["/pause"],"Cmd":["sh","-c"],"Env":["A=1"],"WorkingDir":"/w","User":"65535:65535",
+                       "Labels":{"crips.role":"spare"}},
+             "rootfs":{"type":"layers","diff_ids":["sha256:l1","sha256:l2"]}}}
+            """);
+
+        CriMapper.AddStatus(image, reply);
+
+        Assert.True(image.IsDetailed);
+        Assert.Equal(new DateTime(2026, 11, 27, 21, 27, 27, 500, DateTimeKind.Utc), image.Created);
+        Assert.Equal(DateTimeKind.Utc, image.Created!.Value.Kind);
+        Assert.Equal(("amd64", "linux", "/w", "65535:65535"), (image.Architecture, image.OS, image.WorkingDir, image.User));
+        Assert.Equal(["/pause"], image.Entrypoint);
+        Assert.Equal(["sh", "-c"], image.Cmd);
+        Assert.Equal(["A=1"], image.Env);
+        Assert.Equal("spare", image.ConfigLabels["crips.role"]);
+        Assert.Equal(["sha256:l1", "sha256:l2"], image.Layers);
+        Assert.True(image.Info.ContainsKey("info"));
+    }
 }

@@ -57,4 +57,19 @@ Describe 'Get-CriImage and Invoke-CriImagePull' -Skip:$NoRuntime {
         $err.TargetObject | Should -Be $missing
         $err.Exception.Message | Should -Match 'not found|failed'
     }
+    It 'adds the image configuration with -Detailed' {
+        $d = Get-CriImage -Name $TestImage -Detailed
+        $d.IsDetailed | Should -BeTrue
+        $d.Layers.Count | Should -BeGreaterThan 0
+        $d.Layers[0] | Should -Match '^sha256:[0-9a-f]{64}$'
+        $d.Created | Should -Not -BeNullOrEmpty
+        if ($IsPrivateRuntime) {
+            $d.Cmd | Should -Be 'sh'
+            $d.Env | Should -Contain 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+            $d.Architecture | Should -Be 'amd64'
+            $spare = Invoke-CriImagePull -Image $env:CRIPS_SPARE_IMAGE | ForEach-Object { Get-CriImage -Id $_.Id -Detailed }
+            $spare.ConfigLabels['crips.role'] | Should -Be 'spare'
+            (Get-CriImage -Name $env:CRIPS_PAUSE_IMAGE -Detailed).Entrypoint | Should -Be '/pause'
+        }
+    }
 }

@@ -36,6 +36,7 @@ public sealed class ImageQuery
     public string[] Id { get; set; } = [];
     public bool Dangling { get; set; }
     public bool Pinned { get; set; }
+    public bool Detailed { get; set; }
 }
 
 /// <summary>The objects a query selected, and the per-item errors it met (unknown or ambiguous ids).</summary>

@@ -143,6 +143,32 @@ internal static class CriMapper
         });
     }
 
+    /// <summary>Adds what ImageStatus's verbose info tells of the image's configuration (containerd: "info" → imageSpec).</summary>
+    public static void AddStatus(Image image, V1.ImageStatusResponse reply)
+    {
+        image.IsDetailed = true;
+        image.Info = ToDictionary(reply.Info);
+        if (VerboseInfo(reply.Info) is not { } info || Object(info, "imageSpec") is not { } spec)
+            return;
+        image.Created = String(spec, "created") is { } created && DateTime.TryParse(created, null,
+            System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var when) ? when : null;
+        image.Architecture = String(spec, "architecture");
+        image.OS = String(spec, "os");
+        if (Object(spec, "config") is { } config)
+        {
+            image.Entrypoint = Strings(config, "Entrypoint");
+            image.Cmd = Strings(config, "Cmd");
+            image.Env = Strings(config, "Env");
+            image.WorkingDir = String(config, "WorkingDir");
+            image.User = String(config, "User");
+            if (Object(config, "Labels") is { } labels)
+                image.ConfigLabels = labels.EnumerateObject().Where(l => l.Value.ValueKind == JsonValueKind.String)
+                    .ToDictionary(l => l.Name, l => l.Value.GetString()!, StringComparer.Ordinal);
+        }
+        if (Object(spec, "rootfs") is { } rootfs)
+            image.Layers = Strings(rootfs, "diff_ids");
+    }
+
     public static RuntimeInfo ToRuntimeInfo(V1.VersionResponse version, V1.StatusResponse status,
         V1.RuntimeConfigResponse? runtimeConfig, Origin origin)
     {
@@ -268,6 +294,11 @@ internal static class CriMapper
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
 
     private static string? Path(JsonElement e, string outer, string inner) => Object(e, outer) is { } o ? String(o, inner) : null;
+
+    private static string[] Strings(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
+            ? v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToArray()
+            : [];
 
     private static int? Int(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;

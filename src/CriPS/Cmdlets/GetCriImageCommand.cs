@@ -27,6 +27,10 @@ public sealed class GetCriImageCommand : CriCmdlet
     [Parameter]
     public SwitchParameter Pinned { get; set; }
 
+    /// <summary>Adds the image's configuration (entrypoint, env, user, labels, layers, created): one more call per image.</summary>
+    [Parameter]
+    public SwitchParameter Detailed { get; set; }
+
     private readonly List<string> _names = new();
 
     protected override void ProcessRecord() => _names.AddRange(Name);
@@ -35,7 +39,7 @@ public sealed class GetCriImageCommand : CriCmdlet
     {
         if (MyInvocation.ExpectingInput && _names.Count == 0)
             return;
-        var query = new ImageQuery { Name = _names.ToArray(), Id = Id, Dangling = Dangling, Pinned = Pinned };
+        var query = new ImageQuery { Name = _names.ToArray(), Id = Id, Dangling = Dangling, Pinned = Pinned, Detailed = Detailed };
         var result = Await(c => Client.GetImagesAsync(query, c), "ListImages");
         WriteErrors(result.Errors);
         WriteObject(result.Items.OrderBy(i => i.Repository, StringComparer.Ordinal).ThenBy(i => i.Tag, StringComparer.Ordinal),
