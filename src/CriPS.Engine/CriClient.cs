@@ -183,9 +183,12 @@ public sealed class CriClient
         return await containerd.GetIngestsAsync([], cancel).ConfigureAwait(false);
     }
 
+    // Registries' own words for a refused login; bare "401" or "denied" would also match digests and unrelated errors.
     private static bool LooksUnauthorized(string message) =>
-        message.Contains("401", StringComparison.Ordinal) || message.Contains("unauthorized", StringComparison.OrdinalIgnoreCase)
-        || message.Contains("authorization failed", StringComparison.OrdinalIgnoreCase) || message.Contains("denied", StringComparison.OrdinalIgnoreCase);
+        UnauthorizedWords.Any(w => message.Contains(w, StringComparison.OrdinalIgnoreCase));
+
+    private static readonly string[] UnauthorizedWords =
+        ["401 Unauthorized", "unauthorized:", "authorization failed", "pull access denied", "insufficient_scope", "403 Forbidden"];
 
     public async Task<Pod> RunPodAsync(PodSpec spec, CancellationToken cancel)
     {

@@ -57,14 +57,17 @@ internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activit
         });
     }
 
-    /// <summary>Ends every record, also after an error or Ctrl+C (then writing may fail, which is fine).</summary>
+    /// <summary>
+    /// Ends every record still open, also after an error. After Ctrl+C PowerShell takes no more records, so the
+    /// host clears them itself.
+    /// </summary>
     public void Complete()
     {
         if (!_started)
             return;
         try
         {
-            foreach (var layer in _layers)
+            foreach (var layer in _layers.Where(l => l.Value.Offset < l.Value.Total))
                 cmdlet.WriteProgress(new ProgressRecord(layer.Value.Id, LayerName(layer.Key), "done")
                     { ParentActivityId = activityId, RecordType = ProgressRecordType.Completed });
             cmdlet.WriteProgress(new ProgressRecord(activityId, activity, "done") { RecordType = ProgressRecordType.Completed });

@@ -57,7 +57,8 @@ internal static class Filters
             && (!q.Dangling || i.Dangling)
             && (!q.Pinned || i.Pinned)));
         // As Get-Item does: a name without wildcards that matches nothing is an error; a pattern may match nothing.
-        foreach (var name in q.Name.Where(n => n.IndexOfAny(['*', '?']) < 0 && !result.Items.Any(i => NameMatches(i, n))))
+        // Checked against every image, so a name filtered out by -Pinned, say, is not called missing.
+        foreach (var name in q.Name.Where(n => n.IndexOfAny(['*', '?']) < 0 && !images.Any(i => NameMatches(i, n))))
             result.Errors.Add(new CriException("CriImageNotFound", CriErrorCategory.ObjectNotFound, $"No image is named '{name}'.", name));
         return result;
     }

@@ -52,7 +52,8 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
     {
         // Every reference is checked before any pull starts.
         var pulls = new List<(string Reference, RegistryCredential? Credential)>();
-        foreach (var reference in _images.Distinct(StringComparer.Ordinal))
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var reference in _images)
         {
             ImageReference parsed;
             try
@@ -64,6 +65,9 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
                 WriteError(ToErrorRecord(e));
                 continue;
             }
+            // busybox and docker.io/library/busybox:latest are one pull.
+            if (!seen.Add(parsed.FullName))
+                continue;
             var credential = CredentialFor(parsed);
             WriteVerbose(credential is null ? $"Pulling {reference} anonymously." : $"Pulling {reference} with {credential}.");
             pulls.Add((reference, credential));
