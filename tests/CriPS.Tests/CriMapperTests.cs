@@ -873,3 +873,33 @@ public class CriMapperTests
         Assert.True(image.Info.ContainsKey("info"));
     }
 }
+
+/// <summary>The short forms of the default views.</summary>
+public class DisplayTests
+{
+    [Theory]
+    [InlineData(0, "0B")]
+    [InlineData(999, "999B")]
+    [InlineData(1089069, "1.09MB")]
+    [InlineData(322091, "322.09kB")]
+    [InlineData(2_500_000_000, "2.5GB")]
+    public void BytesAreDecimalLikeCrictl(double bytes, string expected) => Assert.Equal(expected, Display.Bytes(bytes));
+
+    [Theory]
+    [InlineData(5, "5s ago")]
+    [InlineData(125, "2m ago")]
+    [InlineData(7300, "2h ago")]
+    [InlineData(200000, "2d ago")]
+    public void AgeIsCoarseLikeCrictl(int secondsAgo, string expected)
+    {
+        var now = new DateTime(2026, 11, 27, 12, 0, 0, DateTimeKind.Utc);
+        Assert.Equal(expected, Display.Age(now.AddSeconds(-secondsAgo), now));
+    }
+
+    [Theory]
+    [InlineData("sha256:a4fcd46ad23669db4d22ce74dd9415f89712d1e6fea633400c6ec93b7a0992a9", "a4fcd46ad2366")]
+    [InlineData("015f40ca93ada52a212efe775adde0e160e72944ac7e38843f475a41001054ab", "015f40ca93ada")]
+    [InlineData("short", "short")]
+    [InlineData(null, "")]
+    public void ShortIdIsThirteenCharacters(string? id, string expected) => Assert.Equal(expected, Display.ShortId(id));
+}
