@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using CriPS.Completion;
 using CriPS.Engine.Filtering;
 
 namespace CriPS.Cmdlets;
@@ -12,21 +13,25 @@ public sealed class GetCriContainerCommand : CriCmdlet
     [Parameter(Position = 0)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>A full id or a unique prefix of one.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>Pods to look in; Get-CriPod output binds here (its PodId alias property).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PodCompleter))]
     public string[] PodId { get; set; } = [];
 
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PodCompleter))]
     public string[] Namespace { get; set; } = [];
 
     [Parameter]
@@ -43,6 +48,7 @@ public sealed class GetCriContainerCommand : CriCmdlet
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ImageCompleter))]
     public string[] Image { get; set; } = [];
 
     /// <summary>Adds the ContainerStatus facts (times, exit code, log path, mounts, pid): one more call per container.</summary>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Completion;
 using CriPS.Engine.Filtering;
 
 namespace CriPS.Cmdlets;
@@ -12,11 +13,13 @@ public sealed class GetCriImageCommand : CriCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ImageCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>A full image id or a unique prefix, with or without "sha256:".</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ImageCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>Only images without tags.</summary>

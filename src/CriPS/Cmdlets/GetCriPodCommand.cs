@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using CriPS.Completion;
 using CriPS.Engine.Filtering;
 
 namespace CriPS.Cmdlets;
@@ -12,16 +13,19 @@ public sealed class GetCriPodCommand : CriCmdlet
     [Parameter(Position = 0)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PodCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>A full id or a unique prefix of one.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PodCompleter))]
     public string[] Id { get; set; } = [];
 
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PodCompleter))]
     public string[] Namespace { get; set; } = [];
 
     [Parameter]

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using CriPS.Completion;
 using CriPS.Engine;
 
 namespace CriPS.Cmdlets;
@@ -12,6 +13,7 @@ public sealed class NewCriContainerCommand : CriCmdlet
     /// <summary>The pod's full id; a pod from Get-CriPod or New-CriPod binds here.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PodCompleter))]
     public string PodId { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 0)]
@@ -20,6 +22,7 @@ public sealed class NewCriContainerCommand : CriCmdlet
 
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ImageCompleter))]
     public string Image { get; set; } = "";
 
     /// <summary>Replaces the image's entrypoint.</summary>

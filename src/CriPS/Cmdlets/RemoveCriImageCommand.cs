@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Completion;
 using CriPS.Engine.Filtering;
 
 namespace CriPS.Cmdlets;
@@ -20,11 +21,13 @@ public sealed class RemoveCriImageCommand : CriCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ImageCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>Image ids or unique prefixes; Get-CriImage output binds here.</summary>
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ImageCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>Every image that no container uses, except pinned images and the sandbox image.</summary>

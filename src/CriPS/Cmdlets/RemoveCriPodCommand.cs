@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Completion;
 
 namespace CriPS.Cmdlets;
 
@@ -9,6 +10,7 @@ public sealed class RemoveCriPodCommand : CriCmdlet
     /// <summary>Full pod ids; Get-CriPod output binds here.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PodCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>Stops a pod that is still ready before removing it.</summary>

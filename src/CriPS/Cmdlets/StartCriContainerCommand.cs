@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Completion;
 
 namespace CriPS.Cmdlets;
 
@@ -10,6 +11,7 @@ public sealed class StartCriContainerCommand : CriCmdlet
     /// <summary>Full container ids; Get-CriContainer or New-CriContainer output binds here.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>Writes each started container to the pipeline.</summary>

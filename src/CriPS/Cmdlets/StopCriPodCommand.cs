@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Completion;
 
 namespace CriPS.Cmdlets;
 
@@ -10,6 +11,7 @@ public sealed class StopCriPodCommand : CriCmdlet
     /// <summary>Full pod ids; Get-CriPod output binds here.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PodCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>Writes each stopped pod to the pipeline.</summary>
