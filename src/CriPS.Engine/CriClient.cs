@@ -146,9 +146,10 @@ public sealed class CriClient
         ImageReference.Parse(reference);
         var request = new V1.PullImageRequest { Image = new V1.ImageSpec { Image = reference } };
         if (credential is not null)
+            // No server_address: containerd parses it as a URL and drops the credentials unless its host is the
+            // host it resolved (registry-1.docker.io for docker.io); CriPS already chose them for this registry.
             request.Auth = new V1.AuthConfig
             {
-                ServerAddress = credential.Registry,
                 Username = credential.Username ?? "",
                 Password = credential.Password ?? "",
                 Auth = credential.Auth ?? "",

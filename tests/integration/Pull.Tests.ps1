@@ -99,4 +99,83 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
         Start-Sleep -Milliseconds 500
         Get-CriImage -Name $big -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
+    Context 'against a registry that requires a login' -Skip:(-not $IsPrivateRuntime) {
+        BeforeAll {
+            # A Basic-auth gate in front of the private registry, on its own loopback port, known to containerd
+            # through a hosts.toml of its own (removed afterwards).
+            $user = 'crips'
+            $password = 'pw-' + (New-Guid)
+            $expected = 'Basic ' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("${user}:$password"))
+            $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+            $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
+            $gate = [System.Net.HttpListener]::new()
+            $gate.Prefixes.Add("http://127.0.0.1:$port/")
+            $gate.Start()
+            $upstream = $env:CRIPS_REGISTRY
+            $gateJob = Start-ThreadJob -ArgumentList $gate, $expected, $upstream {
+                param($listener, $expected, $upstream)
+                $http = [System.Net.Http.HttpClient]::new()
+                while ($listener.IsListening) {
+                    try { $ctx = $listener.GetContext() } catch { break }
+                    $response = $ctx.Response
+                    if ($ctx.Request.Headers['Authorization'] -ne $expected) {
+                        $response.StatusCode = 401
+                        $response.AddHeader('WWW-Authenticate', 'Basic realm="crips"')
+                        $response.Close()
+                        continue
+                    }
+                    $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::new($ctx.Request.HttpMethod), "http://$upstream$($ctx.Request.RawUrl)")
+                    foreach ($accept in $ctx.Request.AcceptTypes) { $null = $request.Headers.TryAddWithoutValidation('Accept', $accept) }
+                    $reply = $http.Send($request)
+                    $response.StatusCode = [int]$reply.StatusCode
+                    foreach ($h in 'Docker-Content-Digest', 'Docker-Distribution-Api-Version') {
+                        if ($reply.Headers.Contains($h)) { $response.AddHeader($h, ($reply.Headers.GetValues($h) -join ',')) }
+                    }
+                    if ($reply.Content.Headers.ContentType) { $response.ContentType = $reply.Content.Headers.ContentType.ToString() }
+                    if ($null -ne $reply.Content.Headers.ContentLength) { $response.ContentLength64 = $reply.Content.Headers.ContentLength }
+                    if ($ctx.Request.HttpMethod -ne 'HEAD') { $reply.Content.ReadAsStream().CopyTo($response.OutputStream) }
+                    $response.Close()
+                }
+            }
+            $hostsDir = Join-Path $env:CRIPS_RUNTIME_DIR "certs.d/127.0.0.1:$port"
+            $null = New-Item -ItemType Directory -Force $hostsDir
+            Set-Content (Join-Path $hostsDir 'hosts.toml') "server = `"http://127.0.0.1:$port`"`n[host.`"http://127.0.0.1:$port`"]`n  capabilities = [`"pull`", `"resolve`"]`n"
+            $private = "127.0.0.1:$port/crips/spare:1"
+        }
+        AfterAll {
+            $gate.Stop()
+            $gateJob | Wait-Job -Timeout 5 | Remove-Job -Force
+            Remove-Item -Recurse -Force $hostsDir -ErrorAction SilentlyContinue
+            Remove-CriImage -Name $private -Force -ErrorAction SilentlyContinue
+        }
+
+        It 'is refused without credentials: CriImagePullUnauthorized' {
+            $err = Get-ErrorRecord { Invoke-CriImagePull -Image $private }
+            $err.FullyQualifiedErrorId | Should -BeLike 'CriImagePullUnauthorized,*'
+            $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+            $err.Exception.Message | Should -Match 'anonymous'
+        }
+        It 'is refused with a wrong password, and the error does not show it' {
+            $wrong = 'wrong-' + (New-Guid)
+            $cred = [pscredential]::new($user, (ConvertTo-SecureString $wrong -AsPlainText -Force))
+            $err = Get-ErrorRecord { Invoke-CriImagePull -Image $private -Credential $cred }
+            $err.FullyQualifiedErrorId | Should -BeLike 'CriImagePullUnauthorized,*'
+            $err.Exception.Message | Should -Match 'from -Credential'
+            "$err $($err.Exception) $($err.Exception.InnerException)" | Should -Not -Match ([regex]::Escape($wrong))
+        }
+        It 'pulls with the right password from -Credential' {
+            $cred = [pscredential]::new($user, (ConvertTo-SecureString $password -AsPlainText -Force))
+            (Invoke-CriImagePull -Image $private -Credential $cred).RepoTags | Should -Contain $private
+            Remove-CriImage -Name $private -Force
+        }
+        It 'pulls with the entry of an auth file for that registry' {
+            $file = Join-Path ([IO.Path]::GetTempPath()) "crips-gate-auth-$PID.json"
+            Set-Content $file (@{ auths = @{ "http://127.0.0.1:$port" = @{ auth = $expected.Substring(6) } } } | ConvertTo-Json -Depth 4)
+            try {
+                (Invoke-CriImagePull -Image $private -AuthFile $file).RepoTags | Should -Contain $private
+            } finally {
+                Remove-Item $file
+            }
+        }
+    }
 }
