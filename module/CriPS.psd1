@@ -24,12 +24,15 @@
         'Get-CriImageFsInfo'
         'Get-CriPod'
         'Get-CriRuntimeInfo'
+        'Invoke-CriContainerCommand'
         'Invoke-CriImagePull'
         'New-CriContainer'
         'New-CriPod'
+        'Remove-CriContainer'
         'Remove-CriImage'
         'Remove-CriPod'
         'Start-CriContainer'
+        'Stop-CriContainer'
         'Stop-CriPod'
     )
     FunctionsToExport    = @()

@@ -268,6 +268,33 @@ public sealed class CriClient
         return result.Items[0];
     }
 
+    /// <summary>Stops a container, giving it <paramref name="graceSeconds"/> after SIGTERM before SIGKILL.</summary>
+    public Task StopContainerAsync(string id, long graceSeconds, CancellationToken cancel) =>
+        Call("StopContainer", "Container", id,
+            o => _runtime.Runtime.StopContainerAsync(new V1.StopContainerRequest { ContainerId = id, Timeout = graceSeconds }, o),
+            cancel, timeout: Timeout + TimeSpan.FromSeconds(graceSeconds));
+
+    public Task RemoveContainerAsync(string id, CancellationToken cancel) =>
+        Call("RemoveContainer", "Container", id, o => _runtime.Runtime.RemoveContainerAsync(new V1.RemoveContainerRequest { ContainerId = id }, o), cancel);
+
+    /// <summary>Runs a command in a running container and waits for it, at most <paramref name="commandTimeout"/>.</summary>
+    public async Task<ExecResult> ExecSyncAsync(string id, string[] command, TimeSpan commandTimeout, CancellationToken cancel)
+    {
+        var watch = Stopwatch.StartNew();
+        var request = new V1.ExecSyncRequest { ContainerId = id, Cmd = { command }, Timeout = (long)Math.Ceiling(commandTimeout.TotalSeconds) };
+        // The call may take as long as the command may, plus the usual margin for the runtime itself.
+        var reply = await Call("ExecSync", "Container", id, o => _runtime.Runtime.ExecSyncAsync(request, o), cancel, timeout: commandTimeout + Timeout);
+        return _origin.Stamp(new ExecResult
+        {
+            ContainerId = id,
+            Command = command,
+            Stdout = reply.Stdout.ToStringUtf8(),
+            Stderr = reply.Stderr.ToStringUtf8(),
+            ExitCode = reply.ExitCode,
+            Duration = watch.Elapsed,
+        });
+    }
+
     public Task StartContainerAsync(string id, CancellationToken cancel) =>
         Call("StartContainer", "Container", id, o => _runtime.Runtime.StartContainerAsync(new V1.StartContainerRequest { ContainerId = id }, o), cancel);
 

@@ -24,7 +24,7 @@ public abstract class ContainerdCmdlet : CriPSCmdlet
         ContainerdClient client;
         try
         {
-            client = ContainerdClient.Connect(Address, NamespaceParameter, Timeout);
+            client = ContainerdClient.Connect(Address, NamespaceParameter, CallTimeout);
         }
         catch (CriException e)
         {

@@ -26,7 +26,7 @@ public abstract class CriCmdlet : CriPSCmdlet
         CriClient client;
         try
         {
-            client = CriClient.Connect(RuntimeEndpoint, ImageEndpoint, Timeout);
+            client = CriClient.Connect(RuntimeEndpoint, ImageEndpoint, CallTimeout);
         }
         catch (CriException e)
         {

@@ -76,7 +76,7 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
             return;
 
         var client = Client;
-        var timeout = Timeout ?? DefaultPullTimeout;
+        var timeout = CallTimeout ?? DefaultPullTimeout;
         WriteVerbose($"Each pull may take up to {timeout.TotalSeconds:0} s; {ThrottleLimit} at a time.");
         using var throttle = new SemaphoreSlim(ThrottleLimit);
         var running = pulls.ToDictionary(p => p.Reference, p => PullAsync(p.Reference, p.Credential, timeout, throttle));

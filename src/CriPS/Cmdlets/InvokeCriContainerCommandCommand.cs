@@ -1,0 +1,46 @@
+using System.Management.Automation;
+using CriPS.Completion;
+
+namespace CriPS.Cmdlets;
+
+/// <summary>
+/// Runs a command in a running container and waits for it (crictl exec -s). A non-zero exit is not an error:
+/// like a native command it sets $LASTEXITCODE, and the result carries ExitCode, Stdout and Stderr.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "CriContainerCommand")]
+[OutputType(typeof(ExecResult))]
+public sealed class InvokeCriContainerCommandCommand : CriCmdlet
+{
+    /// <summary>A commands runs this long at most unless -TimeoutSec says otherwise.</summary>
+    private static readonly TimeSpan DefaultCommandTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Container ids or unique prefixes; Get-CriContainer output binds here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerCompleter))]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>The program and its arguments, e.g. -Command cat, /etc/os-release.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string[] Command { get; set; } = [];
+
+    protected override void ProcessRecord()
+    {
+        foreach (var typed in Id)
+        {
+            ExecResult? result = null;
+            if (!TryAwait(async c =>
+                {
+                    var container = await Client.GetContainerAsync(typed, c);
+                    if (container.State != ContainerState.Running)
+                        throw new CriException("CriContainerNotRunning", CriErrorCategory.InvalidOperation,
+                            $"Container {container.Name} ({container.Id}) is {container.State}: a command runs only in a running container.", typed);
+                    result = await Client.ExecSyncAsync(container.Id, Command, CallTimeout ?? DefaultCommandTimeout, c);
+                }, $"ExecSync {typed}") || result is null)
+                continue;
+            SessionState.PSVariable.Set("global:LASTEXITCODE", result.ExitCode);
+            WriteObject(result);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Management.Automation;
+using CriPS.Completion;
+
+namespace CriPS.Cmdlets;
+
+/// <summary>
+/// Removes containers (crictl rm) and, unless -KeepLogs, their log files. A running container needs -Force,
+/// which stops it first.
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "CriContainer", SupportsShouldProcess = true)]
+public sealed class RemoveCriContainerCommand : CriCmdlet
+{
+    /// <summary>Full container ids; Get-CriContainer output binds here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerCompleter))]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>Stops a running container (at once, no grace) before removing it.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Leaves the container's log files on disk.</summary>
+    [Parameter]
+    public SwitchParameter KeepLogs { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var id in Id)
+        {
+            if (!ShouldProcess(id, "Remove container" + (KeepLogs ? "" : " and its logs")))
+                continue;
+            TryAwait(async c =>
+            {
+                var container = await Client.GetContainerAsync(id, c);
+                if (container.State == ContainerState.Running)
+                {
+                    if (!Force)
+                        throw new CriException("CriContainerRunning", CriErrorCategory.InvalidOperation,
+                            $"Container {container.Name} ({id}) is running; stop it first (Stop-CriContainer) or use -Force.", id);
+                    await Client.StopContainerAsync(id, 0, c);
+                }
+                await Client.RemoveContainerAsync(id, c);
+                if (!KeepLogs && container.LogPath is { Length: > 0 } log)
+                    RemoveLogFiles(log);
+            }, $"RemoveContainer {id}");
+        }
+    }
+
+    /// <summary>The log and its rotated siblings (0.log.20261127-101500, 0.log.1.gz ...), as the kubelet leaves them.</summary>
+    private static void RemoveLogFiles(string logPath)
+    {
+        var directory = Path.GetDirectoryName(logPath);
+        if (directory is null || !Directory.Exists(directory))
+            return;
+        foreach (var file in Directory.EnumerateFiles(directory, Path.GetFileName(logPath) + "*"))
+            File.Delete(file);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using CriPS.Completion;
+
+namespace CriPS.Cmdlets;
+
+/// <summary>Stops running containers (crictl stop): SIGTERM, then SIGKILL after -Timeout seconds.</summary>
+[Cmdlet(VerbsLifecycle.Stop, "CriContainer", SupportsShouldProcess = true)]
+[OutputType(typeof(Container))]
+public sealed class StopCriContainerCommand : CriCmdlet
+{
+    /// <summary>Full container ids; Get-CriContainer output binds here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerCompleter))]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>Seconds the container gets to stop after SIGTERM before it is killed.</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int Timeout { get; set; } = 10;
+
+    /// <summary>Writes each stopped container to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var id in Id)
+        {
+            if (!ShouldProcess(id, $"Stop container (grace {Timeout} s)"))
+                continue;
+            Container? stopped = null;
+            if (TryAwait(async c => { await Client.StopContainerAsync(id, Timeout, c); if (PassThru) stopped = await Client.GetContainerAsync(id, c); },
+                    $"StopContainer {id}") && stopped is not null)
+                WriteObject(stopped);
+        }
+    }
+}
