@@ -68,4 +68,9 @@ Describe 'Container lifecycle and exec' -Skip:$NoRuntime {
         Test-Path $c.LogPath | Should -BeTrue
         (Get-Content $c.LogPath) -join "`n" | Should -Match 'stdout F started'
     }
+    It 'removes the container an id in another case names, not just its logs' {
+        $c = $pod | New-CriContainer "$prefix-upper" $TestImage -Command true
+        Remove-CriContainer -Id $c.Id.ToUpperInvariant()
+        (Get-ErrorRecord { Get-CriContainer -Id $c.Id }).FullyQualifiedErrorId | Should -BeLike 'CriContainerNotFound,*'
+    }
 }

@@ -11,7 +11,7 @@ namespace CriPS.Cmdlets;
 [OutputType(typeof(ExecResult))]
 public sealed class InvokeCriContainerCommandCommand : CriCmdlet
 {
-    /// <summary>A commands runs this long at most unless -TimeoutSec says otherwise.</summary>
+    /// <summary>A command runs this long at most unless -TimeoutSec says otherwise.</summary>
     private static readonly TimeSpan DefaultCommandTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Container ids or unique prefixes; Get-CriContainer output binds here.</summary>

@@ -38,22 +38,35 @@ public sealed class RemoveCriContainerCommand : CriCmdlet
                     if (!Force)
                         throw new CriException("CriContainerRunning", CriErrorCategory.InvalidOperation,
                             $"Container {container.Name} ({id}) is running; stop it first (Stop-CriContainer) or use -Force.", id);
-                    await Client.StopContainerAsync(id, 0, c);
+                    await Client.StopContainerAsync(container.Id, 0, c);
                 }
-                await Client.RemoveContainerAsync(id, c);
+                // The full id from the lookup: runtimes treat removing an unknown id as success.
+                await Client.RemoveContainerAsync(container.Id, c);
                 if (!KeepLogs && container.LogPath is { Length: > 0 } log)
                     RemoveLogFiles(log);
             }, $"RemoveContainer {id}");
         }
     }
 
-    /// <summary>The log and its rotated siblings (0.log.20261127-101500, 0.log.1.gz ...), as the kubelet leaves them.</summary>
-    private static void RemoveLogFiles(string logPath)
+    /// <summary>The log and its rotated siblings (0.log.20261127-101500, 0.log.20261127-101500.gz), as the kubelet leaves them.</summary>
+    private void RemoveLogFiles(string logPath)
     {
         var directory = Path.GetDirectoryName(logPath);
         if (directory is null || !Directory.Exists(directory))
             return;
-        foreach (var file in Directory.EnumerateFiles(directory, Path.GetFileName(logPath) + "*"))
-            File.Delete(file);
+        var name = Path.GetFileName(logPath);
+        foreach (var file in Directory.EnumerateFiles(directory, name + "*")
+                     .Where(f => Path.GetFileName(f) == name || Path.GetFileName(f).StartsWith(name + ".", StringComparison.Ordinal)))
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The container is gone already; a log that stays is worth a warning, not a failure.
+                WriteWarning($"Could not delete the log file {file}: {e.Message}");
+            }
+        }
     }
 }
