@@ -11,6 +11,8 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $PSDefaultParameterValues['*-Cri*:RuntimeEndpoint'] = $RuntimeEndpoint
+# containerd's own API answers on the same socket.
+$PSDefaultParameterValues['*-Containerd*:Address'] = $RuntimeEndpoint
 
 function Show([string] $Title, [scriptblock] $Command) {
     Write-Host "`nPS> $($Command.ToString().Trim())" -ForegroundColor Cyan
@@ -36,3 +38,7 @@ Show 'Exited containers' { Get-CriContainer -State Exited | Select-Object Name, 
 Show 'Images' { Get-CriImage }
 Show 'Containers per image' { Get-CriContainer -All | Group-Object Image | Select-Object Count, Name }
 Show 'Details of one container' { Get-CriContainer -Name server -Detailed | Select-Object Name, State, Pid, StartedAt, LogPath }
+Show 'Run a command in a container' { Get-CriContainer -Name server | Invoke-CriContainerCommand -Command uname, -a | Select-Object ExitCode, Stdout }
+Show 'Where images live' { Get-CriImageFsInfo }
+Show 'containerd itself' { Get-ContainerdVersion }
+Show 'The containerd tasks behind the running CRI containers' { Get-CriContainer | Get-ContainerdTask }
