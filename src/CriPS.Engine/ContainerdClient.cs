@@ -75,10 +75,11 @@ public sealed class ContainerdClient
         return reply.Containers.Select(c => ContainerdMapper.ToContainer(c, Namespace, _origin)).ToList();
     }
 
-    public async Task<List<ContainerdTask>> GetTasksAsync(string? filter, CancellationToken cancel)
+    /// <summary>Every task of the namespace (the API's filter is ignored by containerd, so none is offered).</summary>
+    public async Task<List<ContainerdTask>> GetTasksAsync(CancellationToken cancel)
     {
-        var request = new Ctd.Tasks.ListTasksRequest { Filter = filter ?? "" };
-        var reply = await Call("ContainerdTaskList", filter,
+        var request = new Ctd.Tasks.ListTasksRequest();
+        var reply = await Call("ContainerdTaskList", null,
             o => new Ctd.Tasks.Tasks.TasksClient(_channel.Channel).ListAsync(request, o), cancel);
         return reply.Tasks.Select(t => ContainerdMapper.ToTask(t, Namespace, _origin)).ToList();
     }

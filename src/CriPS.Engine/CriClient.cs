@@ -18,6 +18,7 @@ public sealed class CriClient
     private readonly CriChannel _runtime;
     private readonly CriChannel _images;
     private readonly Origin _origin;
+    private ContainerdClient? _downloads;
 
     private CriClient(ResolvedEndpoint runtime, ResolvedEndpoint image, TimeSpan timeout)
     {
@@ -58,15 +59,11 @@ public sealed class CriClient
         V1.RuntimeConfigResponse? config = null;
         try
         {
-            config = await _runtime.Runtime.RuntimeConfigAsync(new V1.RuntimeConfigRequest(), Options(cancel));
+            config = await Call("RuntimeConfig", null, null, o => _runtime.Runtime.RuntimeConfigAsync(new V1.RuntimeConfigRequest(), o), cancel);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
+        catch (CriException e) when (e.Category == CriErrorCategory.NotImplemented)
         {
             // Runtimes older than CRI 1.28 (containerd 1.6) do not have it; the verbose config tells instead.
-        }
-        catch (RpcException e)
-        {
-            throw ErrorTranslator.Translate(e, _runtime.Endpoint, "RuntimeConfig");
         }
         return CriMapper.ToRuntimeInfo(version, status, config, _origin);
     }
@@ -152,7 +149,6 @@ public sealed class CriClient
             {
                 Username = credential.Username ?? "",
                 Password = credential.Password ?? "",
-                Auth = credential.Auth ?? "",
                 IdentityToken = credential.IdentityToken ?? "",
                 RegistryToken = credential.RegistryToken ?? "",
             };
@@ -180,8 +176,8 @@ public sealed class CriClient
         var version = await _images.EnsureVersionAsync(Timeout, cancel).ConfigureAwait(false);
         if (version.RuntimeName != "containerd")
             return null;
-        var containerd = ContainerdClient.Connect(_images.Endpoint.Address, "k8s.io", Timeout);
-        return await containerd.GetIngestsAsync([], cancel).ConfigureAwait(false);
+        _downloads ??= ContainerdClient.Connect(_images.Endpoint.Address, "k8s.io", Timeout);
+        return await _downloads.GetIngestsAsync([], cancel).ConfigureAwait(false);
     }
 
     // Registries' own words for a refused login; bare "401" or "denied" would also match digests and unrelated errors.

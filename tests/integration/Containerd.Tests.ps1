@@ -71,7 +71,8 @@ Describe 'containerd''s own API' -Skip:$NoContainerd {
         $blob.Digest | Should -Be $image.Digest
         $blob.Size | Should -BeGreaterThan 0
         $image.Id | Should -BeIn (Get-ContainerdContent).Digest   # the config blob
-        { Get-ContainerdContent -Active -ErrorAction Stop } | Should -Not -Throw
+        $active = @(Get-ContainerdContent -Active -ErrorAction Stop)
+        foreach ($ingest in $active) { $ingest.PSObject.TypeNames[0] | Should -Be 'CriPS.ContainerdIngest' }
     }
     It 'names an unreachable daemon: CriRuntimeUnavailable' {
         $err = Get-ErrorRecord { Get-ContainerdNamespace -Address /nonexistent/containerd.sock }

@@ -33,6 +33,9 @@ Describe 'The staged module' {
         $help.Synopsis | Should -Not -Match '^\s*\S+-\S+ \['   # not the syntax line PowerShell makes up without help
     }
     It 'keeps gRPC and protobuf out of the default load context' {
+        # One call first, so the engine is loaded (into its own context) before looking.
+        $null = Get-CriPod -RuntimeEndpoint /nonexistent/crips.sock -ErrorAction SilentlyContinue 2>$null
+        [System.Runtime.Loader.AssemblyLoadContext]::All.Assemblies.GetName().Name | Should -Contain 'CriPS.Engine' 
         [System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies.GetName().Name | Should -Not -Contain 'Google.Protobuf'
         [System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies.GetName().Name | Should -Not -Contain 'CriPS.Engine'
         [CriPS.Container].Assembly.GetName().Name | Should -Be 'CriPS.Model'

@@ -28,8 +28,11 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
         foreach ($id in $records.ActivityId | Sort-Object -Unique) {
             ($records | Where-Object ActivityId -eq $id | Select-Object -Last 1).RecordType | Should -Be 'Completed'
         }
-        # Layers seen downloading are children of the pull, counted in bytes.
-        foreach ($layer in $records | Where-Object { $_.ParentActivityId -eq 1 -and $_.RecordType -eq 'Processing' }) {
+        # Layers seen downloading are children of the pull, counted in bytes; the 100 MB layer of the private
+        # runtime's big image downloads for about half a second, several polls long.
+        $layers = @($records | Where-Object { $_.ParentActivityId -eq 1 -and $_.RecordType -eq 'Processing' })
+        if ($IsPrivateRuntime) { $layers.Count | Should -BeGreaterThan 0 }
+        foreach ($layer in $layers) {
             $layer.Activity | Should -Match '^layer [0-9a-f]{12}$'
             $layer.StatusDescription | Should -Match ' of '
         }
@@ -40,7 +43,7 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $err.TargetObject | Should -Be 'Not A/Reference!'
     }
-    It 'pulls several images at once' {
+    It 'pulls several images at once' -Skip:(-not $env:CRIPS_BIG_IMAGE) {
         $images = @($TestImage, $big) | Invoke-CriImagePull -ThrottleLimit 2
         @($images).Count | Should -Be 2
         ($images.RepoTags) | Should -Contain $TestImage
@@ -86,7 +89,11 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
         try {
             $null = $ps.AddScript("Import-Module '$env:CRIPS_MODULE_PATH'; Invoke-CriImagePull -RuntimeEndpoint '$Endpoint' -Image '$big'")
             $async = $ps.BeginInvoke()
-            Start-Sleep -Milliseconds 400
+            # Stop only once the pull shows progress, so the stop lands in the middle of it.
+            $deadline = [datetime]::UtcNow.AddSeconds(10)
+            while ($ps.Streams.Progress.Count -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            $ps.Streams.Progress.Count | Should -BeGreaterThan 0
+            $async.IsCompleted | Should -BeFalse
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $watch.Stop()

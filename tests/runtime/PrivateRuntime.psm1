@@ -47,11 +47,15 @@ function Stop-PrivateRuntime {
     param([Parameter(Mandatory)] [scriptblock] $InModule, [switch] $Purge)
     $dir = Get-PrivateRuntimeDirectory
     $envFile = Join-Path $dir 'runtime.env'
-    if ((Test-Path $envFile) -and (Get-PrivateRuntimeStatus)) {
-        $vars = Read-RuntimeEnv $envFile
-        & $InModule "Get-CriPod -RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)' | Remove-CriPod -Force -RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)'"
+    try {
+        if ((Test-Path $envFile) -and (Get-PrivateRuntimeStatus)) {
+            $vars = Read-RuntimeEnv $envFile
+            & $InModule "Get-CriPod -RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)' | Remove-CriPod -Force -RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)'"
+        }
+    } finally {
+        # The daemons stop even when removing the pods failed (down then warns about what is left).
+        Invoke-RuntimeScript down @(if ($Purge) { '--purge' }) | Out-Null
     }
-    Invoke-RuntimeScript down @(if ($Purge) { '--purge' }) | Out-Null
 }
 
 function Get-PrivateRuntimeStatus {

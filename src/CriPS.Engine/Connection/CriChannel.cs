@@ -31,6 +31,7 @@ internal sealed class CriChannel
             // The runtime may be idle for long; keep-alive pings find a dead connection before a call does.
             KeepAlivePingDelay = TimeSpan.FromSeconds(30),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
             ConnectTimeout = TimeSpan.FromSeconds(5),
             ConnectCallback = ConnectAsync,
         };
@@ -91,6 +92,10 @@ internal sealed class CriChannel
                 new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancel)).ConfigureAwait(false);
             return _version = reply;
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancel.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancel);
+        }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
         {
             if (await ServesV1Alpha2Async(timeout, cancel).ConfigureAwait(false))
@@ -118,7 +123,7 @@ internal sealed class CriChannel
                 new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancel), new V1.VersionRequest());
             return true;
         }
-        catch (RpcException)
+        catch (RpcException) when (!cancel.IsCancellationRequested)
         {
             return false;
         }

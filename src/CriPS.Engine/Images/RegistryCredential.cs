@@ -12,8 +12,6 @@ public sealed class RegistryCredential
     public string Registry { get; init; } = "";
     public string? Username { get; init; }
     public string? Password { get; init; }
-    /// <summary>base64(username:password), as Docker's config.json keeps it.</summary>
-    public string? Auth { get; init; }
     public string? IdentityToken { get; init; }
     public string? RegistryToken { get; init; }
     /// <summary>Where it came from (-Credential, or the config file's path): for -Verbose, never the secret.</summary>

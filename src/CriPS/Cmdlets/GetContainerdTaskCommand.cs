@@ -33,8 +33,7 @@ public sealed class GetContainerdTaskCommand : ContainerdCmdlet
         if (MyInvocation.ExpectingInput && _ids.Count == 0)
             return;
         var ids = _ids.ToArray();
-        // No server-side filter: containerd's task listing ignores the one the API has.
-        var tasks = Await(c => Client.GetTasksAsync(null, c), "Tasks.List");
+        var tasks = Await(Client.GetTasksAsync, "Tasks.List");
         WriteObject(tasks.Where(t => MatchesAny(ids, t.ContainerId) && (Status.Length == 0 || Status.Contains(t.Status))),
             enumerateCollection: true);
     }

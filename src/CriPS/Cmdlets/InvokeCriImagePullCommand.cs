@@ -78,15 +78,17 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
         var client = Client;
         var timeout = CallTimeout ?? DefaultPullTimeout;
         WriteVerbose($"Each pull may take up to {timeout.TotalSeconds:0} s; {ThrottleLimit} at a time.");
-        using var throttle = new SemaphoreSlim(ThrottleLimit);
-        var running = pulls.ToDictionary(p => p.Reference, p => PullAsync(p.Reference, p.Credential, timeout, throttle));
+        // Not disposed: pulls that an early end cancels may still release it.
+        var throttle = new SemaphoreSlim(ThrottleLimit);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        var running = pulls.ToDictionary(p => p.Reference, p => PullAsync(client, p.Reference, p.Credential, timeout, throttle, stop.Token));
         var progress = new PullProgress(this, 1, pulls.Count == 1 ? $"Pulling {pulls[0].Reference}" : $"Pulling {pulls.Count} images");
         var canShowLayers = true;
         try
         {
             while (running.Count > 0)
             {
-                Task.WaitAny([.. running.Values], TimeSpan.FromMilliseconds(250));
+                Task.WaitAny([.. running.Values], TimeSpan.FromMilliseconds(150));
                 foreach (var finished in running.Where(r => r.Value.IsCompleted).ToList())
                 {
                     running.Remove(finished.Key);
@@ -116,16 +118,20 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
         }
         finally
         {
+            // An error or Ctrl+C that ends the cmdlet ends the pulls still running too.
+            if (running.Count > 0)
+                stop.Cancel();
             progress.Complete();
         }
     }
 
-    private async Task<Image> PullAsync(string reference, RegistryCredential? credential, TimeSpan timeout, SemaphoreSlim throttle)
+    private static async Task<Image> PullAsync(Engine.CriClient client, string reference, RegistryCredential? credential, TimeSpan timeout,
+        SemaphoreSlim throttle, CancellationToken cancel)
     {
-        await throttle.WaitAsync(Cancellation).ConfigureAwait(false);
+        await throttle.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
-            return await Client.PullImageAsync(reference, credential, timeout, Cancellation).ConfigureAwait(false);
+            return await client.PullImageAsync(reference, credential, timeout, cancel).ConfigureAwait(false);
         }
         finally
         {

@@ -30,7 +30,8 @@ public sealed class RemoveCriContainerCommand : CriCmdlet
         {
             if (!ShouldProcess(id, "Remove container" + (KeepLogs ? "" : " and its logs")))
                 continue;
-            TryAwait(async c =>
+            string? logPath = null;
+            var removed = TryAwait(async c =>
             {
                 var container = await Client.GetContainerAsync(id, c);
                 if (container.State == ContainerState.Running)
@@ -42,9 +43,11 @@ public sealed class RemoveCriContainerCommand : CriCmdlet
                 }
                 // The full id from the lookup: runtimes treat removing an unknown id as success.
                 await Client.RemoveContainerAsync(container.Id, c);
-                if (!KeepLogs && container.LogPath is { Length: > 0 } log)
-                    RemoveLogFiles(log);
+                logPath = container.LogPath;
             }, $"RemoveContainer {id}");
+            // Back on the pipeline thread, where warnings may be written.
+            if (removed && !KeepLogs && logPath is { Length: > 0 })
+                RemoveLogFiles(logPath);
         }
     }
 
@@ -52,21 +55,19 @@ public sealed class RemoveCriContainerCommand : CriCmdlet
     private void RemoveLogFiles(string logPath)
     {
         var directory = Path.GetDirectoryName(logPath);
-        if (directory is null || !Directory.Exists(directory))
-            return;
         var name = Path.GetFileName(logPath);
-        foreach (var file in Directory.EnumerateFiles(directory, name + "*")
-                     .Where(f => Path.GetFileName(f) == name || Path.GetFileName(f).StartsWith(name + ".", StringComparison.Ordinal)))
+        try
         {
-            try
-            {
+            if (directory is null || !Directory.Exists(directory))
+                return;
+            foreach (var file in Directory.EnumerateFiles(directory, name + "*")
+                         .Where(f => Path.GetFileName(f) == name || Path.GetFileName(f).StartsWith(name + ".", StringComparison.Ordinal)))
                 File.Delete(file);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // The container is gone already; a log that stays is worth a warning, not a failure.
-                WriteWarning($"Could not delete the log file {file}: {e.Message}");
-            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The container is gone already; a log that stays is worth a warning, not a failure.
+            WriteWarning($"Could not delete the log files {logPath}*: {e.Message}");
         }
     }
 }

@@ -58,14 +58,18 @@ public sealed class RemoveCriImageCommand : CriCmdlet
 
         // One listing of every container tells which images are in use.
         var containers = Await(c => Client.GetContainersAsync(new ContainerQuery { All = true }, c), "ListContainers");
-        var usedBy = containers.Items.GroupBy(c => c.ImageId.Length > 0 ? c.ImageId : c.ImageRef)
-            .ToDictionary(g => g.Key, g => g.Select(c => c.Name).ToList());
+        // Runtimes name a container's image by id, by digest reference or by tag: any of them counts.
+        var usedBy = containers.Items
+            .SelectMany(c => new[] { c.ImageId, c.ImageRef, c.Image }.Where(k => k.Length > 0).Distinct().Select(k => (Key: k, c.Name)))
+            .GroupBy(u => u.Key).ToDictionary(g => g.Key, g => g.Select(u => u.Name).Distinct().ToList());
+        List<string>? UsersOf(Image i) =>
+            new[] { i.Id }.Concat(i.RepoDigests).Concat(i.RepoTags).Where(usedBy.ContainsKey).SelectMany(k => usedBy[k]).Distinct().ToList() is { Count: > 0 } u ? u : null;
 
         var candidates = found.Items;
         if (Prune)
         {
             var sandboxImage = Await(Client.GetRuntimeInfoAsync, "Status").SandboxImage;
-            candidates = candidates.Where(i => !usedBy.ContainsKey(i.Id) && !i.Pinned
+            candidates = candidates.Where(i => UsersOf(i) is null && !i.Pinned
                 && (sandboxImage is null || !i.RepoTags.Contains(sandboxImage))).ToList();
         }
 
@@ -74,7 +78,7 @@ public sealed class RemoveCriImageCommand : CriCmdlet
         foreach (var image in candidates)
         {
             var label = image.RepoTags.Length > 0 ? $"{image.Id} ({string.Join(", ", image.RepoTags)})" : image.Id;
-            if (usedBy.TryGetValue(image.Id, out var users) && !Force)
+            if (UsersOf(image) is { } users && !Force)
             {
                 WriteError(new ErrorRecord(new InvalidOperationException(
                         $"Image {label} is used by {users.Count} container(s): {string.Join(", ", users.Take(5))}. Remove them first, or use -Force."),
