@@ -34,7 +34,7 @@ Describe 'The staged module' {
     }
     It 'keeps gRPC and protobuf out of the default load context' {
         # One call first, so the engine is loaded (into its own context) before looking.
-        $null = Get-CriPod -RuntimeEndpoint /nonexistent/crips.sock -ErrorAction SilentlyContinue 2>$null
+        try { $null = Get-CriPod -RuntimeEndpoint /nonexistent/crips.sock } catch { $null = $_ }
         [System.Runtime.Loader.AssemblyLoadContext]::All.Assemblies.GetName().Name | Should -Contain 'CriPS.Engine' 
         [System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies.GetName().Name | Should -Not -Contain 'Google.Protobuf'
         [System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies.GetName().Name | Should -Not -Contain 'CriPS.Engine'
