@@ -11,6 +11,7 @@ namespace CriPS;
 internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activity)
 {
     private readonly Dictionary<string, (int Id, long Offset, long Total)> _layers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _completed = new(StringComparer.Ordinal);
     private readonly Stopwatch _elapsed = Stopwatch.StartNew();
     private int _nextId = activityId + 1;
     private bool _started;
@@ -39,14 +40,10 @@ internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activit
             });
         }
         // A layer whose download vanished is complete: count all of it and close its record.
-        foreach (var gone in _layers.Where(l => !seen.Contains(l.Key) && l.Value.Offset < l.Value.Total).ToList())
+        foreach (var gone in _layers.Where(l => !seen.Contains(l.Key) && !_completed.Contains(l.Key)).ToList())
         {
             _layers[gone.Key] = (gone.Value.Id, gone.Value.Total, gone.Value.Total);
-            cmdlet.WriteProgress(new ProgressRecord(gone.Value.Id, LayerName(gone.Key), "done")
-            {
-                ParentActivityId = activityId,
-                RecordType = ProgressRecordType.Completed,
-            });
+            CompleteLayer(gone.Key, gone.Value.Id);
         }
 
         long done = _layers.Values.Sum(l => l.Offset), total = _layers.Values.Sum(l => l.Total);
@@ -67,14 +64,23 @@ internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activit
             return;
         try
         {
-            foreach (var layer in _layers.Where(l => l.Value.Offset < l.Value.Total))
-                cmdlet.WriteProgress(new ProgressRecord(layer.Value.Id, LayerName(layer.Key), "done")
-                    { ParentActivityId = activityId, RecordType = ProgressRecordType.Completed });
+            foreach (var layer in _layers.Where(l => !_completed.Contains(l.Key)).ToList())
+                CompleteLayer(layer.Key, layer.Value.Id);
             cmdlet.WriteProgress(new ProgressRecord(activityId, activity, "done") { RecordType = ProgressRecordType.Completed });
         }
         catch (PipelineStoppedException)
         {
         }
+    }
+
+    private void CompleteLayer(string reference, int id)
+    {
+        _completed.Add(reference);
+        cmdlet.WriteProgress(new ProgressRecord(id, LayerName(reference), "done")
+        {
+            ParentActivityId = activityId,
+            RecordType = ProgressRecordType.Completed,
+        });
     }
 
     private static string LayerName(string reference) =>
