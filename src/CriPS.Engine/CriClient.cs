@@ -204,10 +204,10 @@ public sealed class CriClient
     }
 
     /// <summary>One pod by full id, with its status facts.</summary>
-    public async Task<Pod> GetPodAsync(string id, CancellationToken cancel)
+    public async Task<Pod> GetPodAsync(string id, CancellationToken cancel, bool verbose = true)
     {
         var reply = await Call("PodSandboxStatus", "Pod", id,
-            o => _runtime.Runtime.PodSandboxStatusAsync(new V1.PodSandboxStatusRequest { PodSandboxId = id, Verbose = true }, o), cancel);
+            o => _runtime.Runtime.PodSandboxStatusAsync(new V1.PodSandboxStatusRequest { PodSandboxId = id, Verbose = verbose }, o), cancel);
         var s = reply.Status;
         var pod = CriMapper.ToPod(new V1.PodSandbox
         {
@@ -252,17 +252,43 @@ public sealed class CriClient
         // The pod was just found, so a NotFound here is about the image: keep the runtime's own words.
         var reply = await Call("CreateContainer", null, podId,
             o => _runtime.Runtime.CreateContainerAsync(new V1.CreateContainerRequest { PodSandboxId = podId, Config = config, SandboxConfig = sandbox }, o), cancel);
-        return await GetContainerAsync(reply.ContainerId, cancel).ConfigureAwait(false);
+        return await GetContainerAsync(reply.ContainerId, cancel, pod).ConfigureAwait(false);
     }
 
-    /// <summary>One container by full id, with its status facts.</summary>
-    public async Task<Container> GetContainerAsync(string id, CancellationToken cancel)
+    /// <summary>
+    /// One container, with its status facts. A full id costs one ContainerStatus call (and the pod's status for
+    /// its name, unless the caller has the pod); a prefix needs the listing to be resolved.
+    /// </summary>
+    public async Task<Container> GetContainerAsync(string id, CancellationToken cancel, Pod? knownPod = null)
     {
+        if (IsFullId(id))
+        {
+            var fullId = id.ToLowerInvariant();
+            var reply = await Call("ContainerStatus", "Container", id,
+                o => _runtime.Runtime.ContainerStatusAsync(new V1.ContainerStatusRequest { ContainerId = fullId, Verbose = true }, o), cancel);
+            if ((knownPod?.Id ?? CriMapper.SandboxIdOf(reply)) is { } podId)
+            {
+                var pod = knownPod;
+                try
+                {
+                    // Only its name is needed: the short status, without the costly verbose info.
+                    pod ??= await GetPodAsync(podId, cancel, verbose: false).ConfigureAwait(false);
+                }
+                catch (CriException e) when (e.Category == CriErrorCategory.ObjectNotFound)
+                {
+                    // The pod is gone; the kubelet's labels still name it.
+                }
+                return CriMapper.ToContainer(reply, podId, pod, _origin);
+            }
+        }
         var result = await GetContainersAsync(new ContainerQuery { Id = [id], All = true, Detailed = true }, cancel).ConfigureAwait(false);
         if (result.Errors.Count > 0)
             throw result.Errors[0];
         return result.Items[0];
     }
+
+    /// <summary>CRI ids are 64 hex digits (sha256); anything shorter is a prefix to resolve.</summary>
+    private static bool IsFullId(string id) => id.Length == 64 && id.All(Uri.IsHexDigit);
 
     /// <summary>Stops a container, giving it <paramref name="graceSeconds"/> after SIGTERM before SIGKILL.</summary>
     public Task StopContainerAsync(string id, long graceSeconds, CancellationToken cancel) =>
@@ -278,8 +304,21 @@ public sealed class CriClient
     {
         var watch = Stopwatch.StartNew();
         var request = new V1.ExecSyncRequest { ContainerId = id, Cmd = { command }, Timeout = (long)Math.Ceiling(commandTimeout.TotalSeconds) };
-        // The call may take as long as the command may, plus the usual margin for the runtime itself.
-        var reply = await Call("ExecSync", "Container", id, o => _runtime.Runtime.ExecSyncAsync(request, o), cancel, timeout: commandTimeout + Timeout);
+        V1.ExecSyncResponse reply;
+        try
+        {
+            // The call may take as long as the command may, plus the usual margin for the runtime itself.
+            reply = await Call("ExecSync", "Container", id, o => _runtime.Runtime.ExecSyncAsync(request, o), cancel,
+                timeout: commandTimeout + EndpointResolver.DefaultTimeout);
+        }
+        catch (CriException e) when (watch.Elapsed >= commandTimeout
+                                      && (e.Category == CriErrorCategory.OperationTimeout || e.Message.Contains("timeout", StringComparison.OrdinalIgnoreCase)))
+        {
+            // The runtime ends a command that outlives its limit; that is the command's doing, not the runtime's.
+            throw new CriException("CriCommandTimeout", CriErrorCategory.OperationTimeout,
+                $"'{string.Join(' ', command)}' ran longer than its limit of {commandTimeout.TotalSeconds:0} s and was stopped; raise -TimeoutSec to give it longer.",
+                id, e);
+        }
         return _origin.Stamp(new ExecResult
         {
             ContainerId = id,

@@ -20,7 +20,8 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
     protected CancellationToken Cancellation => _cancel.Token;
 
-    protected TimeSpan? CallTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : null;
+    /// <summary>The deadline of each call; a cmdlet whose -TimeoutSec means something else says so by overriding it.</summary>
+    protected virtual TimeSpan? CallTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : null;
 
     protected override void StopProcessing() => _cancel.Cancel();
 

@@ -38,8 +38,10 @@ Describe 'Get-CriImage and Invoke-CriImagePull' -Skip:$NoRuntime {
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
     It 'filters dangling and pinned images' {
-        Get-CriImage -Dangling | ForEach-Object { $_.RepoTags | Should -BeNullOrEmpty }
-        Get-CriImage -Pinned | ForEach-Object { $_.Pinned | Should -BeTrue }
+        # Each filter returns exactly the images of the full listing that have the property (possibly none).
+        $all = Get-CriImage
+        (@(Get-CriImage -Dangling | ForEach-Object Id) -join ',') | Should -Be (@($all | Where-Object { $_.RepoTags.Count -eq 0 } | ForEach-Object Id) -join ',')
+        (@(Get-CriImage -Pinned | ForEach-Object Id) -join ',') | Should -Be (@($all | Where-Object Pinned | ForEach-Object Id) -join ',')
         (Get-CriImage -Dangling).Id | Should -Not -Contain $pulled.Id
     }
     It 'takes names from the pipeline' {

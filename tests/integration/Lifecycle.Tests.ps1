@@ -33,6 +33,15 @@ Describe 'Container lifecycle and exec' -Skip:$NoRuntime {
         $LASTEXITCODE | Should -Be 4
         $errs | Should -BeNullOrEmpty
     }
+    It 'stops a command that outlives -TimeoutSec: CriCommandTimeout' {
+        $c = Get-CriContainer -Name "$prefix-exec"
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $err = Get-ErrorRecord { Invoke-CriContainerCommand -Id $c.Id -Command sleep, 30 -TimeoutSec 1 }
+        $watch.Stop()
+        $err.FullyQualifiedErrorId | Should -BeLike 'CriCommandTimeout,*'
+        $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+    }
     It 'refuses a command in a container that is not running, naming its state' {
         $created = $pod | New-CriContainer "$prefix-idle" $TestImage -Command true
         $err = Get-ErrorRecord { Invoke-CriContainerCommand -Id $created.Id -Command true }
