@@ -204,10 +204,10 @@ public sealed class CriClient
     }
 
     /// <summary>One pod by full id, with its status facts.</summary>
-    public async Task<Pod> GetPodAsync(string id, CancellationToken cancel, bool verbose = true)
+    public async Task<Pod> GetPodAsync(string id, CancellationToken cancel)
     {
         var reply = await Call("PodSandboxStatus", "Pod", id,
-            o => _runtime.Runtime.PodSandboxStatusAsync(new V1.PodSandboxStatusRequest { PodSandboxId = id, Verbose = verbose }, o), cancel);
+            o => _runtime.Runtime.PodSandboxStatusAsync(new V1.PodSandboxStatusRequest { PodSandboxId = id, Verbose = true }, o), cancel);
         var s = reply.Status;
         var pod = CriMapper.ToPod(new V1.PodSandbox
         {
@@ -252,43 +252,20 @@ public sealed class CriClient
         // The pod was just found, so a NotFound here is about the image: keep the runtime's own words.
         var reply = await Call("CreateContainer", null, podId,
             o => _runtime.Runtime.CreateContainerAsync(new V1.CreateContainerRequest { PodSandboxId = podId, Config = config, SandboxConfig = sandbox }, o), cancel);
-        return await GetContainerAsync(reply.ContainerId, cancel, pod).ConfigureAwait(false);
+        return await GetContainerAsync(reply.ContainerId, cancel).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// One container, with its status facts. A full id costs one ContainerStatus call (and the pod's status for
-    /// its name, unless the caller has the pod); a prefix needs the listing to be resolved.
+    /// One container, with its status facts, through the listing. ContainerStatus alone is not enough: containerd 1.6
+    /// reports image_ref there as the repo digest, not the image id the listing gives, so objects would differ.
     /// </summary>
-    public async Task<Container> GetContainerAsync(string id, CancellationToken cancel, Pod? knownPod = null)
+    public async Task<Container> GetContainerAsync(string id, CancellationToken cancel)
     {
-        if (IsFullId(id))
-        {
-            var fullId = id.ToLowerInvariant();
-            var reply = await Call("ContainerStatus", "Container", id,
-                o => _runtime.Runtime.ContainerStatusAsync(new V1.ContainerStatusRequest { ContainerId = fullId, Verbose = true }, o), cancel);
-            if ((knownPod?.Id ?? CriMapper.SandboxIdOf(reply)) is { } podId)
-            {
-                var pod = knownPod;
-                try
-                {
-                    // Only its name is needed: the short status, without the costly verbose info.
-                    pod ??= await GetPodAsync(podId, cancel, verbose: false).ConfigureAwait(false);
-                }
-                catch (CriException e) when (e.Category == CriErrorCategory.ObjectNotFound)
-                {
-                    // The pod is gone; the kubelet's labels still name it.
-                }
-                return CriMapper.ToContainer(reply, podId, pod, _origin);
-            }
-        }
         var result = await GetContainersAsync(new ContainerQuery { Id = [id], All = true, Detailed = true }, cancel).ConfigureAwait(false);
         if (result.Errors.Count > 0)
             throw result.Errors[0];
         return result.Items[0];
     }
-
-    /// <summary>CRI ids are 64 hex digits (sha256); anything shorter is a prefix to resolve.</summary>
-    private static bool IsFullId(string id) => id.Length == 64 && id.All(Uri.IsHexDigit);
 
     /// <summary>Stops a container, giving it <paramref name="graceSeconds"/> after SIGTERM before SIGKILL.</summary>
     public Task StopContainerAsync(string id, long graceSeconds, CancellationToken cancel) =>

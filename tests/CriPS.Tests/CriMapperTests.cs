@@ -872,34 +872,6 @@ public class CriMapperTests
         Assert.Equal(["sha256:l1", "sha256:l2"], image.Layers);
         Assert.True(image.Info.ContainsKey("info"));
     }
-
-    [Fact]
-    public void ContainerFromItsStatusAloneCarriesTheListingFields()
-    {
-        var reply = new V1.ContainerStatusResponse
-        {
-            Status = new V1.ContainerStatus
-            {
-                Id = "c1", Metadata = new V1.ContainerMetadata { Name = "web", Attempt = 2 }, State = V1.ContainerState.ContainerRunning,
-                CreatedAt = 1_700_000_000_000_000_000, StartedAt = 1_700_000_001_000_000_000,
-                Image = new V1.ImageSpec { Image = "busybox:1.36" }, ImageRef = "sha256:aa", Labels = { ["io.kubernetes.pod.name"] = "from-label" },
-            },
-        };
-        reply.Info.Add("info", """{"sandboxID":"p1","pid":42}""");
-        var origin = new Origin("unix:///x.sock", "node");
-
-        Assert.Equal("p1", CriMapper.SandboxIdOf(reply));
-        var withPod = CriMapper.ToContainer(reply, "p1", new Pod { Id = "p1", Name = "pod", Namespace = "ns" }, origin);
-        Assert.Equal(("c1", "web", 2u, "p1", "pod", "ns"), (withPod.Id, withPod.Name, withPod.Attempt, withPod.PodId, withPod.PodName, withPod.PodNamespace));
-        Assert.Equal(("busybox:1.36", "sha256:aa", "sha256:aa"), (withPod.Image, withPod.ImageRef, withPod.ImageId));
-        Assert.Equal(ContainerState.Running, withPod.State);
-        Assert.True(withPod.IsDetailed);
-        Assert.Equal(42, withPod.Pid);
-        Assert.NotNull(withPod.StartedAt);
-
-        // The pod gone: its name comes from the kubelet's label.
-        Assert.Equal("from-label", CriMapper.ToContainer(reply, "p1", null, origin).PodName);
-    }
 }
 
 /// <summary>The short forms of the default views.</summary>

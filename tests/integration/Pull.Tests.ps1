@@ -125,8 +125,12 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
                 while ($listener.IsListening) {
                     try { $ctx = $listener.GetContext() } catch { break }
                     $response = $ctx.Response
+                    # One response per connection, each with its length: a HEAD answered with chunked encoding
+                    # leaves a stray "0" that breaks the client's next response on a kept-alive connection.
+                    $response.KeepAlive = $false
                     if ($ctx.Request.Headers['Authorization'] -ne $expected) {
                         $response.StatusCode = 401
+                        $response.ContentLength64 = 0
                         $response.AddHeader('WWW-Authenticate', 'Basic realm="crips"')
                         $response.Close()
                         continue

@@ -82,28 +82,6 @@ internal static class CriMapper
         });
     }
 
-    /// <summary>
-    /// A container from its ContainerStatus reply alone (no listing): the listing's fields are all in the status;
-    /// <paramref name="pod"/> gives the pod's name, else the kubelet's labels do.
-    /// </summary>
-    public static Container ToContainer(V1.ContainerStatusResponse reply, string podId, Pod? pod, Origin origin)
-    {
-        var s = reply.Status;
-        var listed = new V1.Container
-        {
-            Id = s.Id, PodSandboxId = podId, Metadata = s.Metadata, Image = s.Image, ImageRef = s.ImageRef, ImageId = s.ImageId,
-            State = s.State, CreatedAt = s.CreatedAt, Labels = { s.Labels }, Annotations = { s.Annotations },
-        };
-        var pods = pod is null ? new Dictionary<string, Pod>() : new Dictionary<string, Pod> { [pod.Id] = pod };
-        var container = ToContainer(listed, pods, origin);
-        AddStatus(container, reply);
-        return container;
-    }
-
-    /// <summary>The pod a container belongs to, from the verbose info (containerd and CRI-O call it sandboxID).</summary>
-    public static string? SandboxIdOf(V1.ContainerStatusResponse reply) =>
-        VerboseInfo(reply.Info) is { } info ? String(info, "sandboxID") : null;
-
     /// <summary>Adds the facts ContainerStatus gives to a container read from the list.</summary>
     public static void AddStatus(Container c, V1.ContainerStatusResponse reply)
     {
