@@ -12,6 +12,7 @@
     FormatsToProcess     = @('CriPS.format.ps1xml')
     TypesToProcess       = @('CriPS.types.ps1xml')
     CmdletsToExport      = @(
+        'Export-ContainerdImage'
         'Get-ContainerdContainer'
         'Get-ContainerdContent'
         'Get-ContainerdImage'
@@ -24,10 +25,12 @@
         'Get-CriImageFsInfo'
         'Get-CriPod'
         'Get-CriRuntimeInfo'
+        'Import-ContainerdImage'
         'Invoke-CriContainerCommand'
         'Invoke-CriImagePull'
         'New-CriContainer'
         'New-CriPod'
+        'Remove-ContainerdImage'
         'Remove-CriContainer'
         'Remove-CriImage'
         'Remove-CriPod'

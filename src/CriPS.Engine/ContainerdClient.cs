@@ -1,7 +1,9 @@
 using Grpc.Core;
+using CriPS.Engine.Archives;
 using CriPS.Engine.Connection;
 using CriPS.Engine.Endpoints;
 using CriPS.Engine.Filtering;
+using CriPS.Engine.Images;
 using CriPS.Engine.Mapping;
 using Ctd = CriPS.Engine.Containerd;
 
@@ -14,6 +16,8 @@ namespace CriPS.Engine;
 public sealed class ContainerdClient
 {
     private const string NamespaceHeader = "containerd-namespace";
+    private const string LeaseHeader = "containerd-lease";
+    private const string LeaseExpiryLabel = "containerd.io/gc.expire";
     private readonly CriChannel _channel;
     private readonly Origin _origin;
 
@@ -115,6 +119,155 @@ public sealed class ContainerdClient
         return reply.Statuses.Select(s => ContainerdMapper.ToIngest(s, Namespace, _origin)).ToList();
     }
 
+    /// <summary>Deletes an image record; with the content it alone kept collected at once (sync), like ctr images rm --sync.</summary>
+    public async Task RemoveImageAsync(string name, CancellationToken cancel)
+    {
+        var request = new Ctd.Images.DeleteImageRequest { Name = name, Sync = true };
+        try
+        {
+            await new Ctd.Images.Images.ImagesClient(_channel.Channel).DeleteAsync(request, Options(cancel)).ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            throw new CriException("ContainerdImageNotFound", CriErrorCategory.ObjectNotFound,
+                $"No image '{name}' in namespace {Namespace}.", name, e);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancel.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancel);
+        }
+        catch (RpcException e)
+        {
+            throw Translate(e, "ContainerdImageDelete", name);
+        }
+    }
+
+    /// <summary>
+    /// Imports the images of an OCI or Docker archive into the namespace, streamed: the blobs go into the content
+    /// store under a lease (so a failed or cancelled import leaves nothing behind once the lease goes), then the
+    /// image records are created or moved to the new target. <paramref name="name"/> names the image of an archive
+    /// that holds one. Time limits apply to stalls, not to the whole transfer: a big archive may take long.
+    /// </summary>
+    public async Task<ImportResult> ImportImagesAsync(Stream archive, string? name, TransferProgress progress, CancellationToken cancel)
+    {
+        var lease = await CreateLeaseAsync("crips-import", cancel).ConfigureAwait(false);
+        var store = ContentStoreFor(lease);
+        var importer = new ImageImporter(store, lease, progress);
+        try
+        {
+            var found = await importer.ImportAsync(archive, cancel).ConfigureAwait(false);
+            var targets = found.Select(f => f.Target.Digest).Distinct(StringComparer.Ordinal).ToList();
+            List<ArchiveImage> named;
+            if (name is not null)
+            {
+                if (targets.Count != 1)
+                    throw new CriException("ContainerdImportNameAmbiguous", CriErrorCategory.InvalidArgument,
+                        $"-Name names one image, but the archive holds {targets.Count}; import without -Name to keep the archive's names.", name);
+                named = [new ArchiveImage(name, found[0].Target)];
+            }
+            else
+            {
+                named = found.Where(f => f.Name.Length > 0).ToList();
+                foreach (var unnamed in targets.Where(t => !named.Any(n => n.Target.Digest == t)))
+                    importer.Notes.Add($"The archive holds an image without a name ({unnamed}); it was not kept. Import it alone with -Name to keep it.");
+            }
+            var images = new List<ContainerdImage>();
+            foreach (var image in named)
+                images.Add(await PutImageAsync(image, cancel).ConfigureAwait(false));
+            return new ImportResult(images, importer.Notes, importer.BlobsWritten, importer.BlobsPresent);
+        }
+        catch (RpcException e) when (cancel.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The import was cancelled.", e, cancel);
+        }
+        finally
+        {
+            // What no image record refers to goes now (synchronously, so a failed import leaves no blob behind).
+            await DeleteLeaseAsync(lease).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes the named images (exact names in this namespace) as one OCI + Docker archive to <paramref name="output"/>.</summary>
+    public async Task ExportImagesAsync(IReadOnlyList<string> names, Stream output, TransferProgress progress, CancellationToken cancel)
+    {
+        var images = new List<ArchiveImage>();
+        foreach (var name in names)
+        {
+            var reply = await Call("ContainerdImageGet", name,
+                o => new Ctd.Images.Images.ImagesClient(_channel.Channel).GetAsync(new Ctd.Images.GetImageRequest { Name = name }, o), cancel)
+                .ConfigureAwait(false);
+            var target = reply.Image.Target;
+            images.Add(new ArchiveImage(name, new OciDescriptor { MediaType = target.MediaType, Digest = target.Digest, Size = target.Size }));
+        }
+        try
+        {
+            await new ImageExporter(ContentStoreFor(null), progress).WriteAsync(images, output, cancel).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (cancel.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The export was cancelled.", e, cancel);
+        }
+    }
+
+    private ContentStore ContentStoreFor(string? lease)
+    {
+        var headers = new Metadata { { NamespaceHeader, Namespace } };
+        if (lease is not null)
+            headers.Add(LeaseHeader, lease);
+        return new ContentStore(new Ctd.Content.Content.ContentClient(_channel.Channel), headers, Timeout,
+            (e, operation, target) => Translate(e, operation, target));
+    }
+
+    /// <summary>A lease that expires by itself after a day, like containerd's own clients take: a crash cannot pin content forever.</summary>
+    private async Task<string> CreateLeaseAsync(string purpose, CancellationToken cancel)
+    {
+        var request = new Ctd.Leases.CreateRequest { Id = $"{purpose}-{Guid.NewGuid():N}" };
+        request.Labels[LeaseExpiryLabel] = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        var reply = await Call("ContainerdLeaseCreate", null,
+            o => new Ctd.Leases.Leases.LeasesClient(_channel.Channel).CreateAsync(request, o), cancel).ConfigureAwait(false);
+        return reply.Lease.Id;
+    }
+
+    private async Task DeleteLeaseAsync(string lease)
+    {
+        try
+        {
+            // Not the caller's token: after Ctrl+C the lease must still go.
+            await new Ctd.Leases.Leases.LeasesClient(_channel.Channel).DeleteAsync(new Ctd.Leases.DeleteRequest { Id = lease, Sync = true },
+                Options(CancellationToken.None)).ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException)
+        {
+            // The daemon is gone; the lease's expiry label frees the content later.
+        }
+    }
+
+    /// <summary>Creates the image record, or points an existing one at the new target (ctr import does the same).</summary>
+    private async Task<ContainerdImage> PutImageAsync(ArchiveImage image, CancellationToken cancel)
+    {
+        var images = new Ctd.Images.Images.ImagesClient(_channel.Channel);
+        var record = new Ctd.Images.Image
+        {
+            Name = image.Name,
+            Target = new Ctd.Types.ContentDescriptor { MediaType = image.Target.MediaType, Digest = image.Target.Digest, Size = image.Target.Size },
+        };
+        try
+        {
+            var created = await images.CreateAsync(new Ctd.Images.CreateImageRequest { Image = record }, Options(cancel)).ResponseAsync.ConfigureAwait(false);
+            return ContainerdMapper.ToImage(created.Image, Namespace, _origin);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
+        {
+            var update = new Ctd.Images.UpdateImageRequest { Image = record, UpdateMask = new() { Paths = { "target" } } };
+            var updated = await Call("ContainerdImageUpdate", image.Name, o => images.UpdateAsync(update, o), cancel).ConfigureAwait(false);
+            return ContainerdMapper.ToImage(updated.Image, Namespace, _origin);
+        }
+        catch (RpcException e) when (!cancel.IsCancellationRequested)
+        {
+            throw Translate(e, "ContainerdImageCreate", image.Name);
+        }
+    }
+
     private CallOptions Options(CancellationToken cancel) =>
         new(new Metadata { { NamespaceHeader, Namespace } }, DateTime.UtcNow + Timeout, cancel);
 
@@ -151,3 +304,6 @@ public sealed class ContainerdClient
             $"-Address or ${ContainerdAddressResolver.AddressVariable}");
     }
 }
+
+/// <summary>What an import created, what it noticed, and how many blobs it wrote or found already there.</summary>
+public sealed record ImportResult(IReadOnlyList<ContainerdImage> Images, IReadOnlyList<string> Notes, int BlobsWritten, int BlobsPresent);

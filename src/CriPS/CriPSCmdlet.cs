@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Diagnostics;
 using System.Management.Automation;
+using CriPS.Engine.Archives;
 
 namespace CriPS;
 
@@ -84,6 +85,67 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
             return false;
         }
     }
+
+    /// <summary>
+    /// TryAwait for a long transfer (an image import or export): shows its progress meanwhile, as bytes of the
+    /// total when known, and completes the progress record however the transfer ends. Null after a per-item error.
+    /// </summary>
+    protected T? TryAwaitTransfer<T>(Func<CancellationToken, Task<T>> call, TransferProgress progress, string activity) where T : class
+    {
+        var watch = Stopwatch.StartNew();
+        Task<T>? task = null;
+        try
+        {
+            task = call(_cancel.Token);
+            while (Task.WaitAny([task], 200) < 0)
+            {
+                var total = progress.Total;
+                var rate = progress.Bytes / Math.Max(watch.Elapsed.TotalSeconds, 0.001);
+                var status = total is > 0
+                    ? $"{Display.Bytes(progress.Bytes)} of {Display.Bytes(total.Value)} ({Display.Bytes((long)rate)}/s)"
+                    : $"{Display.Bytes(progress.Bytes)} ({Display.Bytes((long)rate)}/s)";
+                // A new record each time: hosts and jobs may keep the records they are given.
+                WriteProgress(new ProgressRecord(TransferActivityId, activity, status)
+                {
+                    CurrentOperation = progress.Current,
+                    PercentComplete = total is > 0 ? (int)Math.Clamp(100 * progress.Bytes / total.Value, 0, 100) : -1,
+                });
+            }
+            var result = task.GetAwaiter().GetResult();
+            WriteVerbose($"{activity}: {watch.Elapsed.TotalMilliseconds:F1} ms, {progress.Bytes} bytes");
+            return result;
+        }
+        catch (Exception e) when (e is OperationCanceledException or PipelineStoppedException && _cancel.IsCancellationRequested)
+        {
+            // Let the transfer clean up (abort its writes, drop its lease) before the pipeline ends.
+            if (task is not null)
+                Task.WaitAny([task], TimeSpan.FromSeconds(5));
+            throw new PipelineStoppedException();
+        }
+        catch (CriException e) when (!e.IsEndpointFailure)
+        {
+            WriteError(ToErrorRecord(e));
+            return null;
+        }
+        catch (CriException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e));
+            return null;
+        }
+        finally
+        {
+            try
+            {
+                WriteProgress(new ProgressRecord(TransferActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+            catch (PipelineStoppedException)
+            {
+                // Ctrl+C: the host drops the progress display itself.
+            }
+        }
+    }
+
+    private const int TransferActivityId = 1;
 
     /// <summary>Writes the per-item errors a query met (unknown or ambiguous ids) without stopping.</summary>
     protected void WriteErrors(IEnumerable<CriException> errors)

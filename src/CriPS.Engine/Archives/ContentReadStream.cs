@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using Grpc.Core;
+using Ctd = CriPS.Engine.Containerd;
+
+namespace CriPS.Engine.Archives;
+
+/// <summary>
+/// A read-only stream over one Content.Read call. It hashes what passes through and, at the end, fails unless
+/// the blob had exactly the size and digest its descriptor promised, so a corrupt store never exports silently.
+/// </summary>
+internal sealed class ContentReadStream(AsyncServerStreamingCall<Ctd.Content.ReadContentResponse> call, StallGuard guard,
+    string digest, long size, object? target, Func<RpcException, CriException> translate, TransferProgress? progress) : Stream
+{
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private ReadOnlyMemory<byte> _pending;
+    private long _received;
+    private bool _ended;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => size;
+    public override long Position { get => _received - _pending.Length; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (_pending.IsEmpty && !_ended)
+            await NextAsync().ConfigureAwait(false);
+        var n = Math.Min(buffer.Length, _pending.Length);
+        _pending[..n].CopyTo(buffer);
+        _pending = _pending[n..];
+        progress?.Add(n);
+        return n;
+    }
+
+    private async Task NextAsync()
+    {
+        try
+        {
+            if (await call.ResponseStream.MoveNext(guard.Token).ConfigureAwait(false))
+            {
+                guard.Progress();
+                _pending = call.ResponseStream.Current.Data.Memory;
+                _hash.AppendData(_pending.Span);
+                _received += _pending.Length;
+                return;
+            }
+        }
+        catch (Exception) when (guard.Stalled)
+        {
+            guard.ThrowIfStalled(target);
+            throw;
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        {
+            throw translate(e);
+        }
+        _ended = true;
+        var actual = Sha256Digest.Format(_hash.GetHashAndReset());
+        if (_received != size || (digest.StartsWith("sha256:", StringComparison.Ordinal) && actual != digest))
+            throw new CriException("ContainerdContentCorrupt", CriErrorCategory.InvalidData,
+                $"The blob {digest} in containerd's store reads back as {_received} bytes with digest {actual}, not {size} bytes with its own digest.",
+                target);
+    }
+
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            call.Dispose();
+            guard.Dispose();
+            _hash.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,288 @@
+using System.Formats.Tar;
+using System.Text.RegularExpressions;
+using CriPS.Engine.Images;
+
+namespace CriPS.Engine.Archives;
+
+/// <summary>An image an archive names, and the descriptor its record will point at.</summary>
+internal sealed record ArchiveImage(string Name, OciDescriptor Target);
+
+/// <summary>
+/// Reads an image archive in one pass, without a temporary copy: every file goes straight into containerd's
+/// content store (digests verified by containerd on commit), the few JSON documents stay in memory. Afterwards
+/// it works out the images: from index.json for an OCI layout (also what Docker 25+ and ctr export write), or from
+/// Docker's manifest.json (docker save before 25), for which it writes the Docker manifests the layout lacks.
+/// Each manifest and index gets the garbage collector's labels for its children, so the blobs live as long as
+/// the image records that the caller creates.
+/// </summary>
+internal sealed partial class ImageImporter(ContentStore store, string referencePrefix, TransferProgress progress)
+{
+    private const int DocumentLimit = 8 << 20;
+    private const string GcContent = "containerd.io/gc.ref.content.";
+    private static readonly HashSet<string> Documents = [OciLayout.FileName, "index.json", DockerArchiveEntry.FileName, "repositories"];
+
+    private readonly Dictionary<string, ArchiveFile> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _links = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _documents = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _digests = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _labelled = new(StringComparer.Ordinal);
+    private int _writes;
+
+    private sealed record ArchiveFile(string Digest, long Size, bool Gzip);
+
+    /// <summary>Things worth telling the user that are not errors (an untagged image skipped).</summary>
+    public List<string> Notes { get; } = new();
+
+    /// <summary>Blobs this import wrote, and how many of the archive's blobs containerd already had.</summary>
+    public int BlobsWritten { get; private set; }
+    public int BlobsPresent { get; private set; }
+
+    public async Task<List<ArchiveImage>> ImportAsync(Stream archive, CancellationToken cancel)
+    {
+        var tar = await ArchiveReadStream.OpenTarAsync(archive, progress, cancel).ConfigureAwait(false);
+        await using (tar.ConfigureAwait(false))
+            await StoreEntriesAsync(tar, cancel).ConfigureAwait(false);
+
+        if (_documents.ContainsKey("index.json"))
+            return await FromOciLayoutAsync(cancel).ConfigureAwait(false);
+        if (_documents.TryGetValue(DockerArchiveEntry.FileName, out var dockerManifest))
+            return await FromDockerArchiveAsync(dockerManifest, cancel).ConfigureAwait(false);
+        throw new ImageArchiveException(
+            "The archive is not an image: it has neither index.json (an OCI image layout) nor manifest.json (docker save).", null);
+    }
+
+    private async Task StoreEntriesAsync(Stream tar, CancellationToken cancel)
+    {
+        using var reader = new TarReader(tar, leaveOpen: true);
+        string? previous = null;
+        while (true)
+        {
+            TarEntry? entry;
+            try
+            {
+                entry = await reader.GetNextEntryAsync(copyData: false, cancel).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or IOException)
+            {
+                throw new ImageArchiveException(previous is null
+                    ? $"The input is not a tar archive: {e.Message}"
+                    : $"The archive breaks off after '{previous}' (truncated or damaged): {e.Message}", previous, e);
+            }
+            if (entry is null)
+                return;
+            var name = ArchivePath.Normalize(entry.Name);
+            previous = name;
+            progress.Current = name;
+            switch (entry.EntryType)
+            {
+                case TarEntryType.SymbolicLink:
+                    _links[name] = ArchivePath.Resolve(ArchivePath.Directory(name), entry.LinkName);
+                    break;
+                case TarEntryType.HardLink:
+                    _links[name] = ArchivePath.Normalize(entry.LinkName);
+                    break;
+                case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                    await StoreFileAsync(name, entry, cancel).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    private async Task StoreFileAsync(string name, TarEntry entry, CancellationToken cancel)
+    {
+        var data = entry.DataStream ?? Stream.Null;
+        if (Documents.Contains(name))
+        {
+            if (entry.Length > DocumentLimit)
+                throw new ImageArchiveException($"'{name}' is {entry.Length} bytes; over {DocumentLimit} bytes it cannot be an image's {name}.", name);
+            var json = new byte[entry.Length];
+            try
+            {
+                await data.ReadExactlyAsync(json, cancel).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is EndOfStreamException or IOException or InvalidDataException)
+            {
+                throw new ImageArchiveException($"The archive ends inside '{name}' (truncated?): {e.Message}", name, e);
+            }
+            _documents[name] = json;
+            return;
+        }
+
+        // OCI blobs are named by their digest: containerd checks it on commit and skips blobs it has.
+        var expected = BlobPath().Match(name) is { Success: true } m ? $"{m.Groups[1].Value}:{m.Groups[2].Value}" : null;
+        var gzip = false;
+        var first = true;
+        var (digest, existed) = await store.WriteAsync($"{referencePrefix}-{_writes++}", data, entry.Length, expected, null, chunk =>
+        {
+            if (first)
+                gzip = chunk.Length >= 2 && chunk.Span[0] == 0x1f && chunk.Span[1] == 0x8b;
+            first = false;
+        }, name, cancel).ConfigureAwait(false);
+        if (existed)
+            BlobsPresent++;
+        else
+            BlobsWritten++;
+        _files[name] = new ArchiveFile(digest, entry.Length, gzip);
+        _digests.Add(digest);
+    }
+
+    private async Task<List<ArchiveImage>> FromOciLayoutAsync(CancellationToken cancel)
+    {
+        if (_documents.TryGetValue(OciLayout.FileName, out var layoutJson)
+            && OciJson.Parse<OciLayout>(layoutJson, OciLayout.FileName).ImageLayoutVersion is var version && version != OciLayout.SupportedVersion)
+            throw new ImageArchiveException($"The archive is an OCI image layout of version '{version}'; only {OciLayout.SupportedVersion} is known.", OciLayout.FileName);
+        var index = OciJson.Parse<OciDocument>(_documents["index.json"], "index.json");
+        if (index.Manifests is not { Count: > 0 })
+            throw new ImageArchiveException("index.json lists no images.", "index.json");
+
+        var images = new List<ArchiveImage>();
+        foreach (var target in index.Manifests)
+        {
+            if (!await LabelTreeAsync(target, cancel).ConfigureAwait(false))
+                throw new ImageArchiveException($"index.json names {target.Digest}, which is neither in the archive nor in containerd's store.", target.Digest);
+            if (NameFromAnnotations(target.Annotations) is { } name)
+                images.Add(new ArchiveImage(name, target.WithAnnotations(null)));
+            else
+                images.Add(new ArchiveImage("", target.WithAnnotations(null)));
+        }
+        return images;
+    }
+
+    /// <summary>containerd's full name first; OCI's ref.name only when it is a whole reference, not just a tag.</summary>
+    private string? NameFromAnnotations(Dictionary<string, string>? annotations)
+    {
+        if (annotations is null)
+            return null;
+        if (annotations.TryGetValue(Annotations.ImageName, out var full) && full.Length > 0)
+            return Normalize(full);
+        if (annotations.TryGetValue(Annotations.RefName, out var reference) && reference.IndexOfAny(['/', ':', '@']) > 0)
+            return Normalize(reference);
+        return null;
+    }
+
+    private string? Normalize(string reference)
+    {
+        try
+        {
+            return ImageReference.Parse(reference).FullName;
+        }
+        catch (CriException)
+        {
+            Notes.Add($"The archive names an image '{reference}', which is not a valid reference; that name is skipped.");
+            return null;
+        }
+    }
+
+    private async Task<List<ArchiveImage>> FromDockerArchiveAsync(byte[] json, CancellationToken cancel)
+    {
+        var entries = OciJson.Parse<List<DockerArchiveEntry>>(json, DockerArchiveEntry.FileName);
+        if (entries.Count == 0)
+            throw new ImageArchiveException("manifest.json lists no images.", DockerArchiveEntry.FileName);
+        var images = new List<ArchiveImage>();
+        foreach (var entry in entries)
+        {
+            var config = File(entry.Config, "config");
+            var layers = entry.Layers.Select(l => File(l, "layer")).ToList();
+            var platform = OciJson.Parse<ImageConfigPlatform>(
+                await store.ReadSmallAsync(config.Digest, config.Size, DocumentLimit, entry.Config, cancel).ConfigureAwait(false), entry.Config);
+            var manifest = new OciDocument
+            {
+                SchemaVersion = 2,
+                MediaType = MediaTypes.DockerManifest,
+                Config = new OciDescriptor { MediaType = MediaTypes.DockerConfig, Digest = config.Digest, Size = config.Size },
+                Layers = layers.Select(l => new OciDescriptor
+                {
+                    MediaType = l.Gzip ? MediaTypes.DockerLayerGzip : MediaTypes.DockerLayer,
+                    Digest = l.Digest,
+                    Size = l.Size,
+                }).ToList(),
+            };
+            var bytes = OciJson.Serialize(manifest);
+            var digest = Sha256Digest.Of(bytes);
+            using (var source = new MemoryStream(bytes))
+                await store.WriteAsync($"{referencePrefix}-{_writes++}", source, bytes.Length, digest, null, null, $"the manifest of {entry.Config}", cancel)
+                    .ConfigureAwait(false);
+            await store.AddLabelsAsync(digest, ChildLabels(manifest), cancel).ConfigureAwait(false);
+            var target = new OciDescriptor
+            {
+                MediaType = MediaTypes.DockerManifest,
+                Digest = digest,
+                Size = bytes.Length,
+                Platform = platform.Os is { Length: > 0 } && platform.Architecture is { Length: > 0 }
+                    ? new OciPlatform { Os = platform.Os, Architecture = platform.Architecture, Variant = platform.Variant }
+                    : null,
+            };
+            var names = (entry.RepoTags ?? []).Select(Normalize).OfType<string>().ToList();
+            if (names.Count == 0)
+                images.Add(new ArchiveImage("", target));
+            images.AddRange(names.Select(n => new ArchiveImage(n, target)));
+        }
+        return images;
+    }
+
+    /// <summary>A file of a Docker archive by its path, following the symlinks docker save makes for shared layers.</summary>
+    private ArchiveFile File(string path, string what)
+    {
+        var name = ArchivePath.Normalize(path);
+        for (var hops = 0; hops < 16 && !_files.ContainsKey(name) && _links.TryGetValue(name, out var target); hops++)
+            name = target;
+        return _files.TryGetValue(name, out var file)
+            ? file
+            : throw new ImageArchiveException($"manifest.json names the {what} '{path}', which the archive does not contain.", path);
+    }
+
+    /// <summary>
+    /// Labels a manifest or index with its children so the garbage collector keeps them. False when the blob is
+    /// neither in the archive nor in the store (an index may list platforms an archive left out).
+    /// </summary>
+    private async Task<bool> LabelTreeAsync(OciDescriptor descriptor, CancellationToken cancel)
+    {
+        if (!await HasBlobAsync(descriptor.Digest, cancel).ConfigureAwait(false))
+            return false;
+        if (!_labelled.Add(descriptor.Digest))
+            return true;
+        var isIndex = MediaTypes.IsIndex(descriptor.MediaType);
+        if (!isIndex && !MediaTypes.IsManifest(descriptor.MediaType))
+            return true; // an attestation, a signature, something else: kept as it is
+        var document = OciJson.Parse<OciDocument>(
+            await store.ReadSmallAsync(descriptor.Digest, descriptor.Size, DocumentLimit, descriptor.Digest, cancel).ConfigureAwait(false),
+            descriptor.Digest);
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (isIndex)
+        {
+            var n = 0;
+            foreach (var child in document.Manifests ?? [])
+                if (await LabelTreeAsync(child, cancel).ConfigureAwait(false))
+                    labels[$"{GcContent}m.{n++}"] = child.Digest;
+        }
+        else
+        {
+            var children = (document.Config is null ? [] : new[] { document.Config }).Concat(document.Layers ?? []);
+            foreach (var child in children)
+                if (!await HasBlobAsync(child.Digest, cancel).ConfigureAwait(false))
+                    throw new ImageArchiveException(
+                        $"The manifest {descriptor.Digest} needs {child.Digest} ({child.MediaType}), which is neither in the archive nor in containerd's store.",
+                        descriptor.Digest);
+            labels = ChildLabels(document);
+        }
+        await store.AddLabelsAsync(descriptor.Digest, labels, cancel).ConfigureAwait(false);
+        return true;
+    }
+
+    private static Dictionary<string, string> ChildLabels(OciDocument manifest)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (manifest.Config is not null)
+            labels[GcContent + "config"] = manifest.Config.Digest;
+        var n = 0;
+        foreach (var layer in manifest.Layers ?? [])
+            labels[$"{GcContent}l.{n++}"] = layer.Digest;
+        return labels;
+    }
+
+    private async Task<bool> HasBlobAsync(string digest, CancellationToken cancel) =>
+        _digests.Contains(digest) || await store.SizeOfAsync(digest, cancel).ConfigureAwait(false) is not null;
+
+    [GeneratedRegex(@"^blobs/([a-z0-9]+)/([a-zA-Z0-9=_-]+)$")]
+    private static partial Regex BlobPath();
+}

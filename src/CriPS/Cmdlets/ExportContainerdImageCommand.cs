@@ -1,0 +1,112 @@
+using System.Management.Automation;
+using CriPS.Engine.Archives;
+using CriPS.Engine.Images;
+
+namespace CriPS.Cmdlets;
+
+/// <summary>
+/// Writes images of a containerd namespace into one archive (ctr images export): an OCI image layout with
+/// Docker's manifest.json beside it, so Import-ContainerdImage, ctr import and docker load all read it. Blobs
+/// stream from the content store with their digests checked; the file appears only when it is complete.
+/// </summary>
+[Cmdlet(VerbsData.Export, "ContainerdImage", SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportContainerdImageCommand : ContainerdCmdlet
+{
+    private static readonly TimeSpan DefaultStallLimit = TimeSpan.FromSeconds(60);
+
+    /// <summary>Image names (as Get-ContainerdImage shows them, or short like busybox:1.36); wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>The archive file to write.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>Fail instead of replacing an existing file.</summary>
+    [Parameter]
+    public SwitchParameter NoClobber { get; set; }
+
+    /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io, when not given.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Namespace { get; set; }
+
+    protected override string? NamespaceParameter => Namespace;
+
+    protected override TimeSpan? CallTimeout => base.CallTimeout ?? DefaultStallLimit;
+
+    private readonly List<string> _patterns = new();
+
+    protected override void ProcessRecord() => _patterns.AddRange(Name);
+
+    protected override void EndProcessing()
+    {
+        var names = ResolveNames();
+        if (names.Count == 0)
+            return;
+        var file = GetUnresolvedProviderPathFromPSPath(Path);
+        if (NoClobber && File.Exists(file))
+            ThrowTerminatingError(new ErrorRecord(new IOException($"The file '{file}' exists and -NoClobber is set."),
+                "ContainerdExportFileExists", ErrorCategory.ResourceExists, file));
+        if (!ShouldProcess($"{string.Join(", ", names)} from namespace {Client.Namespace} to {file}", "Export images"))
+            return;
+
+        // Written beside the target and moved into place at the end: a failed export leaves no half archive.
+        var partial = $"{file}.{Guid.NewGuid():N}.partial";
+        var progress = new TransferProgress();
+        var written = false;
+        try
+        {
+            using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                written = TryAwaitTransfer(async c => { await Client.ExportImagesAsync(names, output, progress, c).ConfigureAwait(false); return this; },
+                    progress, $"Exporting {names.Count} image(s) to {file}") is not null;
+            if (written)
+                File.Move(partial, file, overwrite: !NoClobber);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "ContainerdExportWriteFailed", ErrorCategory.WriteError, file));
+        }
+        finally
+        {
+            if (!written || File.Exists(partial))
+                File.Delete(partial);
+        }
+        if (written)
+            WriteObject(InvokeProvider.Item.Get([file], force: false, literalPath: true), enumerateCollection: true); // as Get-Item shows it
+    }
+
+    /// <summary>Exact names, short names normalized (busybox:1.36), and wildcards against the namespace's images.</summary>
+    private List<string> ResolveNames()
+    {
+        var images = Await(c => Client.GetImagesAsync([], c), "Images.List").Select(i => i.Name).ToList();
+        var names = new List<string>();
+        foreach (var pattern in _patterns.Distinct(StringComparer.Ordinal))
+        {
+            var matches = WildcardPattern.ContainsWildcardCharacters(pattern)
+                ? images.Where(i => MatchesAny([pattern], i)).ToList()
+                : images.Where(i => i == pattern || i == Normalized(pattern)).ToList();
+            if (matches.Count == 0)
+                WriteError(new ErrorRecord(new ItemNotFoundException($"No image '{pattern}' in namespace {Client.Namespace}."),
+                    "ContainerdImageNotFound", ErrorCategory.ObjectNotFound, pattern));
+            names.AddRange(matches.Where(m => !names.Contains(m)));
+        }
+        return names;
+    }
+
+    private static string? Normalized(string name)
+    {
+        try
+        {
+            return ImageReference.Parse(name).FullName;
+        }
+        catch (CriException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using CriPS.Engine.Archives;
+using CriPS.Engine.Images;
+
+namespace CriPS.Cmdlets;
+
+/// <summary>
+/// Imports the images of an OCI or Docker archive (docker save, ctr export, skopeo, Export-ContainerdImage;
+/// gzipped too) into a containerd namespace (ctr images import --no-unpack). The archive streams straight into
+/// the content store, so memory stays flat whatever its size; a damaged or truncated archive leaves nothing behind.
+/// </summary>
+[Cmdlet(VerbsData.Import, "ContainerdImage", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
+[OutputType(typeof(ContainerdImage))]
+public sealed class ImportContainerdImageCommand : ContainerdCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+    private const string StreamSet = "InputStream";
+
+    /// <summary>An import may take long; the limit is on a transfer that stops moving, 60 s unless -TimeoutSec says otherwise.</summary>
+    private static readonly TimeSpan DefaultStallLimit = TimeSpan.FromSeconds(60);
+
+    /// <summary>Archive files; wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    /// <summary>Archive files, taken as written (no wildcards); FileInfo objects bind here.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>An archive as a stream, e.g. an HTTP response or a process's output; read once, to its end.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = StreamSet, ValueFromPipeline = true)]
+    public Stream? InputStream { get; set; }
+
+    /// <summary>The name for the image of an archive that holds exactly one (instead of the archive's names).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io (where the kubelet sees images), when not given.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Namespace { get; set; }
+
+    protected override string? NamespaceParameter => Namespace;
+
+    protected override TimeSpan? CallTimeout => base.CallTimeout ?? DefaultStallLimit;
+
+    private string? _name;
+
+    protected override void BeginProcessing()
+    {
+        if (Name is null)
+            return;
+        try
+        {
+            _name = ImageReference.Parse(Name).FullName;
+        }
+        catch (CriException e)
+        {
+            ThrowTerminating(e);
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == StreamSet)
+        {
+            if (ShouldProcess($"an archive stream into namespace {Client.Namespace}", "Import images"))
+                Import(InputStream!, "the input stream", null);
+            return;
+        }
+        foreach (var file in ResolveFiles())
+        {
+            if (!ShouldProcess($"{file} into namespace {Client.Namespace}", "Import images"))
+                continue;
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                WriteError(new ErrorRecord(e, "ContainerdArchiveUnreadable", ErrorCategory.ReadError, file));
+                continue;
+            }
+            using (stream)
+                Import(stream, file, stream.CanSeek ? stream.Length : null); // a FIFO or /dev/fd/N has no length
+        }
+    }
+
+    private void Import(Stream archive, string source, long? length)
+    {
+        var progress = new TransferProgress { Total = length };
+        var activity = $"Importing {source}";
+        WriteVerbose($"Importing {source} into namespace {Client.Namespace}; a transfer that stalls for {Client.Timeout.TotalSeconds:0} s fails.");
+        var result = TryAwaitTransfer(c => Client.ImportImagesAsync(archive, _name, progress, c), progress, activity);
+        if (result is null)
+            return;
+        WriteVerbose($"{source}: {result.BlobsWritten} blobs written, {result.BlobsPresent} already in the store, {progress.Bytes} bytes read.");
+        foreach (var note in result.Notes)
+            WriteWarning(note);
+        WriteObject(result.Images, enumerateCollection: true);
+    }
+
+    private IEnumerable<string> ResolveFiles()
+    {
+        if (ParameterSetName == LiteralPathSet)
+        {
+            foreach (var path in LiteralPath)
+            {
+                var file = GetUnresolvedProviderPathFromPSPath(path);
+                if (File.Exists(file))
+                    yield return file;
+                else
+                    WriteError(NotFound(path));
+            }
+            yield break;
+        }
+        foreach (var path in Path)
+        {
+            Collection<string> files;
+            try
+            {
+                files = GetResolvedProviderPathFromPSPath(path, out _);
+            }
+            catch (ItemNotFoundException)
+            {
+                WriteError(NotFound(path));
+                continue;
+            }
+            foreach (var file in files)
+                yield return file;
+        }
+    }
+
+    private static ErrorRecord NotFound(string path) => new(
+        new FileNotFoundException($"The archive '{path}' does not exist.", path), "ContainerdArchiveNotFound", ErrorCategory.ObjectNotFound, path);
+}
