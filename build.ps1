@@ -173,7 +173,10 @@ switch ($Task) {
     'Bench' {
         Invoke-BuildTask
         $vars = Start-RuntimeForCriPS
-        Invoke-ChildPwsh -NoModule "& '$Root/bench/Invoke-Benchmarks.ps1' -ModulePath '$Staged' -RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)' -Image '$($vars.CRIPS_BUSYBOX_IMAGE)'"
+        $pullImage = Add-PrivateBenchImage
+        $hostsDir = Join-Path $vars.CRIPS_RUNTIME_DIR 'certs.d'
+        Invoke-ChildPwsh -NoModule ("& '$Root/bench/Invoke-Benchmarks.ps1' -ModulePath '$Staged' -RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)' " +
+            "-Image '$($vars.CRIPS_BUSYBOX_IMAGE)' -ContainerdAddress '$($vars.CONTAINERD_ADDRESS)' -PullImage '$pullImage' -RegistryHostsDir '$hostsDir'")
     }
     'Clean' {
         foreach ($dir in @($Out) + (Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj).FullName) {

@@ -6,18 +6,27 @@
         ListContainers call through the generated client in this process, without mapping; and
         `ctr -n k8s.io containers ls` as one process per query, for reference.
     B2  cold start: pwsh -NoProfile -c 'Import-Module CriPS; Get-CriContainer' minus a bare pwsh -NoProfile -c 1.
+    B3  pull of a 200 MB image from the local registry, content removed between runs: Invoke-CriImagePull
+        (progress on) against `ctr -n k8s.io images pull`; and import of a 1 GiB OCI archive:
+        Import-ContainerdImage against `ctr images import --no-unpack` and plain `ctr images import`, with peak RSS.
     Results: bench/results/results.json and bench/results/results.md. Peak RSS of this process is reported.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $RuntimeEndpoint,
     [Parameter(Mandatory)] [string] $Image,
+    [string] $ContainerdAddress,
+    [string] $PullImage,
+    [string] $RegistryHostsDir,
+    [string] $ImportArchive = '/tmp/crips-bench/import-1g.tar',
+    [ValidateSet('B1', 'B2', 'B3')] [string[]] $Benchmark = @('B1', 'B2', 'B3'),
     [int] $Containers = 50,
     [int] $Runs = 200,
     [int] $ColdRuns = 10
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
+. (Join-Path $PSScriptRoot 'ImageBenchmarks.ps1')
 $PSDefaultParameterValues['*-Cri*:RuntimeEndpoint'] = $RuntimeEndpoint
 $resultsDir = Join-Path $PSScriptRoot 'results'
 $null = New-Item -ItemType Directory -Force $resultsDir
@@ -34,6 +43,9 @@ function Measure-Median([int] $Count, [scriptblock] $Script) {
     [math]::Round((Get-Median $times), 3)
 }
 
+$B1 = $B2 = $B3 = $null
+$count = 0
+if ('B1' -in $Benchmark) {
 # --- fixture: one pod with $Containers containers, 10 of them running
 Get-CriPod -Namespace crips-bench | Remove-CriPod -Force
 $pod = New-CriPod bench -Namespace crips-bench -LogDirectory /tmp/crips-bench-logs
@@ -57,6 +69,12 @@ $ctr = if (Get-Command ctr -ErrorAction SilentlyContinue) {
     Measure-Median 20 { & ctr -a $address -n k8s.io containers ls }
 }
 
+Get-CriPod -Namespace crips-bench | Remove-CriPod -Force
+Remove-Item -Recurse -Force /tmp/crips-bench-logs -ErrorAction SilentlyContinue
+$B1 = [ordered]@{ containers = $count; runs = $Runs; cmdletMs = $cmdlet; floorMs = $floor; ratio = [math]::Round($cmdlet / $floor, 2); ctrProcessMs = $ctr }
+}
+
+if ('B2' -in $Benchmark) {
 # --- B2: cold start over a bare pwsh (the pwsh apphost, not the dotnet tool shim, which adds its own start-up)
 $pwsh = Join-Path $PSHOME 'pwsh'
 $pwshArgs = @()
@@ -65,30 +83,54 @@ $null = & $pwsh @pwshArgs -NoProfile -c 1
 $bare = Measure-Median $ColdRuns { & $pwsh @pwshArgs -NoProfile -c 1 }
 $withModule = Measure-Median $ColdRuns { & $pwsh @pwshArgs -NoProfile -c "Import-Module '$ModulePath'; `$null = Get-CriContainer -RuntimeEndpoint '$RuntimeEndpoint'" }
 $importOnly = Measure-Median $ColdRuns { & $pwsh @pwshArgs -NoProfile -c "Import-Module '$ModulePath'" }
+$B2 = [ordered]@{ runs = $ColdRuns; barePwshMs = $bare; importMs = $importOnly; importAndQueryMs = $withModule
+                  addedByImportMs = [math]::Round($importOnly - $bare, 1); addedByImportAndQueryMs = [math]::Round($withModule - $bare, 1) }
+}
 
-Get-CriPod -Namespace crips-bench | Remove-CriPod -Force
-Remove-Item -Recurse -Force /tmp/crips-bench-logs -ErrorAction SilentlyContinue
+if ('B3' -in $Benchmark) {
+    if (-not ($ContainerdAddress -and $PullImage -and $RegistryHostsDir)) { throw 'B3 needs -ContainerdAddress, -PullImage and -RegistryHostsDir.' }
+    Write-Host 'B3: pull'
+    $pull = Measure-PullBenchmark -ModulePath $ModulePath -RuntimeEndpoint $RuntimeEndpoint -Address $ContainerdAddress -Image $PullImage -HostsDir $RegistryHostsDir
+    Write-Host 'B3: import (the 1 GiB archive is made once)'
+    $null = New-Item -ItemType Directory -Force (Split-Path $ImportArchive)
+    New-ImportArchive $ImportArchive
+    $import = Measure-ImportBenchmark -ModulePath $ModulePath -Address $ContainerdAddress -Archive $ImportArchive
+    $B3 = [ordered]@{ pull = $pull; import = $import }
+}
 
 $peakRssMb = [math]::Round([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1MB, 1)
 $result = [ordered]@{
     date = (Get-Date).ToUniversalTime().ToString('o')
     machine = "$([Environment]::ProcessorCount) cores, $([Environment]::OSVersion.VersionString)"
     runtime = (Get-CriRuntimeInfo | ForEach-Object { "$($_.RuntimeName) $($_.RuntimeVersion)" })
-    B1 = [ordered]@{ containers = $count; runs = $Runs; cmdletMs = $cmdlet; floorMs = $floor; ratio = [math]::Round($cmdlet / $floor, 2); ctrProcessMs = $ctr }
-    B2 = [ordered]@{ runs = $ColdRuns; barePwshMs = $bare; importMs = $importOnly; importAndQueryMs = $withModule
-                     addedByImportMs = [math]::Round($importOnly - $bare, 1); addedByImportAndQueryMs = [math]::Round($withModule - $bare, 1) }
+    B1 = $B1
+    B2 = $B2
+    B3 = $B3
     peakRssMb = $peakRssMb
 }
-$result | ConvertTo-Json -Depth 4 | Set-Content (Join-Path $resultsDir 'results.json')
+$result | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $resultsDir 'results.json')
+$rows = @(
+    if ($B1) {
+        "| B1 Get-CriContainer -All, $($B1.containers) containers ($($B1.runs) runs) | $($B1.cmdletMs) ms | floor (bare ListContainers in process) $($B1.floorMs) ms | $($B1.ratio)x |"
+        "| B1 ctr containers ls, one process per query | $($B1.ctrProcessMs) ms | | |"
+    }
+    if ($B2) {
+        "| B2 pwsh + Import-Module ($($B2.runs) runs) | +$($B2.addedByImportMs) ms | bare pwsh $($B2.barePwshMs) ms | |"
+        "| B2 pwsh + Import-Module + Get-CriContainer | +$($B2.addedByImportAndQueryMs) ms | bare pwsh $($B2.barePwshMs) ms | |"
+    }
+    if ($B3) {
+        $p = $B3.pull; $i = $B3.import
+        "| B3 Invoke-CriImagePull, $($p.sizeMb) MB image ($($p.runs) runs; $($p.progressUpdatesPerSecond) progress updates/s; peak RSS $($p.cmdletPeakRssMb) MB) | $($p.cmdletMs) ms | ctr images pull $($p.ctrMs) ms (peak RSS $($p.ctrPeakRssMb) MB) | $($p.ratio)x |"
+        "| B3 Import-ContainerdImage, $($i.archiveMiB) MiB OCI archive ($($i.runs) runs; peak RSS $($i.cmdletPeakRssMb) MB, $($i.cmdletRssBeforeMb) MB before) | $($i.cmdletMs) ms = $($i.cmdletMiBps) MiB/s | ctr images import --no-unpack $($i.ctrNoUnpackMs) ms = $($i.ctrNoUnpackMiBps) MiB/s (peak RSS $($i.ctrNoUnpackPeakRssMb) MB) | $([math]::Round($i.cmdletMiBps / $i.ctrNoUnpackMiBps, 2))x throughput |"
+        "| B3 (reference) ctr images import, unpacking | $($i.ctrMs) ms = $($i.ctrMiBps) MiB/s (peak RSS $($i.ctrPeakRssMb) MB) | | |"
+    }
+)
 @"
 # CriPS benchmarks ($($result.date), $($result.machine), $($result.runtime))
 
 | benchmark | figure (median) | reference | ratio |
 |---|---|---|---|
-| B1 Get-CriContainer -All, $count containers ($Runs runs) | $cmdlet ms | floor (bare ListContainers in process) $floor ms | $($result.B1.ratio)x |
-| B1 ctr containers ls, one process per query | $ctr ms | | |
-| B2 pwsh + Import-Module ($ColdRuns runs) | +$($result.B2.addedByImportMs) ms | bare pwsh $bare ms | |
-| B2 pwsh + Import-Module + Get-CriContainer | +$($result.B2.addedByImportAndQueryMs) ms | bare pwsh $bare ms | |
+$($rows -join "`n")
 
 Peak RSS of the benchmark process: $peakRssMb MB.
 "@ | Set-Content (Join-Path $resultsDir 'results.md')

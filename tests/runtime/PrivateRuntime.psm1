@@ -58,6 +58,11 @@ function Stop-PrivateRuntime {
     }
 }
 
+function Add-PrivateBenchImage {
+    <# Builds and pushes the 200 MB image of the pull benchmark (once) and returns its reference. #>
+    (Invoke-RuntimeScript bench-images | Select-Object -Last 1).Trim()
+}
+
 function Get-PrivateRuntimeStatus {
     <# True when both daemons of the private runtime run. #>
     $dir = Get-PrivateRuntimeDirectory
@@ -65,4 +70,4 @@ function Get-PrivateRuntimeStatus {
     $LASTEXITCODE -eq 0
 }
 
-Export-ModuleMember -Function Start-PrivateRuntime, Stop-PrivateRuntime, Get-PrivateRuntimeStatus, Get-PrivateRuntimeDirectory, Test-IsRoot, Read-RuntimeEnv
+Export-ModuleMember -Function Start-PrivateRuntime, Add-PrivateBenchImage, Stop-PrivateRuntime, Get-PrivateRuntimeStatus, Get-PrivateRuntimeDirectory, Test-IsRoot, Read-RuntimeEnv

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# crips-runtime.sh up|down [--purge]|status [DIR]
+# crips-runtime.sh up|down [--purge]|status|bench-images [DIR]
 #
 # A throw-away container runtime for CriPS tests, entirely below DIR
 # (default ${CRIPS_RUNTIME_DIR:-/tmp/crips-runtime}; keep it short, it holds unix sockets):
@@ -9,7 +9,8 @@
 #   - a CNI bridge network "crips" (device crips0)
 # `up` is idempotent and prints the path of DIR/runtime.env (KEY=VALUE lines) on stdout.
 # `down` stops only the processes `up` recorded in DIR/pids; images and registry data stay
-# unless --purge is given. `status` exits 0 when both daemons run, 1 otherwise.
+# unless --purge is given. `status` exits 0 when both daemons run, 1 otherwise. `bench-images` (after
+# `up`) adds the 200 MB image the pull benchmark needs and prints its reference.
 # The host's own containerd (/run/containerd) is never used, stopped or configured.
 set -euo pipefail
 umask 022
@@ -29,7 +30,7 @@ log() { printf '%(%H:%M:%S)T crips-runtime: %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 usage() {
-  echo "usage: ${0##*/} up|down [--purge]|status [DIR]" >&2
+  echo "usage: ${0##*/} up|down [--purge]|status|bench-images [DIR]" >&2
   exit 2
 }
 
@@ -545,6 +546,18 @@ cmd_status() {
   return "$rc"
 }
 
+# bench-images: two layers of 100 MB random bytes on spare, pushed as crips/bench200:1. Built only for
+# `build.ps1 Bench`, so `up` stays quick for the tests.
+cmd_bench_images() {
+  need_root
+  [[ -f $ENV_FILE ]] || die "run 'up' first"
+  REG=$(sed -n 's/^CRIPS_REGISTRY=//p' "$ENV_FILE")
+  add_big_layer bench100 spare 100
+  add_big_layer bench200 bench100 100
+  push bench200 crips/bench200:1
+  echo "$REG/crips/bench200:1"
+}
+
 # --- main -----------------------------------------------------------------------------------
 
 main() {
@@ -563,6 +576,7 @@ main() {
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
+    bench-images) cmd_bench_images ;;
     *) usage ;;
   esac
 }

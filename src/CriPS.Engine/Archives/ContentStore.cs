@@ -94,7 +94,8 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
                 {
                     Action = Ctd.Content.WriteAction.Write,
                     Offset = offset,
-                    Data = ByteString.CopyFrom(buffer, 0, read),
+                    // Wrapped, not copied: the message is serialized before WriteAsync returns, so the buffer is free again after it.
+                    Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)),
                 };
                 await call.RequestStream.WriteAsync(request, guard.Token).ConfigureAwait(false);
                 offset += read;
