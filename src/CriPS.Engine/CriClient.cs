@@ -138,10 +138,11 @@ public sealed class CriClient
     /// Pulls through CRI and returns the image as ImageStatus then knows it. The reference is checked first
     /// (CriInvalidImageReference); credentials go in CRI's AuthConfig and nowhere else.
     /// </summary>
-    public async Task<Image> PullImageAsync(string reference, RegistryCredential? credential, TimeSpan? timeout, CancellationToken cancel)
+    public async Task<Image> PullImageAsync(string reference, RegistryCredential? credential, TimeSpan? timeout, CancellationToken cancel,
+        Configs.PodConfig? podConfig = null)
     {
         ImageReference.Parse(reference);
-        var request = new V1.PullImageRequest { Image = new V1.ImageSpec { Image = reference } };
+        var request = new V1.PullImageRequest { Image = new V1.ImageSpec { Image = reference }, SandboxConfig = podConfig?.Message };
         if (credential is not null)
             // No server_address: containerd parses it as a URL and drops the credentials unless its host is the
             // host it resolved (registry-1.docker.io for docker.io); CriPS already chose them for this registry.

@@ -21,6 +21,7 @@ public enum CriErrorCategory
     InvalidData,
     LimitsExceeded,
     AuthenticationError,
+    ReadError,
 }
 
 /// <summary>A failure with a stable ErrorId (e.g. CriRuntimeUnavailable), a category and the failing item.</summary>

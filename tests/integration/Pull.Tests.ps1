@@ -43,6 +43,21 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $err.TargetObject | Should -Be 'Not A/Reference!'
     }
+    It 'sends a pod''s sandbox config with the pull, from a hashtable or a crictl YAML file' {
+        $image = Invoke-CriImagePull -Image $TestImage -PodConfig @{ metadata = @{ name = 'web'; namespace = 'shop'; uid = '1' }; annotations = @{ a = 'b' } }
+        $image.RepoTags | Should -Contain $TestImage
+        $yaml = Join-Path $TestDrive 'pod.yaml'
+        Set-Content $yaml "metadata:`n  name: web`n  namespace: shop`nport_mappings:`n  - container_port: 80`n    host_port: 8080`n"
+        (Invoke-CriImagePull -Image $TestImage -PodConfig $yaml).RepoTags | Should -Contain $TestImage
+    }
+    It 'refuses a pod config with an unknown field before any pull, naming the field' {
+        $err = Get-ErrorRecord { Invoke-CriImagePull -Image "$registry/crips/none:1" -PodConfig @{ metadata = @{ name = 'web' }; port_mapings = @() } }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CriInvalidPodConfig,*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$err" | Should -Match 'port_mapings'
+        $err = Get-ErrorRecord { Invoke-CriImagePull -Image $TestImage -PodConfig (Join-Path $TestDrive 'none.yaml') }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CriPodConfigNotFound,*'
+    }
     It 'pulls several images at once' -Skip:(-not $env:CRIPS_BIG_IMAGE) {
         $images = @($TestImage, $big) | Invoke-CriImagePull -ThrottleLimit 2
         @($images).Count | Should -Be 2

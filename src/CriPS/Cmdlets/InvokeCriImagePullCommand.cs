@@ -39,12 +39,37 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
     [Parameter]
     public SecureString? RegistryToken { get; set; }
 
+    /// <summary>
+    /// The sandbox config of the pod the image is for (CRI's PullImageRequest.sandbox_config), which a runtime
+    /// may use to pick a runtime handler's snapshotter: a crictl-format JSON or YAML file, JSON text, or a hashtable.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? PodConfig { get; set; }
+
     /// <summary>How many pulls run at once.</summary>
     [Parameter]
     [ValidateRange(1, 32)]
     public int ThrottleLimit { get; set; } = 4;
 
     private readonly List<string> _images = new();
+    private Engine.Configs.PodConfig? _podConfig;
+
+    protected override void BeginProcessing()
+    {
+        // A config that does not parse fails before any pull, naming the field.
+        if (PodConfig is null)
+            return;
+        try
+        {
+            _podConfig = ConfigArgument.ToPodConfig(PodConfig, this, "-PodConfig");
+        }
+        catch (CriException e)
+        {
+            ThrowTerminating(e);
+        }
+        WriteVerbose($"Pulling for pod {_podConfig!.Namespace}/{_podConfig.Name} (config {_podConfig.Source}).");
+    }
 
     protected override void ProcessRecord() => _images.AddRange(Image);
 
@@ -81,7 +106,7 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
         // Not disposed: pulls that an early end cancels may still release it.
         var throttle = new SemaphoreSlim(ThrottleLimit);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        var running = pulls.ToDictionary(p => p.Reference, p => PullAsync(client, p.Reference, p.Credential, timeout, throttle, stop.Token));
+        var running = pulls.ToDictionary(p => p.Reference, p => PullAsync(client, p.Reference, p.Credential, _podConfig, timeout, throttle, stop.Token));
         var progress = new PullProgress(this, 1, pulls.Count == 1 ? $"Pulling {pulls[0].Reference}" : $"Pulling {pulls.Count} images");
         var canShowLayers = true;
         try
@@ -125,13 +150,13 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
         }
     }
 
-    private static async Task<Image> PullAsync(Engine.CriClient client, string reference, RegistryCredential? credential, TimeSpan timeout,
-        SemaphoreSlim throttle, CancellationToken cancel)
+    private static async Task<Image> PullAsync(Engine.CriClient client, string reference, RegistryCredential? credential,
+        Engine.Configs.PodConfig? podConfig, TimeSpan timeout, SemaphoreSlim throttle, CancellationToken cancel)
     {
         await throttle.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
-            return await client.PullImageAsync(reference, credential, timeout, cancel).ConfigureAwait(false);
+            return await client.PullImageAsync(reference, credential, timeout, cancel, podConfig).ConfigureAwait(false);
         }
         finally
         {

@@ -1,0 +1,59 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Text.Json;
+using CriPS.Engine.Configs;
+
+namespace CriPS;
+
+/// <summary>
+/// The forms a config parameter takes, as crictl users and PowerShell users hold them: a JSON or YAML file
+/// (path or FileInfo), JSON text, or a hashtable / PSCustomObject shaped like crictl's JSON.
+/// </summary>
+internal static class ConfigArgument
+{
+    public static PodConfig ToPodConfig(object value, PSCmdlet cmdlet, string parameter)
+    {
+        var source = $"given to {parameter}";
+        switch (value is PSObject wrapped ? wrapped.BaseObject : value)
+        {
+            case FileInfo info:
+                return PodConfig.FromFile(info.FullName);
+            case string text when text.TrimStart().StartsWith('{'):
+                return PodConfig.FromJson(text, source);
+            case string path:
+                var file = cmdlet.GetUnresolvedProviderPathFromPSPath(path);
+                return File.Exists(file)
+                    ? PodConfig.FromFile(file)
+                    : throw new CriException("CriPodConfigNotFound", CriErrorCategory.ObjectNotFound,
+                        $"The pod config file '{file}' does not exist (give a path, JSON text, or a hashtable).", path);
+            default:
+                return PodConfig.FromJson(JsonSerializer.Serialize(ToPlain(value)), source);
+        }
+    }
+
+    /// <summary>Hashtables, PSCustomObjects and arrays as plain dictionaries and lists that System.Text.Json writes.</summary>
+    private static object? ToPlain(object? value)
+    {
+        var inner = value is PSObject ps ? ps.BaseObject : value;
+        switch (inner)
+        {
+            case null:
+                return null;
+            case string or bool or char:
+                return inner;
+            case IDictionary table:
+                var map = new Dictionary<string, object?>(StringComparer.Ordinal);
+                foreach (DictionaryEntry entry in table)
+                    map[entry.Key?.ToString() ?? ""] = ToPlain(entry.Value);
+                return map;
+            case PSCustomObject when value is PSObject custom:
+                return custom.Properties.ToDictionary(p => p.Name, p => ToPlain(p.Value), StringComparer.Ordinal);
+            case IEnumerable list:
+                return list.Cast<object?>().Select(ToPlain).ToList();
+            case IConvertible when inner.GetType().IsPrimitive || inner is decimal:
+                return inner;
+            default:
+                return inner.ToString();
+        }
+    }
+}
