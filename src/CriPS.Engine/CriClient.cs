@@ -13,7 +13,7 @@ namespace CriPS.Engine;
 /// The cmdlets' one door to a CRI runtime: resolved endpoints, a deadline per call, and calls that return
 /// module objects or throw CriException. Channels are pooled per endpoint for the whole session.
 /// </summary>
-public sealed class CriClient
+public sealed partial class CriClient
 {
     private readonly CriChannel _runtime;
     private readonly CriChannel _images;

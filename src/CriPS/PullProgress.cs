@@ -43,7 +43,7 @@ internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activit
         foreach (var gone in _layers.Where(l => !seen.Contains(l.Key) && !_completed.Contains(l.Key)).ToList())
         {
             _layers[gone.Key] = (gone.Value.Id, gone.Value.Total, gone.Value.Total);
-            CompleteLayer(gone.Key, gone.Value.Id);
+            CompleteLayer(gone.Key, gone.Value.Id, downloaded: true);
         }
 
         long done = _layers.Values.Sum(l => l.Offset), total = _layers.Values.Sum(l => l.Total);
@@ -58,14 +58,15 @@ internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activit
     /// Ends every record still open, also after an error. After Ctrl+C PowerShell takes no more records, so the
     /// host clears them itself.
     /// </summary>
-    public void Complete()
+    public void Complete(bool pulled)
     {
         if (!_started)
             return;
         try
         {
+            // After a pull that succeeded, a layer last seen mid-way finished between two polls.
             foreach (var layer in _layers.Where(l => !_completed.Contains(l.Key)).ToList())
-                CompleteLayer(layer.Key, layer.Value.Id);
+                CompleteLayer(layer.Key, layer.Value.Id, downloaded: pulled);
             cmdlet.WriteProgress(new ProgressRecord(activityId, activity, "done") { RecordType = ProgressRecordType.Completed });
         }
         catch (PipelineStoppedException)
@@ -73,9 +74,17 @@ internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activit
         }
     }
 
-    private void CompleteLayer(string reference, int id)
+    /// <summary>Closes a layer's record; a downloaded layer first shows all its bytes, so its count ends at its size.</summary>
+    private void CompleteLayer(string reference, int id, bool downloaded)
     {
         _completed.Add(reference);
+        var total = _layers[reference].Total;
+        if (downloaded && total > 0)
+            cmdlet.WriteProgress(new ProgressRecord(id, LayerName(reference), $"{Bytes(total)} of {Bytes(total)}")
+            {
+                ParentActivityId = activityId,
+                PercentComplete = 100,
+            });
         cmdlet.WriteProgress(new ProgressRecord(id, LayerName(reference), "done")
         {
             ParentActivityId = activityId,

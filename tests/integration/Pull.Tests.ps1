@@ -36,6 +36,14 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
             $layer.Activity | Should -Match '^layer [0-9a-f]{12}$'
             $layer.StatusDescription | Should -Match ' of '
         }
+        # Each layer's count ends at its size: the last record before it closes says "N of N", at 100 %.
+        foreach ($id in $layers.ActivityId | Sort-Object -Unique) {
+            $last = $layers | Where-Object ActivityId -eq $id | Select-Object -Last 1
+            $last.PercentComplete | Should -Be 100
+            $done, $size = $last.StatusDescription -split ' of '
+            $done | Should -Be $size
+        }
+        if ($IsPrivateRuntime) { @($layers.StatusDescription -match '^100(\.\d)? MB of 100(\.\d)? MB$').Count | Should -BeGreaterThan 0 }
     }
     It 'checks the reference before any call: CriInvalidImageReference' {
         $err = Get-ErrorRecord { Invoke-CriImagePull -Image 'Not A/Reference!' -RuntimeEndpoint /nonexistent/runtime.sock }

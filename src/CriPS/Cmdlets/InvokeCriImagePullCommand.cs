@@ -146,7 +146,7 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
             // An error or Ctrl+C that ends the cmdlet ends the pulls still running too.
             if (running.Count > 0)
                 stop.Cancel();
-            progress.Complete();
+            progress.Complete(pulled: running.Count == 0 && !Cancellation.IsCancellationRequested);
         }
     }
 
