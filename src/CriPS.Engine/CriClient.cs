@@ -190,16 +190,8 @@ public sealed partial class CriClient
 
     public async Task<Pod> RunPodAsync(PodSpec spec, CancellationToken cancel)
     {
-        var config = new V1.PodSandboxConfig
-        {
-            Metadata = new V1.PodSandboxMetadata { Name = spec.Name, Namespace = spec.Namespace, Uid = spec.Uid, Attempt = spec.Attempt },
-            Hostname = spec.Hostname ?? spec.Name,
-            LogDirectory = spec.LogDirectory ?? $"/var/log/pods/{spec.Namespace}_{spec.Name}_{spec.Uid}",
-            Linux = new V1.LinuxPodSandboxConfig(),
-        };
-        config.Labels.Add(spec.Labels);
-        config.Annotations.Add(spec.Annotations);
-        var reply = await Call("RunPodSandbox", null, spec.Name,
+        var config = Specs.ToPodSandboxConfig(spec);
+        var reply = await Call("RunPodSandbox", null, config.Metadata.Name,
             o => _runtime.Runtime.RunPodSandboxAsync(new V1.RunPodSandboxRequest { Config = config, RuntimeHandler = spec.RuntimeHandler ?? "" }, o), cancel);
         return await GetPodAsync(reply.PodSandboxId, cancel).ConfigureAwait(false);
     }
@@ -227,21 +219,8 @@ public sealed partial class CriClient
 
     public async Task<Container> CreateContainerAsync(string podId, ContainerSpec spec, CancellationToken cancel)
     {
+        var config = Specs.ToContainerConfig(spec);
         var pod = await GetPodAsync(podId, cancel).ConfigureAwait(false);
-        var config = new V1.ContainerConfig
-        {
-            Metadata = new V1.ContainerMetadata { Name = spec.Name, Attempt = spec.Attempt },
-            Image = new V1.ImageSpec { Image = spec.Image },
-            Command = { spec.Command },
-            Args = { spec.Args },
-            WorkingDir = spec.WorkingDir ?? "",
-            Envs = { spec.Environment.Select(e => new V1.KeyValue { Key = e.Key, Value = Google.Protobuf.ByteString.CopyFromUtf8(e.Value) }) },
-            Labels = { spec.Labels },
-            Annotations = { spec.Annotations },
-            LogPath = spec.LogPath ?? $"{spec.Name}/{spec.Attempt}.log",
-            Tty = spec.Tty,
-            Linux = new V1.LinuxContainerConfig(),
-        };
         // containerd takes the log directory from this copy of the pod's config, so it must carry it.
         var sandbox = new V1.PodSandboxConfig
         {

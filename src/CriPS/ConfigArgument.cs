@@ -11,23 +11,30 @@ namespace CriPS;
 /// </summary>
 internal static class ConfigArgument
 {
-    public static PodConfig ToPodConfig(object value, PSCmdlet cmdlet, string parameter)
+    public static PodConfig ToPodConfig(object value, PSCmdlet cmdlet, string parameter) =>
+        Read(value, cmdlet, parameter, "pod", "CriPodConfigNotFound", PodConfig.FromText, PodConfig.FromFile);
+
+    public static ContainerConfig ToContainerConfig(object value, PSCmdlet cmdlet, string parameter) =>
+        Read(value, cmdlet, parameter, "container", "CriContainerConfigNotFound", ContainerConfig.FromText, ContainerConfig.FromFile);
+
+    private static T Read<T>(object value, PSCmdlet cmdlet, string parameter, string kind, string notFoundId,
+        Func<string, string, T> parse, Func<string, T> fromFile)
     {
         var source = $"given to {parameter}";
         switch (value is PSObject wrapped ? wrapped.BaseObject : value)
         {
             case FileInfo info:
-                return PodConfig.FromFile(info.FullName);
+                return fromFile(info.FullName);
             case string text when text.TrimStart().StartsWith('{'):
-                return PodConfig.FromJson(text, source);
+                return parse(text, source);
             case string path:
                 var file = cmdlet.GetUnresolvedProviderPathFromPSPath(path);
                 return File.Exists(file)
-                    ? PodConfig.FromFile(file)
-                    : throw new CriException("CriPodConfigNotFound", CriErrorCategory.ObjectNotFound,
-                        $"The pod config file '{file}' does not exist (give a path, JSON text, or a hashtable).", path);
+                    ? fromFile(file)
+                    : throw new CriException(notFoundId, CriErrorCategory.ObjectNotFound,
+                        $"The {kind} config file '{file}' does not exist (give a path, JSON text, or a hashtable).", path);
             default:
-                return PodConfig.FromJson(JsonSerializer.Serialize(ToPlain(value)), source);
+                return parse(JsonSerializer.Serialize(ToPlain(value)), source);
         }
     }
 

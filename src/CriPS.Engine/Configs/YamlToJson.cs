@@ -12,7 +12,7 @@ namespace CriPS.Engine.Configs;
 /// </summary>
 internal static class YamlToJson
 {
-    public static string Convert(string yaml, string source)
+    public static string Convert(string yaml, string source, string errorId)
     {
         var stream = new YamlStream();
         try
@@ -21,7 +21,7 @@ internal static class YamlToJson
         }
         catch (YamlException e)
         {
-            throw new CriException("CriInvalidPodConfig", CriErrorCategory.InvalidArgument,
+            throw new CriException(errorId, CriErrorCategory.InvalidArgument,
                 $"The config {source} is neither JSON nor valid YAML (line {e.Start.Line}): {e.Message}", source, e);
         }
         if (stream.Documents.Count == 0)

@@ -26,6 +26,7 @@ public sealed class GetCriContainerCommand : CriCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(PodCompleter))]
+    [PodIdTransformation]
     public string[] PodId { get; set; } = [];
 
     [Parameter]

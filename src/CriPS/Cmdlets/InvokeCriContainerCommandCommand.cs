@@ -23,6 +23,7 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ContainerCompleter))]
+    [ContainerIdTransformation]
     public string[] Id { get; set; } = [];
 
     /// <summary>The program and its arguments, e.g. -Command cat, /etc/os-release.</summary>

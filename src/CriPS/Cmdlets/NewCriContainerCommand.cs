@@ -2,28 +2,53 @@ using System.Collections;
 using System.Management.Automation;
 using CriPS.Completion;
 using CriPS.Engine;
+using CriPS.Engine.Images;
 
 namespace CriPS.Cmdlets;
 
-/// <summary>Creates a container in a pod (crictl create) from parameters; Start-CriContainer starts it.</summary>
-[Cmdlet(VerbsCommon.New, "CriContainer", SupportsShouldProcess = true)]
+/// <summary>
+/// Creates a container in a pod (crictl create) from parameters, from a crictl container config, or from a config
+/// with parameters on top; -Pull fetches a missing image first. Start-CriContainer starts it.
+/// </summary>
+[Cmdlet(VerbsCommon.New, "CriContainer", SupportsShouldProcess = true, DefaultParameterSetName = ParametersSet)]
 [OutputType(typeof(Container))]
 public sealed class NewCriContainerCommand : CriCmdlet
 {
+    private const string ParametersSet = "Parameters";
+    private const string ConfigSet = "Config";
+    private static readonly TimeSpan DefaultPullTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>The pod's full id; a pod from Get-CriPod or New-CriPod binds here.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(PodCompleter))]
+    [PodIdTransformation]
     public string PodId { get; set; } = "";
 
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParametersSet)]
+    [Parameter(Position = 0, ParameterSetName = ConfigSet)]
     [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = "";
+    public string? Name { get; set; }
 
-    [Parameter(Mandatory = true, Position = 1)]
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = ParametersSet)]
+    [Parameter(Position = 1, ParameterSetName = ConfigSet)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ImageCompleter))]
-    public string Image { get; set; } = "";
+    public string? Image { get; set; }
+
+    /// <summary>A crictl container config: a JSON or YAML file, JSON text, or a hashtable shaped like crictl's JSON.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ConfigSet)]
+    [ValidateNotNull]
+    public object? Config { get; set; }
+
+    /// <summary>Host paths to mount: /host/path:/container/path[:ro|rw].</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Mount { get; set; } = [];
+
+    /// <summary>Pulls the image first when the runtime does not have it (with the kubelet's Docker config files for credentials).</summary>
+    [Parameter]
+    public SwitchParameter Pull { get; set; }
 
     /// <summary>Replaces the image's entrypoint.</summary>
     [Parameter]
@@ -48,17 +73,37 @@ public sealed class NewCriContainerCommand : CriCmdlet
     public string? WorkingDirectory { get; set; }
 
     [Parameter]
-    public uint Attempt { get; set; }
+    public uint? Attempt { get; set; }
 
     [Parameter]
     public SwitchParameter Tty { get; set; }
 
+    private Engine.Configs.ContainerConfig? _config;
+    private List<MountSpec> _mounts = new();
+
+    /// <summary>The config and mounts are read once, before any pod is touched.</summary>
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _config = Config is null ? null : ConfigArgument.ToContainerConfig(Config, this, "-Config");
+            _mounts = Mount.Select(MountSpec.Parse).ToList();
+        }
+        catch (CriException e)
+        {
+            ThrowTerminating(e);
+        }
+    }
+
     protected override void ProcessRecord()
     {
-        if (!ShouldProcess($"{Name} in pod {PodId}", "Create container"))
+        var name = Name ?? _config?.Name;
+        var image = Image ?? _config?.Image;
+        if (!ShouldProcess($"{name} ({image}) in pod {PodId}", "Create container"))
             return;
         var spec = new ContainerSpec
         {
+            Config = _config,
             Name = Name,
             Attempt = Attempt,
             Image = Image,
@@ -68,10 +113,37 @@ public sealed class NewCriContainerCommand : CriCmdlet
             Environment = ToStringMap(Environment),
             Labels = ToStringMap(Label),
             Annotations = ToStringMap(Annotation),
-            Tty = Tty,
+            Mounts = _mounts,
+            Tty = Tty.IsPresent ? true : null,
         };
+        if (Pull && image is { Length: > 0 } && !PullIfMissing(image))
+            return;
         Container? created = null;
         if (TryAwait(async c => created = await Client.CreateContainerAsync(PodId, spec, c), "CreateContainer"))
             WriteObject(created);
+    }
+
+    /// <summary>False after a pull failed (written as the item's error).</summary>
+    private bool PullIfMissing(string image)
+    {
+        var present = false;
+        if (!TryAwait(async c => present = await Client.GetImageAsync(image, c) is not null, "ImageStatus"))
+            return false;
+        if (present)
+            return true;
+        RegistryCredential? credential = null;
+        try
+        {
+            var registry = ImageReference.Parse(image).Registry;
+            credential = RegistryCredential.DefaultAuthFiles(System.Environment.GetEnvironmentVariable("HOME")).Where(File.Exists)
+                .Select(f => RegistryCredential.FromDockerConfig(f, registry)).FirstOrDefault(found => found is not null);
+        }
+        catch (CriException e)
+        {
+            WriteError(ToErrorRecord(e));
+            return false;
+        }
+        WriteVerbose(credential is null ? $"Pulling {image} anonymously." : $"Pulling {image} with {credential}.");
+        return TryAwait(c => Client.PullImageAsync(image, credential, CallTimeout ?? DefaultPullTimeout, c), $"PullImage {image}");
     }
 }

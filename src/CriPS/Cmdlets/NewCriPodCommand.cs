@@ -4,18 +4,31 @@ using CriPS.Engine;
 
 namespace CriPS.Cmdlets;
 
-/// <summary>Runs a new pod sandbox (crictl runp) from parameters.</summary>
-[Cmdlet(VerbsCommon.New, "CriPod", SupportsShouldProcess = true)]
+/// <summary>
+/// Runs a new pod sandbox (crictl runp) from parameters, from a crictl pod config (file, JSON text, hashtable),
+/// or from a config with parameters on top.
+/// </summary>
+[Cmdlet(VerbsCommon.New, "CriPod", SupportsShouldProcess = true, DefaultParameterSetName = ParametersSet)]
 [OutputType(typeof(Pod))]
 public sealed class NewCriPodCommand : CriCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0)]
-    [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = "";
+    private const string ParametersSet = "Parameters";
+    private const string ConfigSet = "Config";
 
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParametersSet)]
+    [Parameter(Position = 0, ParameterSetName = ConfigSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    /// <summary>A crictl pod config: a JSON or YAML file, JSON text, or a hashtable shaped like crictl's JSON.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ConfigSet)]
+    [ValidateNotNull]
+    public object? Config { get; set; }
+
+    /// <summary>The pod's namespace; default when neither it nor the config gives one.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string Namespace { get; set; } = "default";
+    public string? Namespace { get; set; }
 
     /// <summary>The pod's uid; a new GUID when not given.</summary>
     [Parameter]
@@ -23,7 +36,7 @@ public sealed class NewCriPodCommand : CriCmdlet
     public string? Uid { get; set; }
 
     [Parameter]
-    public uint Attempt { get; set; }
+    public uint? Attempt { get; set; }
 
     [Parameter]
     public Hashtable? Label { get; set; }
@@ -40,6 +53,11 @@ public sealed class NewCriPodCommand : CriCmdlet
     [ValidateNotNullOrEmpty]
     public string? LogDirectory { get; set; }
 
+    /// <summary>Ports published on the node: [hostIP:]hostPort:containerPort[/tcp|udp|sctp].</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] PortMapping { get; set; } = [];
+
     /// <summary>A runtime handler configured in the runtime (e.g. runc); the default handler when not given.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -47,20 +65,29 @@ public sealed class NewCriPodCommand : CriCmdlet
 
     protected override void EndProcessing()
     {
-        if (!ShouldProcess($"{Namespace}/{Name}", "Run pod sandbox"))
-            return;
-        var spec = new PodSpec
+        var spec = new PodSpec();
+        try
         {
-            Name = Name,
-            Namespace = Namespace,
-            Uid = Uid ?? Guid.NewGuid().ToString(),
-            Attempt = Attempt,
-            Hostname = Hostname,
-            LogDirectory = LogDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(LogDirectory),
-            RuntimeHandler = RuntimeHandler,
-            Labels = ToStringMap(Label),
-            Annotations = ToStringMap(Annotation),
-        };
+            spec.Config = Config is null ? null : ConfigArgument.ToPodConfig(Config, this, "-Config");
+            spec.PortMappings = PortMapping.Select(Engine.PortMapping.Parse).ToList();
+        }
+        catch (CriException e)
+        {
+            ThrowTerminating(e);
+        }
+        spec.Name = Name;
+        spec.Namespace = Namespace;
+        spec.Uid = Uid;
+        spec.Attempt = Attempt;
+        spec.Hostname = Hostname;
+        spec.LogDirectory = LogDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(LogDirectory);
+        spec.RuntimeHandler = RuntimeHandler;
+        spec.Labels = ToStringMap(Label);
+        spec.Annotations = ToStringMap(Annotation);
+        var name = Name ?? spec.Config?.Name;
+        var ns = Namespace ?? (spec.Config?.Namespace is { Length: > 0 } n ? n : "default");
+        if (!ShouldProcess($"{ns}/{name}", "Run pod sandbox"))
+            return;
         WriteObject(Await(c => Client.RunPodAsync(spec, c), "RunPodSandbox"));
     }
 }

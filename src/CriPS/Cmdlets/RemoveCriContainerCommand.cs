@@ -14,6 +14,7 @@ public sealed class RemoveCriContainerCommand : CriCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ContainerCompleter))]
+    [ContainerIdTransformation]
     public string[] Id { get; set; } = [];
 
     /// <summary>Stops a running container (at once, no grace) before removing it.</summary>

@@ -7,11 +7,13 @@ namespace CriPS.Cmdlets;
 [Cmdlet(VerbsCommon.Remove, "CriPod", SupportsShouldProcess = true)]
 public sealed class RemoveCriPodCommand : CriCmdlet
 {
-    /// <summary>Full pod ids; Get-CriPod output binds here.</summary>
+    /// <summary>Full pod ids (alias -Id); pods bind their id here, and containers the id of their pod.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(PodCompleter))]
-    public string[] Id { get; set; } = [];
+    [PodIdTransformation]
+    public string[] PodId { get; set; } = [];
 
     /// <summary>Stops a pod that is still ready before removing it.</summary>
     [Parameter]
@@ -19,7 +21,7 @@ public sealed class RemoveCriPodCommand : CriCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var id in Id)
+        foreach (var id in PodId)
         {
             if (!ShouldProcess(id, Force ? "Stop and remove pod sandbox" : "Remove pod sandbox"))
                 continue;

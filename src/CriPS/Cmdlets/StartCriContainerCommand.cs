@@ -12,6 +12,7 @@ public sealed class StartCriContainerCommand : CriCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ContainerCompleter))]
+    [ContainerIdTransformation]
     public string[] Id { get; set; } = [];
 
     /// <summary>Writes each started container to the pipeline.</summary>

@@ -12,6 +12,7 @@ public sealed class StopCriContainerCommand : CriCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ContainerCompleter))]
+    [ContainerIdTransformation]
     public string[] Id { get; set; } = [];
 
     /// <summary>Seconds the container gets to stop after SIGTERM before it is killed.</summary>

@@ -8,11 +8,13 @@ namespace CriPS.Cmdlets;
 [OutputType(typeof(Pod))]
 public sealed class StopCriPodCommand : CriCmdlet
 {
-    /// <summary>Full pod ids; Get-CriPod output binds here.</summary>
+    /// <summary>Full pod ids (alias -Id); pods bind their id here, and containers the id of their pod.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(PodCompleter))]
-    public string[] Id { get; set; } = [];
+    [PodIdTransformation]
+    public string[] PodId { get; set; } = [];
 
     /// <summary>Writes each stopped pod to the pipeline.</summary>
     [Parameter]
@@ -20,7 +22,7 @@ public sealed class StopCriPodCommand : CriCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var id in Id)
+        foreach (var id in PodId)
         {
             if (!ShouldProcess(id, "Stop pod sandbox"))
                 continue;

@@ -1,0 +1,87 @@
+using V1 = CriPS.Engine.Cri.V1;
+
+namespace CriPS.Engine.Mapping;
+
+/// <summary>
+/// PodSpec and ContainerSpec as the CRI messages: the crictl config first (if any), then every parameter that
+/// was given on top, then the kubelet's defaults for what is still empty.
+/// </summary>
+internal static class Specs
+{
+    public static V1.PodSandboxConfig ToPodSandboxConfig(PodSpec spec)
+    {
+        var config = spec.Config?.Message.Clone() ?? new V1.PodSandboxConfig();
+        var metadata = config.Metadata ??= new V1.PodSandboxMetadata();
+        metadata.Name = spec.Name ?? metadata.Name;
+        if (metadata.Name.Length == 0)
+            throw Missing("CriInvalidPodConfig", "metadata.name", "the pod", "-Name", spec.Config?.Source);
+        metadata.Namespace = spec.Namespace ?? (metadata.Namespace.Length > 0 ? metadata.Namespace : "default");
+        metadata.Uid = spec.Uid ?? (metadata.Uid.Length > 0 ? metadata.Uid : Guid.NewGuid().ToString());
+        metadata.Attempt = spec.Attempt ?? metadata.Attempt;
+        config.Hostname = spec.Hostname ?? (config.Hostname.Length > 0 ? config.Hostname : metadata.Name);
+        config.LogDirectory = spec.LogDirectory
+            ?? (config.LogDirectory.Length > 0 ? config.LogDirectory : $"/var/log/pods/{metadata.Namespace}_{metadata.Name}_{metadata.Uid}");
+        config.Linux ??= new V1.LinuxPodSandboxConfig();
+        foreach (var (key, value) in spec.Labels)
+            config.Labels[key] = value;
+        foreach (var (key, value) in spec.Annotations)
+            config.Annotations[key] = value;
+        config.PortMappings.Add(spec.PortMappings.Select(p => new V1.PortMapping
+        {
+            Protocol = Enum.Parse<V1.Protocol>(p.Protocol, ignoreCase: true),
+            ContainerPort = p.ContainerPort,
+            HostPort = p.HostPort,
+            HostIp = p.HostIp ?? "",
+        }));
+        return config;
+    }
+
+    public static V1.ContainerConfig ToContainerConfig(ContainerSpec spec)
+    {
+        var config = spec.Config?.Message.Clone() ?? new V1.ContainerConfig();
+        var metadata = config.Metadata ??= new V1.ContainerMetadata();
+        metadata.Name = spec.Name ?? metadata.Name;
+        metadata.Attempt = spec.Attempt ?? metadata.Attempt;
+        if (metadata.Name.Length == 0)
+            throw Missing("CriInvalidContainerConfig", "metadata.name", "the container", "-Name", spec.Config?.Source);
+        config.Image ??= new V1.ImageSpec();
+        config.Image.Image = spec.Image ?? config.Image.Image;
+        if (config.Image.Image.Length == 0)
+            throw Missing("CriInvalidContainerConfig", "image.image", "the container's image", "-Image", spec.Config?.Source);
+        if (spec.Command.Length > 0)
+        {
+            config.Command.Clear();
+            config.Command.Add(spec.Command);
+        }
+        if (spec.Args.Length > 0)
+        {
+            config.Args.Clear();
+            config.Args.Add(spec.Args);
+        }
+        config.WorkingDir = spec.WorkingDir ?? config.WorkingDir;
+        foreach (var (key, value) in spec.Environment)
+        {
+            // A variable given again replaces the config's, as the last -e wins in docker run.
+            var existing = config.Envs.FirstOrDefault(e => e.Key == key);
+            if (existing is not null)
+                config.Envs.Remove(existing);
+            config.Envs.Add(new V1.KeyValue { Key = key, Value = Google.Protobuf.ByteString.CopyFromUtf8(value) });
+        }
+        foreach (var (key, value) in spec.Labels)
+            config.Labels[key] = value;
+        foreach (var (key, value) in spec.Annotations)
+            config.Annotations[key] = value;
+        config.Mounts.Add(spec.Mounts.Select(m => new V1.Mount { HostPath = m.HostPath, ContainerPath = m.ContainerPath, Readonly = m.ReadOnly }));
+        config.LogPath = spec.LogPath ?? (config.LogPath.Length > 0 ? config.LogPath : $"{metadata.Name}/{metadata.Attempt}.log");
+        config.Tty = spec.Tty ?? config.Tty;
+        config.Linux ??= new V1.LinuxContainerConfig();
+        return config;
+    }
+
+    private static CriException Missing(string errorId, string field, string what, string parameter, string? source) =>
+        new(errorId, CriErrorCategory.InvalidArgument,
+            source is null
+                ? $"No name for {what}: give {parameter}."
+                : $"The config {source} has no {field} for {what}; add it or give {parameter}.",
+            source ?? field);
+}

@@ -1,0 +1,108 @@
+using CriPS.Engine;
+using CriPS.Engine.Configs;
+using CriPS.Engine.Mapping;
+
+namespace CriPS.Tests;
+
+/// <summary>New-CriPod and New-CriContainer input: port mappings, mounts, and configs with parameters on top.</summary>
+public class SpecTests
+{
+    [Theory]
+    [InlineData("8080:80", 8080, 80, "TCP", null)]
+    [InlineData("127.0.0.1:8053:53/udp", 8053, 53, "UDP", "127.0.0.1")]
+    [InlineData("9000:9000/SCTP", 9000, 9000, "SCTP", null)]
+    public void PortMappingsParseAsDockerWritesThem(string text, int host, int container, string protocol, string? ip) =>
+        Assert.Equal(new PortMapping(host, container, protocol, ip), PortMapping.Parse(text));
+
+    [Theory]
+    [InlineData("80")]
+    [InlineData("0:80")]
+    [InlineData("8080:70000")]
+    [InlineData("8080:80/icmp")]
+    [InlineData("nothost:8080:80")]
+    [InlineData("a:b")]
+    public void MalformedPortMappingsAreRefused(string text)
+    {
+        var e = Assert.Throws<CriException>(() => PortMapping.Parse(text));
+        Assert.Equal(("CriInvalidPortMapping", text), (e.ErrorId, e.Target));
+    }
+
+    [Theory]
+    [InlineData("/srv/data:/data", "/srv/data", "/data", false)]
+    [InlineData("/srv/data:/data:ro", "/srv/data", "/data", true)]
+    [InlineData("/srv/data:/data:rw", "/srv/data", "/data", false)]
+    public void MountsParseAsDockerWritesThem(string text, string host, string container, bool readOnly) =>
+        Assert.Equal(new MountSpec(host, container, readOnly), MountSpec.Parse(text));
+
+    [Theory]
+    [InlineData("data:/data")]
+    [InlineData("/srv:data")]
+    [InlineData("/srv:/data:rx")]
+    [InlineData("/srv")]
+    public void MalformedMountsAreRefused(string text) =>
+        Assert.Equal("CriInvalidMount", Assert.Throws<CriException>(() => MountSpec.Parse(text)).ErrorId);
+
+    [Fact]
+    public void ParametersGoOnTopOfAPodConfigAndDefaultsFillTheRest()
+    {
+        var config = PodConfig.FromText("""
+            metadata: { name: web, namespace: shop }
+            labels: { app: web, tier: front }
+            port_mappings: [ { container_port: 80, host_port: 8080 } ]
+            """, "pod.yaml");
+        var message = Specs.ToPodSandboxConfig(new PodSpec
+        {
+            Config = config,
+            Namespace = "other",
+            Labels = new() { ["tier"] = "back" },
+            PortMappings = [PortMapping.Parse("53:53/udp")],
+        });
+        Assert.Equal(("web", "other"), (message.Metadata.Name, message.Metadata.Namespace));
+        Assert.Equal("web", message.Hostname);
+        Assert.True(Guid.TryParse(message.Metadata.Uid, out _));
+        Assert.Equal($"/var/log/pods/other_web_{message.Metadata.Uid}", message.LogDirectory);
+        Assert.Equal(("web", "back"), (message.Labels["app"], message.Labels["tier"]));
+        Assert.Equal([8080, 53], message.PortMappings.Select(p => p.HostPort));
+        Assert.Equal(CriPS.Engine.Cri.V1.Protocol.Udp, message.PortMappings[1].Protocol);
+        // The config object itself is not changed, so it can be used for the next pod.
+        Assert.Equal("shop", config.Namespace);
+    }
+
+    [Fact]
+    public void APodNeedsANameFromTheConfigOrTheParameter()
+    {
+        var e = Assert.Throws<CriException>(() => Specs.ToPodSandboxConfig(new PodSpec { Config = PodConfig.FromText("hostname: x", "pod.yaml") }));
+        Assert.Equal(("CriInvalidPodConfig", "pod.yaml"), (e.ErrorId, e.Target));
+        Assert.Contains("metadata.name", e.Message);
+    }
+
+    [Fact]
+    public void ParametersGoOnTopOfAContainerConfig()
+    {
+        var config = ContainerConfig.FromText("""
+            { "metadata": { "name": "web" }, "image": { "image": "busybox" }, "command": ["sleep"], "args": ["60"],
+              "envs": [ { "key": "A", "value": "MQ==" }, { "key": "B", "value": "Mg==" } ] }
+            """, "ctr.json");
+        var message = Specs.ToContainerConfig(new ContainerSpec
+        {
+            Config = config,
+            Args = ["120"],
+            Environment = new() { ["B"] = "3" },
+            Mounts = [MountSpec.Parse("/srv:/data:ro")],
+        });
+        Assert.Equal(("web", "busybox"), (message.Metadata.Name, message.Image.Image));
+        Assert.Equal(["sleep"], message.Command);
+        Assert.Equal(["120"], message.Args);
+        Assert.Equal(["A=1", "B=3"], message.Envs.Select(e => $"{e.Key}={e.Value.ToStringUtf8()}"));
+        Assert.True(message.Mounts.Single().Readonly);
+        Assert.Equal("web/0.log", message.LogPath);
+    }
+
+    [Fact]
+    public void AContainerNeedsAnImage()
+    {
+        var e = Assert.Throws<CriException>(() => Specs.ToContainerConfig(new ContainerSpec { Name = "web" }));
+        Assert.Equal("CriInvalidContainerConfig", e.ErrorId);
+        Assert.Contains("-Image", e.Message);
+    }
+}
