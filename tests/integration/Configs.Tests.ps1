@@ -76,7 +76,7 @@ port_mappings:
         $err.FullyQualifiedErrorId | Should -BeLike 'CriPodConfigNotFound,*'
     }
     It 'pulls a missing image first with -Pull' -Skip:(-not $env:CRIPS_SPARE_IMAGE) {
-        Remove-CriImage -Name $env:CRIPS_SPARE_IMAGE -Force -ErrorAction SilentlyContinue
+        if (Get-CriImage -Name $env:CRIPS_SPARE_IMAGE) { Remove-CriImage -Name $env:CRIPS_SPARE_IMAGE -Force }
         Get-CriImage -Name $env:CRIPS_SPARE_IMAGE | Should -BeNullOrEmpty
         $c = New-CriContainer -PodId $pod.Id -Name "$prefix-pulled" -Image $env:CRIPS_SPARE_IMAGE -Pull -Command sleep -Argument 60
         $c.Image | Should -Be $env:CRIPS_SPARE_IMAGE

@@ -1,5 +1,10 @@
 # Dot-sourced by every integration test file: imports the staged module and describes the runtime under test.
 Import-Module $env:CRIPS_MODULE_PATH -Force
+# Pester runs every file in one session: drop the defaults an earlier file set, so each file starts clean
+# (the endpoint resolution tests depend on no -RuntimeEndpoint being implied).
+foreach ($key in @($PSDefaultParameterValues.Keys | Where-Object { $_ -like '*-Cri*:*' -or $_ -like '*-Containerd*:*' })) {
+    $PSDefaultParameterValues.Remove($key)
+}
 
 # The endpoint under test; without one, tests that need a runtime are skipped (see Invoke-IntegrationTests.ps1).
 $script:Endpoint = $env:CRIPS_TEST_ENDPOINT
