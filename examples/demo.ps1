@@ -42,3 +42,9 @@ Show 'Run a command in a container' { Get-CriContainer -Name server | Invoke-Cri
 Show 'Where images live' { Get-CriImageFsInfo }
 Show 'containerd itself' { Get-ContainerdVersion }
 Show 'The containerd tasks behind the running CRI containers' { Get-CriContainer | Get-ContainerdTask }
+$archive = Join-Path ([IO.Path]::GetTempPath()) 'crips-demo-image.tar'
+Show 'Export an image as an archive (OCI layout + Docker manifest.json)' { Export-ContainerdImage -Name $Image -Path $archive | Select-Object Name, Length }
+Show 'Import it into another namespace, streamed and verified' { Import-ContainerdImage -Path $archive -Namespace crips-demo }
+Show 'The same digest on both sides' { Get-ContainerdImage -Name $Image; Get-ContainerdImage -Namespace crips-demo }
+Get-ContainerdImage -Namespace crips-demo | Remove-ContainerdImage -Namespace crips-demo
+Remove-Item $archive
