@@ -31,14 +31,6 @@ Describe 'Import-ContainerdImage, Export-ContainerdImage and Remove-ContainerdIm
             [IO.File]::WriteAllBytes($out, $bytes[0..($Length - 1)])
             $out
         }
-        function Invoke-InChild([string] $Script) {
-            # A separate runspace collects every stream, progress included.
-            $ps = [powershell]::Create()
-            $null = $ps.AddScript("Import-Module '$env:CRIPS_MODULE_PATH'; `$PSDefaultParameterValues['*-Containerd*:Address'] = '$ContainerdAddress'; $Script")
-            $output = $ps.Invoke()
-            [pscustomobject]@{ Output = $output; Streams = $ps.Streams; Failed = $ps.HadErrors }
-            $ps.Dispose()
-        }
         function Assert-NamespaceEmpty([string] $Namespace) {
             Get-ContainerdImage -Namespace $Namespace | Should -BeNullOrEmpty
             Get-ContainerdContent -Namespace $Namespace | Should -BeNullOrEmpty
@@ -119,9 +111,9 @@ Describe 'Import-ContainerdImage, Export-ContainerdImage and Remove-ContainerdIm
     It 'shows the progress of both transfers and completes it' {
         $ns = New-TestNamespace progress
         $bigArchive = Join-Path $work 'big.tar'
-        $export = Invoke-InChild "Export-ContainerdImage -Name '$big' -Path '$bigArchive'"
+        $export = Invoke-InRunspace "Export-ContainerdImage -Name '$big' -Path '$bigArchive'"
         $export.Failed | Should -BeFalse
-        $import = Invoke-InChild "Import-ContainerdImage -Path '$bigArchive' -Namespace '$ns'"
+        $import = Invoke-InRunspace "Import-ContainerdImage -Path '$bigArchive' -Namespace '$ns'"
         $import.Output.Name | Should -Be (Get-ContainerdImage -Name $big).Name
         foreach ($run in $export, $import) {
             $records = @($run.Streams.Progress)

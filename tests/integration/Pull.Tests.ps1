@@ -8,19 +8,11 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
         $big = if ($env:CRIPS_BIG_IMAGE) { $env:CRIPS_BIG_IMAGE } else { $TestImage }
         $registry = ($TestImage -split '/')[0]
 
-        function Invoke-InChild([string] $Script) {
-            # A separate runspace collects every stream, progress included.
-            $ps = [powershell]::Create()
-            $null = $ps.AddScript("Import-Module '$env:CRIPS_MODULE_PATH'; `$PSDefaultParameterValues['*-Cri*:RuntimeEndpoint'] = '$Endpoint'; $Script")
-            $output = $ps.Invoke()
-            [pscustomobject]@{ Output = $output; Streams = $ps.Streams; Failed = $ps.HadErrors }
-            $ps.Dispose()
-        }
     }
 
     It 'shows progress while it pulls and completes every progress record' {
         Remove-CriImage -Name $big -Force -ErrorAction SilentlyContinue
-        $run = Invoke-InChild "Invoke-CriImagePull -Image '$big'"
+        $run = Invoke-InRunspace "Invoke-CriImagePull -Image '$big'"
         $run.Output.RepoTags | Should -Contain $big
         $records = @($run.Streams.Progress)
         $records.Count | Should -BeGreaterThan 0
@@ -78,7 +70,7 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
         Set-Content $file (@{ auths = @{ $registry = @{ auth = $auth } } } | ConvertTo-Json -Depth 4)
         try {
             # The private registry takes anonymous pulls, so the pull succeeds whatever the credentials.
-            $run = Invoke-InChild "Invoke-CriImagePull -Image '$TestImage' -AuthFile '$file' -Verbose -Debug"
+            $run = Invoke-InRunspace "Invoke-CriImagePull -Image '$TestImage' -AuthFile '$file' -Verbose -Debug"
             $run.Output.RepoTags | Should -Contain $TestImage
             ($run.Streams.Verbose.Message -join "`n") | Should -Match ([regex]::Escape("with credentials for $registry from $file"))
             $everything = @($run.Streams.Verbose.Message) + @($run.Streams.Debug.Message) + @($run.Streams.Information | ForEach-Object { "$_" }) +

@@ -44,6 +44,16 @@ function Wait-ContainerState([string] $Id, [CriPS.ContainerState] $State, [int] 
     throw "Container $Id did not reach $State within $TimeoutSec s (it is $($c.State))."
 }
 
+function Invoke-InRunspace([string] $Script) {
+    # A separate runspace with the module, its endpoints preset, that collects every stream, progress included.
+    $ps = [powershell]::Create()
+    $null = $ps.AddScript(("Import-Module '$env:CRIPS_MODULE_PATH'; `$PSDefaultParameterValues['*-Cri*:RuntimeEndpoint'] = '$script:Endpoint'; " +
+        "`$PSDefaultParameterValues['*-Containerd*:Address'] = '$script:ContainerdAddress'; $Script"))
+    $output = $ps.Invoke()
+    [pscustomobject]@{ Output = $output; Streams = $ps.Streams; Failed = $ps.HadErrors }
+    $ps.Dispose()
+}
+
 function Get-ErrorRecord([scriptblock] $Script) {
     # The first error a command raises, terminating or not; $null when it raises none.
     try {
