@@ -21,6 +21,8 @@ internal sealed class CriChannel
     private static readonly object PoolLock = new();
 
     private V1.VersionResponse? _version;
+    private Task<V1.VersionResponse>? _check;
+    private readonly object _checkLock = new();
 
     private CriChannel(Endpoint endpoint, int maxReceiveBytes)
     {
@@ -80,25 +82,41 @@ internal sealed class CriChannel
 
     /// <summary>
     /// Calls Version once per channel: it proves the peer speaks CRI runtime.v1 before any real call,
-    /// and tells a v1alpha2-only runtime apart from something that is not a runtime at all.
+    /// and tells a v1alpha2-only runtime apart from something that is not a runtime at all. Calls that start
+    /// together on a fresh channel (parallel pulls) share one check; a failed check is tried again next time.
     /// </summary>
     public async Task<V1.VersionResponse> EnsureVersionAsync(TimeSpan timeout, CancellationToken cancel)
     {
         if (_version is { } known)
             return known;
+        Task<V1.VersionResponse> check;
+        lock (_checkLock)
+            check = _check ??= CheckVersionAsync(timeout);
+        try
+        {
+            // The shared check has its own deadline; Ctrl+C ends this caller's wait, not the others'.
+            return await check.WaitAsync(cancel).ConfigureAwait(false);
+        }
+        catch (Exception) when (check.IsFaulted)
+        {
+            lock (_checkLock)
+                if (_check == check)
+                    _check = null;
+            throw;
+        }
+    }
+
+    private async Task<V1.VersionResponse> CheckVersionAsync(TimeSpan timeout)
+    {
         try
         {
             var reply = await Runtime.VersionAsync(new V1.VersionRequest { Version = "v1" },
-                new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancel)).ConfigureAwait(false);
+                new CallOptions(deadline: DateTime.UtcNow + timeout)).ConfigureAwait(false);
             return _version = reply;
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancel.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(cancel);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
         {
-            if (await ServesV1Alpha2Async(timeout, cancel).ConfigureAwait(false))
+            if (await ServesV1Alpha2Async(timeout).ConfigureAwait(false))
                 throw new CriException("CriUnsupportedApiVersion", CriErrorCategory.NotImplemented,
                     $"The runtime at {Endpoint} serves only the old CRI API v1alpha2; CriPS speaks runtime.v1 "
                     + "(containerd 1.6+, CRI-O 1.23+). Upgrade the runtime.", Endpoint.Address, e);
@@ -110,7 +128,7 @@ internal sealed class CriChannel
         }
     }
 
-    private async Task<bool> ServesV1Alpha2Async(TimeSpan timeout, CancellationToken cancel)
+    private async Task<bool> ServesV1Alpha2Async(TimeSpan timeout)
     {
         // The v1alpha2 Version messages have the same fields as v1's, so v1's classes can carry them.
         var method = new Method<V1.VersionRequest, V1.VersionResponse>(MethodType.Unary,
@@ -120,10 +138,10 @@ internal sealed class CriChannel
         try
         {
             await Channel.CreateCallInvoker().AsyncUnaryCall(method, null,
-                new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancel), new V1.VersionRequest());
+                new CallOptions(deadline: DateTime.UtcNow + timeout), new V1.VersionRequest());
             return true;
         }
-        catch (RpcException) when (!cancel.IsCancellationRequested)
+        catch (RpcException)
         {
             return false;
         }
