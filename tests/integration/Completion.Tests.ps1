@@ -29,6 +29,13 @@ Describe 'Argument completion' -Skip:$NoRuntime {
         $start = $TestImage.Substring(0, $TestImage.Length - 2)
         Complete "Get-CriImage -RuntimeEndpoint '$Endpoint' -Name $start" | Should -Contain $TestImage
         Complete "New-CriContainer -RuntimeEndpoint '$Endpoint' -PodId x -Name y -Image $start" | Should -Contain $TestImage
+        Complete "Invoke-CriImagePull -RuntimeEndpoint '$Endpoint' -Image $start" | Should -Contain $TestImage
+    }
+    It 'completes containerd image names from the namespace the line names' -Skip:$NoContainerd {
+        $start = $TestImage.Substring(0, $TestImage.Length - 2)
+        Complete "Export-ContainerdImage -Address '$ContainerdAddress' -Namespace k8s.io -Name $start" | Should -Contain $TestImage
+        Complete "Get-ContainerdImage -Address '$ContainerdAddress' -Name $start" | Should -Contain $TestImage
+        Complete "Remove-ContainerdImage -Address '$ContainerdAddress' -Namespace $prefix-none -Name $start" | Should -BeNullOrEmpty
     }
     It 'offers nothing, quickly and without an error, when the runtime cannot be reached' {
         $watch = [Diagnostics.Stopwatch]::StartNew()

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Completion;
 using CriPS.Engine.Archives;
 using CriPS.Engine.Images;
 
@@ -19,6 +20,7 @@ public sealed class ExportContainerdImageCommand : ContainerdCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerdImageCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>The archive file to write.</summary>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Completion;
 
 namespace CriPS.Cmdlets;
 
@@ -11,6 +12,7 @@ public sealed class GetContainerdImageCommand : ContainerdCmdlet
     [Parameter(Position = 0)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerdImageCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io, when not given.</summary>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Completion;
 using System.Net;
 using System.Security;
 using CriPS.Engine.Images;
@@ -19,6 +20,7 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ImageCompleter))]
     public string[] Image { get; set; } = [];
 
     /// <summary>User name and password for the image's registry.</summary>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Completion;
 using CriPS.Engine.Images;
 
 namespace CriPS.Cmdlets;
@@ -15,6 +16,7 @@ public sealed class RemoveContainerdImageCommand : ContainerdCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerdImageCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io, when not given.</summary>
