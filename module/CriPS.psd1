@@ -21,6 +21,7 @@
         'Get-ContainerdTask'
         'Get-ContainerdVersion'
         'Get-CriContainer'
+        'Get-CriEvent'
         'Get-CriImage'
         'Get-CriImageFsInfo'
         'Get-CriPod'

@@ -18,12 +18,14 @@ Describe 'Argument completion' -Skip:$NoRuntime {
         Complete "Get-CriContainer -RuntimeEndpoint '$Endpoint' -Name $prefix-b" | Should -Be "$prefix-box"
         Complete "Get-CriContainer -RuntimeEndpoint '$Endpoint' -Id $($container.Id.Substring(0, 8))" | Should -Contain $container.Id
         Complete "Start-CriContainer -RuntimeEndpoint '$Endpoint' -Id $($container.Id.Substring(0, 8))" | Should -Contain $container.Id
+        Complete "Get-CriEvent -RuntimeEndpoint '$Endpoint' -ContainerId $($container.Id.Substring(0, 8))" | Should -Contain $container.Id
     }
     It 'completes pod names, ids and namespaces' {
         Complete "Get-CriPod -RuntimeEndpoint '$Endpoint' -Name $prefix-p" | Should -Be "$prefix-pod"
         Complete "Get-CriPod -RuntimeEndpoint '$Endpoint' -Namespace $prefix" | Should -Be $prefix
         Complete "Remove-CriPod -RuntimeEndpoint '$Endpoint' -Id $($pod.Id.Substring(0, 8))" | Should -Contain $pod.Id
         Complete "Get-CriContainer -RuntimeEndpoint '$Endpoint' -PodId $($pod.Id.Substring(0, 8))" | Should -Contain $pod.Id
+        Complete "Get-CriEvent -RuntimeEndpoint '$Endpoint' -PodId $($pod.Id.Substring(0, 8))" | Should -Contain $pod.Id
     }
     It 'completes image references' {
         $start = $TestImage.Substring(0, $TestImage.Length - 2)

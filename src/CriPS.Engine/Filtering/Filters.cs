@@ -45,6 +45,22 @@ internal static class Filters
         return result;
     }
 
+    /// <summary>Whether a streamed event is one the query listens for.</summary>
+    public static bool Event(ContainerEvent e, EventQuery q) =>
+        (q.Type.Length == 0 || q.Type.Contains(e.Type))
+        && IdMatchesAny(q.ContainerId, e.ContainerId)
+        && IdMatchesAny(q.PodId, e.PodId);
+
+    /// <summary>An id pattern with * or ? is a wildcard; any other is a prefix (case-insensitive, like typed ids).</summary>
+    private static bool IdMatchesAny(string[] patterns, string id) =>
+        patterns.Length == 0 || patterns.Any(p =>
+        {
+            var pattern = p.Trim();
+            return pattern.AsSpan().IndexOfAny('*', '?') >= 0
+                ? Wildcard.IsMatch(pattern, id)
+                : pattern.Length > 0 && id.StartsWith(pattern, StringComparison.OrdinalIgnoreCase);
+        });
+
     public static QueryResult<Image> Images(IReadOnlyList<Image> images, ImageQuery q)
     {
         var result = new QueryResult<Image>();

@@ -39,6 +39,17 @@ public sealed class ImageQuery
     public bool Detailed { get; set; }
 }
 
+/// <summary>
+/// What Get-CriEvent listens for. Empty arrays mean "any". Ids are prefixes or wildcard patterns, matched as
+/// events arrive: the containers they name may not exist yet, so they are not resolved against a listing.
+/// </summary>
+public sealed class EventQuery
+{
+    public ContainerEventType[] Type { get; set; } = [];
+    public string[] ContainerId { get; set; } = [];
+    public string[] PodId { get; set; } = [];
+}
+
 /// <summary>The objects a query selected, and the per-item errors it met (unknown or ambiguous ids).</summary>
 public sealed class QueryResult<T>
 {

@@ -228,6 +228,37 @@ internal static class CriMapper
         Timestamp = ToUtc(f.Timestamp),
     });
 
+    /// <summary>
+    /// Maps one streamed event. The container's own facts come from its entry in containers_statuses (the event's
+    /// container id picks it; runtimes may send the pod's other containers too), the pod's from pod_sandbox_status.
+    /// </summary>
+    public static ContainerEvent ToContainerEvent(V1.ContainerEventResponse e, Origin origin)
+    {
+        var status = e.ContainersStatuses.FirstOrDefault(s => s.Id == e.ContainerId);
+        var pod = e.PodSandboxStatus;
+        var labels = status is null ? new Dictionary<string, string>() : ToDictionary(status.Labels);
+        return origin.Stamp(new ContainerEvent
+        {
+            Type = e.ContainerEventType switch
+            {
+                V1.ContainerEventType.ContainerCreatedEvent => ContainerEventType.Created,
+                V1.ContainerEventType.ContainerStartedEvent => ContainerEventType.Started,
+                V1.ContainerEventType.ContainerStoppedEvent => ContainerEventType.Stopped,
+                V1.ContainerEventType.ContainerDeletedEvent => ContainerEventType.Deleted,
+                var other => (ContainerEventType)(int)other,
+            },
+            Time = ToUtc(e.CreatedAt),
+            ContainerId = e.ContainerId,
+            ContainerName = status?.Metadata?.Name ?? "",
+            PodId = pod?.Id ?? "",
+            PodName = pod?.Metadata?.Name ?? labels.GetValueOrDefault(PodNameLabel, ""),
+            PodNamespace = pod?.Metadata?.Namespace ?? labels.GetValueOrDefault(PodNamespaceLabel, ""),
+            State = status is null ? null : ToState(status.State),
+            ExitCode = status?.State == V1.ContainerState.ContainerExited ? status.ExitCode : null,
+            Image = status?.Image?.UserSpecifiedImage is { Length: > 0 } user ? user : status?.Image?.Image ?? "",
+        });
+    }
+
     public static ContainerState ToState(V1.ContainerState state) => state switch
     {
         V1.ContainerState.ContainerCreated => ContainerState.Created,
