@@ -195,7 +195,7 @@ public sealed partial class CriClient
             Metadata = new V1.PodSandboxMetadata { Name = spec.Name, Namespace = spec.Namespace, Uid = spec.Uid, Attempt = spec.Attempt },
             Hostname = spec.Hostname ?? spec.Name,
             LogDirectory = spec.LogDirectory ?? $"/var/log/pods/{spec.Namespace}_{spec.Name}_{spec.Uid}",
-            Linux = new V1.LinuxPodSandboxConfig(),
+            Linux = new V1.LinuxPodSandboxConfig { CgroupParent = spec.CgroupParent ?? "" },
         };
         config.Labels.Add(spec.Labels);
         config.Annotations.Add(spec.Annotations);
@@ -242,11 +242,13 @@ public sealed partial class CriClient
             Tty = spec.Tty,
             Linux = new V1.LinuxContainerConfig(),
         };
-        // containerd takes the log directory from this copy of the pod's config, so it must carry it.
+        // containerd takes the log directory and the cgroup parent (the container's cgroup goes under the pod's)
+        // from this copy of the pod's config, so it must carry them.
         var sandbox = new V1.PodSandboxConfig
         {
             Metadata = new V1.PodSandboxMetadata { Name = pod.Name, Namespace = pod.Namespace, Uid = pod.Uid, Attempt = pod.Attempt },
             LogDirectory = pod.LogDirectory ?? "",
+            Linux = new V1.LinuxPodSandboxConfig { CgroupParent = pod.CgroupParent ?? "" },
             Labels = { pod.Labels },
             Annotations = { pod.Annotations },
         };

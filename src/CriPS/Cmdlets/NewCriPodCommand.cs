@@ -45,6 +45,11 @@ public sealed class NewCriPodCommand : CriCmdlet
     [ValidateNotNullOrEmpty]
     public string? RuntimeHandler { get; set; }
 
+    /// <summary>The cgroup the pod and its containers run under, as the kubelet sets it; the runtime's default when not given.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CgroupParent { get; set; }
+
     protected override void EndProcessing()
     {
         if (!ShouldProcess($"{Namespace}/{Name}", "Run pod sandbox"))
@@ -58,6 +63,7 @@ public sealed class NewCriPodCommand : CriCmdlet
             Hostname = Hostname,
             LogDirectory = LogDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(LogDirectory),
             RuntimeHandler = RuntimeHandler,
+            CgroupParent = CgroupParent,
             Labels = ToStringMap(Label),
             Annotations = ToStringMap(Annotation),
         };
