@@ -221,11 +221,13 @@ public sealed partial class CriClient
     {
         var config = Specs.ToContainerConfig(spec);
         var pod = await GetPodAsync(podId, cancel).ConfigureAwait(false);
-        // containerd takes the log directory from this copy of the pod's config, so it must carry it.
+        // containerd takes the log directory and the cgroup parent (the container's cgroup goes under the pod's)
+        // from this copy of the pod's config, so it must carry them.
         var sandbox = new V1.PodSandboxConfig
         {
             Metadata = new V1.PodSandboxMetadata { Name = pod.Name, Namespace = pod.Namespace, Uid = pod.Uid, Attempt = pod.Attempt },
             LogDirectory = pod.LogDirectory ?? "",
+            Linux = new V1.LinuxPodSandboxConfig { CgroupParent = pod.CgroupParent ?? "" },
             Labels = { pod.Labels },
             Annotations = { pod.Annotations },
         };

@@ -14,6 +14,8 @@ public sealed class PodSpec
     public string? Hostname { get; set; }
     public string? LogDirectory { get; set; }
     public string? RuntimeHandler { get; set; }
+    /// <summary>The pod's cgroup (cgroupfs: a path such as /pods/web; systemd: a slice); the runtime's default when null.</summary>
+    public string? CgroupParent { get; set; }
     public Dictionary<string, string> Labels { get; set; } = new();
     public Dictionary<string, string> Annotations { get; set; } = new();
     public List<PortMapping> PortMappings { get; set; } = new();

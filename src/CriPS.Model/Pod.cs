@@ -29,6 +29,8 @@ public sealed class Pod : CriObject
     public string? SandboxImage { get; set; }
     /// <summary>Where the pod's container logs are written (its log_directory).</summary>
     public string? LogDirectory { get; set; }
+    /// <summary>The cgroup the pod and its containers run under (its cgroup_parent); null when the runtime chose.</summary>
+    public string? CgroupParent { get; set; }
     /// <summary>The runtime's verbose info as it sent it (key to JSON text).</summary>
     public Dictionary<string, string> Info { get; set; } = new();
 

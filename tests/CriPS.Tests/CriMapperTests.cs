@@ -103,7 +103,8 @@ public class CriMapperTests
           "image": "registry.k8s.io/pause:3.9",
           "runtimeHandler": "",
           "runtimeType": "io.containerd.runc.v2",
-          "config": { "metadata": { "name": "nginx-7d9f" }, "log_directory": "/var/log/pods/web_nginx-7d9f_b2e4-uid" },
+          "config": { "metadata": { "name": "nginx-7d9f" }, "log_directory": "/var/log/pods/web_nginx-7d9f_b2e4-uid",
+                      "linux": { "cgroup_parent": "/kubepods/besteffort/podb2e4-uid" } },
           "runtimeSpec": {
             "linux": {
               "namespaces": [
@@ -169,6 +170,7 @@ public class CriMapperTests
         Assert.Equal("io.containerd.runc.v2", pod.RuntimeType);
         Assert.Equal("registry.k8s.io/pause:3.9", pod.SandboxImage);
         Assert.Equal("/var/log/pods/web_nginx-7d9f_b2e4-uid", pod.LogDirectory);
+        Assert.Equal("/kubepods/besteffort/podb2e4-uid", pod.CgroupParent);
         Assert.Equal("/var/run/netns/cni-1f2e3d", pod.NetworkNamespacePath);
         Assert.Equal(PodVerboseInfo, pod.Info["info"]);
     }
@@ -191,6 +193,7 @@ public class CriMapperTests
         Assert.Null(pod.RuntimeType);
         Assert.Null(pod.SandboxImage);
         Assert.Null(pod.LogDirectory);
+        Assert.Null(pod.CgroupParent);
         Assert.Null(pod.NetworkNamespacePath);
         Assert.Equal(json, pod.Info["info"]); // kept as sent, for the user to look at
     }

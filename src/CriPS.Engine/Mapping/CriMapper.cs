@@ -55,7 +55,9 @@ internal static class CriMapper
             pod.RuntimeType = String(info, "runtimeType");
             pod.SandboxImage = String(info, "image");
             pod.NetworkNamespacePath = NetworkNamespacePath(info);
-            pod.LogDirectory = Object(info, "config") is { } config ? String(config, "log_directory") : null;
+            var config = Object(info, "config");
+            pod.LogDirectory = config is { } c1 ? String(c1, "log_directory") : null;
+            pod.CgroupParent = config is { } c2 && Object(c2, "linux") is { } linux ? String(linux, "cgroup_parent") : null;
         }
     }
 

@@ -22,6 +22,7 @@ internal static class Specs
         config.LogDirectory = spec.LogDirectory
             ?? (config.LogDirectory.Length > 0 ? config.LogDirectory : $"/var/log/pods/{metadata.Namespace}_{metadata.Name}_{metadata.Uid}");
         config.Linux ??= new V1.LinuxPodSandboxConfig();
+        config.Linux.CgroupParent = spec.CgroupParent ?? config.Linux.CgroupParent;
         foreach (var (key, value) in spec.Labels)
             config.Labels[key] = value;
         foreach (var (key, value) in spec.Annotations)

@@ -63,6 +63,11 @@ public sealed class NewCriPodCommand : CriCmdlet
     [ValidateNotNullOrEmpty]
     public string? RuntimeHandler { get; set; }
 
+    /// <summary>The cgroup the pod and its containers run under, as the kubelet sets it; the runtime's default when not given.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CgroupParent { get; set; }
+
     protected override void EndProcessing()
     {
         var spec = new PodSpec();
@@ -82,6 +87,7 @@ public sealed class NewCriPodCommand : CriCmdlet
         spec.Hostname = Hostname;
         spec.LogDirectory = LogDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(LogDirectory);
         spec.RuntimeHandler = RuntimeHandler;
+        spec.CgroupParent = CgroupParent;
         spec.Labels = ToStringMap(Label);
         spec.Annotations = ToStringMap(Annotation);
         var name = Name ?? spec.Config?.Name;
