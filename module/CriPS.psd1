@@ -21,6 +21,7 @@
         'Get-ContainerdTask'
         'Get-ContainerdVersion'
         'Get-CriContainer'
+        'Get-CriContainerLog'
         'Get-CriImage'
         'Get-CriImageFsInfo'
         'Get-CriPod'

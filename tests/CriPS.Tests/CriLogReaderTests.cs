@@ -385,6 +385,18 @@ public sealed class CriLogReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task FollowOfAStoppedContainerGivesWhatReadingGives()
+    {
+        var path = Write(Rec(0, "stdout", 'F', "one"), Rec(1, "stdout", 'F', "two"), Rec(2, "stderr", 'P', "unfinished"));
+        using var runtime = new FakeRuntime(Path.Combine(_dir, "unused.log")) { Running = false };
+
+        var lines = await Collect(path, new LogQuery { Tail = 2 }, runtime).Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(["two", "unfinished"], lines.Select(l => l.Text));
+        Assert.Equal(Read(path, new LogQuery { Tail = 2 }).Select(l => l.Text), lines.Select(l => l.Text));
+    }
+
+    [Fact]
     public async Task FollowWaitsForTheFileOfAContainerNotStartedYet()
     {
         var path = Path.Combine(_dir, "0.log");

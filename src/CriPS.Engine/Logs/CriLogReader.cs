@@ -76,8 +76,9 @@ public static class CriLogReader
                 {
                     if (!started)
                     {
+                        // A container that has stopped already wrote its file to the end: read it as a finished one.
                         started = true;
-                        foreach (var line in ReadStart(file, joiner, query, finished: false, cancel))
+                        foreach (var line in ReadStart(file, joiner, query, finished: !running, cancel))
                             yield return line;
                     }
                     foreach (var line in ReadNew(file, joiner, query, cancel))
