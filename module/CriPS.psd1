@@ -21,6 +21,7 @@
         'Get-ContainerdTask'
         'Get-ContainerdVersion'
         'Get-CriContainer'
+        'Get-CriContainerLog'
         'Get-CriContainerStats'
         'Get-CriEvent'
         'Get-CriImage'

@@ -19,6 +19,8 @@ Describe 'Argument completion' -Skip:$NoRuntime {
         Complete "Get-CriContainer -RuntimeEndpoint '$Endpoint' -Id $($container.Id.Substring(0, 8))" | Should -Contain $container.Id
         Complete "Start-CriContainer -RuntimeEndpoint '$Endpoint' -Id $($container.Id.Substring(0, 8))" | Should -Contain $container.Id
         Complete "Get-CriEvent -RuntimeEndpoint '$Endpoint' -ContainerId $($container.Id.Substring(0, 8))" | Should -Contain $container.Id
+        Complete "Get-CriContainerLog -RuntimeEndpoint '$Endpoint' -Id $($container.Id.Substring(0, 8))" | Should -Contain $container.Id
+        Complete "Get-CriContainerLog -RuntimeEndpoint '$Endpoint' $($container.Id.Substring(0, 8))" | Should -Contain $container.Id
     }
     It 'completes pod names, ids and namespaces' {
         Complete "Get-CriPod -RuntimeEndpoint '$Endpoint' -Name $prefix-p" | Should -Be "$prefix-pod"
