@@ -1,7 +1,7 @@
 namespace CriPS.Engine.Stats;
 
 /// <summary>
-/// CPU percent from two samples of the cumulative CPU counter, as crictl stats and the kubelet work it out:
+/// CPU percent from two samples of the cumulative CPU counter, the way the kubelet works out CPU rates:
 /// 100 % is one core fully busy for the whole interval, so a container may show up to 100 × cores.
 /// </summary>
 internal static class CpuRate
