@@ -86,6 +86,9 @@ port_mappings:
     }
     It 'binds a piped container to its pod in Stop-CriPod and Remove-CriPod, not its own id as a pod id' {
         $c = Get-CriContainer -PodId $pod.Id -Name web
+        # Objects given as arguments stand for their ids in the diagnostics too.
+        Get-CriContainerLog -Id $c -Raw -Tail 1 | Should -Be "$prefix-host"
+        (Get-CriContainerStats -Id $c).ContainerId | Should -Be $c.Id
         $err = $null
         $c | Remove-CriPod -Force -WhatIf -ErrorVariable err
         $err | Should -BeNullOrEmpty

@@ -20,6 +20,7 @@ public sealed class GetCriContainerLogCommand : CriCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ContainerCompleter))]
+    [ContainerIdTransformation]
     public string[] Id { get; set; } = [];
 
     /// <summary>Only the last this many lines (after -Stream, -Since and -Until).</summary>

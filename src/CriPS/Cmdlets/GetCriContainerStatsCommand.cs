@@ -17,6 +17,7 @@ public sealed class GetCriContainerStatsCommand : StatsCmdlet<ContainerStats>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ContainerCompleter))]
+    [ContainerIdTransformation]
     public string[] Id { get; set; } = [];
 
     [Parameter]
@@ -29,6 +30,7 @@ public sealed class GetCriContainerStatsCommand : StatsCmdlet<ContainerStats>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(PodCompleter))]
+    [PodIdTransformation]
     public string[] PodId { get; set; } = [];
 
     [Parameter]

@@ -30,6 +30,7 @@ public sealed class GetCriEventCommand : CriCmdlet
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ContainerCompleter))]
+    [ContainerIdTransformation]
     public string[] ContainerId { get; set; } = [];
 
     /// <summary>Pod id prefixes or wildcard patterns; they match events that carry the pod's status.</summary>
@@ -37,6 +38,7 @@ public sealed class GetCriEventCommand : CriCmdlet
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(PodCompleter))]
+    [PodIdTransformation]
     public string[] PodId { get; set; } = [];
 
     protected override void EndProcessing()

@@ -17,6 +17,7 @@ public sealed class GetCriPodStatsCommand : StatsCmdlet<PodStats>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(PodCompleter))]
+    [PodIdTransformation]
     public string[] Id { get; set; } = [];
 
     [Parameter]
