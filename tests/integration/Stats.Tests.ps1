@@ -214,6 +214,8 @@ Describe 'Get-CriContainerStats and Get-CriPodStats' -Skip:$NoRuntime {
         (Get-CriContainerStats -Id $busy.Id -SampleInterval 0.2 | Get-CriContainerStats -SampleInterval 0.2).ContainerId | Should -Be $busy.Id
         if ($cgroupParent) {
             (Get-CriPodStats -Id $pod.Id -SampleInterval 0.2 | Get-CriPodStats -SampleInterval 0.2).PodId | Should -Be $pod.Id
+            # A container names its pod here, as in Stop-CriPod.
+            (Get-CriContainer -PodId $pod.Id | Select-Object -First 1 | Get-CriPodStats -SampleInterval 0.2).PodId | Should -Be $pod.Id
         }
     }
     It 'completes container and pod ids for -Id' {

@@ -7,18 +7,19 @@ namespace CriPS.Cmdlets;
 
 /// <summary>
 /// Pod resource usage (crictl statsp): the whole pod's CPU percent over -SampleInterval, memory, network counters
-/// and its containers; ready pods unless -Id says otherwise.
+/// and its containers; ready pods unless -PodId says otherwise.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "CriPodStats")]
 [OutputType(typeof(PodStats))]
 public sealed class GetCriPodStatsCommand : StatsCmdlet<PodStats>
 {
-    /// <summary>Full ids or unique prefixes; Get-CriPod output binds here.</summary>
+    /// <summary>Full ids or unique prefixes (alias -Id); pods bind their id here, containers and stats objects the id of their pod.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(PodCompleter))]
     [PodIdTransformation]
-    public string[] Id { get; set; } = [];
+    public string[] PodId { get; set; } = [];
 
     [Parameter]
     [SupportsWildcards]
@@ -41,7 +42,7 @@ public sealed class GetCriPodStatsCommand : StatsCmdlet<PodStats>
     private bool _toldListFailure;
 
     // Pods from the pipeline are gathered so each sample costs one round of calls, not one per pod.
-    protected override void ProcessRecord() => _ids.AddRange(Id);
+    protected override void ProcessRecord() => _ids.AddRange(PodId);
 
     protected override void EndProcessing()
     {
