@@ -81,18 +81,19 @@ public class ArchiveTests
     }
 
     [Fact]
-    public async Task TheStallLimitFiresOnlyWithoutProgress()
+    public void TheStallLimitFiresOnlyWithoutProgress()
     {
         // Two pauses that together outlast the limit, with progress between them: no stall. Then silence: a stall.
-        using var guard = new StallGuard(TimeSpan.FromSeconds(2), CancellationToken.None);
-        await Task.Delay(1200);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var guard = new StallGuard(TimeSpan.FromSeconds(2), CancellationToken.None, time);
+        time.Advance(TimeSpan.FromSeconds(1.5));
         guard.Progress();
-        await Task.Delay(1200);
+        time.Advance(TimeSpan.FromSeconds(1.5));
         Assert.False(guard.Stalled);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!guard.Stalled && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
+        Assert.False(guard.Token.IsCancellationRequested);
+        time.Advance(TimeSpan.FromSeconds(0.6));
         Assert.True(guard.Stalled);
+        Assert.True(guard.Token.IsCancellationRequested);
         var e = Assert.Throws<CriException>(() => guard.ThrowIfStalled("blobs/sha256/ab"));
         Assert.Equal(("CriTimeout", CriErrorCategory.OperationTimeout), (e.ErrorId, e.Category));
     }

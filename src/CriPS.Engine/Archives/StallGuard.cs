@@ -6,28 +6,30 @@ namespace CriPS.Engine.Archives;
 /// </summary>
 internal sealed class StallGuard : IDisposable
 {
+    private readonly CancellationTokenSource _clock;
     private readonly CancellationTokenSource _source;
     private readonly CancellationToken _caller;
     private readonly TimeSpan _limit;
 
-    public StallGuard(TimeSpan limit, CancellationToken caller)
+    /// <param name="time">The clock; tests give a fake one, everything else the system's.</param>
+    public StallGuard(TimeSpan limit, CancellationToken caller, TimeProvider? time = null)
     {
         _limit = limit;
         _caller = caller;
-        _source = CancellationTokenSource.CreateLinkedTokenSource(caller);
-        _source.CancelAfter(limit);
+        _clock = new CancellationTokenSource(limit, time ?? TimeProvider.System);
+        _source = CancellationTokenSource.CreateLinkedTokenSource(caller, _clock.Token);
     }
 
     public CancellationToken Token => _source.Token;
 
     /// <summary>True when the clock ran out (not when the caller cancelled).</summary>
-    public bool Stalled => _source.IsCancellationRequested && !_caller.IsCancellationRequested;
+    public bool Stalled => _clock.IsCancellationRequested && !_caller.IsCancellationRequested;
 
     public void Progress()
     {
         try
         {
-            _source.CancelAfter(_limit);
+            _clock.CancelAfter(_limit);
         }
         catch (ObjectDisposedException)
         {
@@ -43,5 +45,9 @@ internal sealed class StallGuard : IDisposable
                 target);
     }
 
-    public void Dispose() => _source.Dispose();
+    public void Dispose()
+    {
+        _source.Dispose();
+        _clock.Dispose();
+    }
 }
