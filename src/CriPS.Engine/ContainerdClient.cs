@@ -187,18 +187,10 @@ public sealed class ContainerdClient
         }
     }
 
-    /// <summary>Writes the named images (exact names in this namespace) as one OCI + Docker archive to <paramref name="output"/>.</summary>
-    public async Task ExportImagesAsync(IReadOnlyList<string> names, Stream output, TransferProgress progress, CancellationToken cancel)
+    /// <summary>Writes images of this namespace (as listed) as one OCI + Docker archive to <paramref name="output"/>.</summary>
+    public async Task ExportImagesAsync(IReadOnlyList<ContainerdImage> records, Stream output, TransferProgress progress, CancellationToken cancel)
     {
-        var images = new List<ArchiveImage>();
-        foreach (var name in names)
-        {
-            var reply = await Call("ContainerdImageGet", name,
-                o => new Ctd.Images.Images.ImagesClient(_channel.Channel).GetAsync(new Ctd.Images.GetImageRequest { Name = name }, o), cancel)
-                .ConfigureAwait(false);
-            var target = reply.Image.Target;
-            images.Add(new ArchiveImage(name, new OciDescriptor { MediaType = target.MediaType, Digest = target.Digest, Size = target.Size }));
-        }
+        var images = records.Select(r => new ArchiveImage(r.Name, new OciDescriptor { MediaType = r.MediaType, Digest = r.Digest, Size = r.Size })).ToList();
         try
         {
             await new ImageExporter(ContentStoreFor(null), progress).WriteAsync(images, output, cancel).ConfigureAwait(false);

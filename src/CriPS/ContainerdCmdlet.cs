@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using CriPS.Engine;
+using CriPS.Engine.Images;
 
 namespace CriPS;
 
@@ -18,6 +19,43 @@ public abstract class ContainerdCmdlet : CriPSCmdlet
 
     /// <summary>The namespace parameter of cmdlets that have one; null means CONTAINERD_NAMESPACE, then k8s.io.</summary>
     protected virtual string? NamespaceParameter => null;
+
+    private List<ContainerdImage>? _images;
+
+    /// <summary>
+    /// The namespace's images that the patterns name: an exact name, a short one (busybox:1.36 is
+    /// docker.io/library/busybox:1.36) or a wildcard. A pattern that names none writes ContainerdImageNotFound.
+    /// The namespace is listed once per invocation.
+    /// </summary>
+    protected List<ContainerdImage> ResolveImages(IEnumerable<string> patterns)
+    {
+        _images ??= Await(c => Client.GetImagesAsync([], c), "Images.List");
+        var found = new List<ContainerdImage>();
+        foreach (var pattern in patterns.Distinct(StringComparer.Ordinal))
+        {
+            var normalized = Normalized(pattern);
+            var matches = WildcardPattern.ContainsWildcardCharacters(pattern)
+                ? _images.Where(i => MatchesAny([pattern], i.Name)).ToList()
+                : _images.Where(i => i.Name == pattern || i.Name == normalized).ToList();
+            if (matches.Count == 0)
+                WriteError(new ErrorRecord(new ItemNotFoundException($"No image '{pattern}' in namespace {Client.Namespace}."),
+                    "ContainerdImageNotFound", ErrorCategory.ObjectNotFound, pattern));
+            found.AddRange(matches.Where(m => !found.Contains(m)));
+        }
+        return found;
+    }
+
+    private static string? Normalized(string name)
+    {
+        try
+        {
+            return ImageReference.Parse(name).FullName;
+        }
+        catch (CriException)
+        {
+            return null;
+        }
+    }
 
     private ContainerdClient OpenClient()
     {

@@ -68,6 +68,10 @@ public sealed class RegistryCredential
         yield return "/var/lib/kubelet/config.json";
     }
 
+    /// <summary>The registry's entry in the first of the kubelet's files that has one; null when none has.</summary>
+    public static RegistryCredential? FromDefaultAuthFiles(string? home, string registry) =>
+        DefaultAuthFiles(home).Where(File.Exists).Select(f => FromDockerConfig(f, registry)).FirstOrDefault(found => found is not null);
+
     internal static string HostOf(string key)
     {
         var host = key;

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using CriPS.Completion;
 using CriPS.Engine.Archives;
-using CriPS.Engine.Images;
 
 namespace CriPS.Cmdlets;
 
@@ -47,9 +46,10 @@ public sealed class ExportContainerdImageCommand : ContainerdCmdlet
 
     protected override void EndProcessing()
     {
-        var names = ResolveNames();
-        if (names.Count == 0)
+        var images = ResolveImages(_patterns);
+        if (images.Count == 0)
             return;
+        var names = images.Select(i => i.Name).ToList();
         var file = GetUnresolvedProviderPathFromPSPath(Path);
         if (NoClobber && File.Exists(file))
             ThrowTerminatingError(new ErrorRecord(new IOException($"The file '{file}' exists and -NoClobber is set."),
@@ -64,7 +64,7 @@ public sealed class ExportContainerdImageCommand : ContainerdCmdlet
         try
         {
             using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-                written = TryAwaitTransfer(async c => { await Client.ExportImagesAsync(names, output, progress, c).ConfigureAwait(false); return this; },
+                written = TryAwaitTransfer(async c => { await Client.ExportImagesAsync(images, output, progress, c).ConfigureAwait(false); return this; },
                     progress, $"Exporting {names.Count} image(s) to {file}") is not null;
             if (written)
                 File.Move(partial, file, overwrite: !NoClobber);
@@ -80,35 +80,5 @@ public sealed class ExportContainerdImageCommand : ContainerdCmdlet
         }
         if (written)
             WriteObject(InvokeProvider.Item.Get([file], force: false, literalPath: true), enumerateCollection: true); // as Get-Item shows it
-    }
-
-    /// <summary>Exact names, short names normalized (busybox:1.36), and wildcards against the namespace's images.</summary>
-    private List<string> ResolveNames()
-    {
-        var images = Await(c => Client.GetImagesAsync([], c), "Images.List").Select(i => i.Name).ToList();
-        var names = new List<string>();
-        foreach (var pattern in _patterns.Distinct(StringComparer.Ordinal))
-        {
-            var matches = WildcardPattern.ContainsWildcardCharacters(pattern)
-                ? images.Where(i => MatchesAny([pattern], i)).ToList()
-                : images.Where(i => i == pattern || i == Normalized(pattern)).ToList();
-            if (matches.Count == 0)
-                WriteError(new ErrorRecord(new ItemNotFoundException($"No image '{pattern}' in namespace {Client.Namespace}."),
-                    "ContainerdImageNotFound", ErrorCategory.ObjectNotFound, pattern));
-            names.AddRange(matches.Where(m => !names.Contains(m)));
-        }
-        return names;
-    }
-
-    private static string? Normalized(string name)
-    {
-        try
-        {
-            return ImageReference.Parse(name).FullName;
-        }
-        catch (CriException)
-        {
-            return null;
-        }
     }
 }

@@ -195,23 +195,19 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
                 RegistryToken = RegistryToken is null ? null : new NetworkCredential("", RegistryToken).Password,
                 Source = Credential is not null ? "-Credential" : "the token parameters",
             };
-        var files = AuthFile is not null
-            ? [GetUnresolvedProviderPathFromPSPath(AuthFile)]
-            : RegistryCredential.DefaultAuthFiles(Environment.GetEnvironmentVariable("HOME")).Where(File.Exists);
-        foreach (var file in files)
+        try
         {
+            if (AuthFile is null)
+                return RegistryCredential.FromDefaultAuthFiles(Environment.GetEnvironmentVariable("HOME"), image.Registry);
+            var file = GetUnresolvedProviderPathFromPSPath(AuthFile);
             if (!File.Exists(file))
                 ThrowTerminating(new CriException("CriAuthFileNotFound", CriErrorCategory.ObjectNotFound, $"The auth file '{file}' does not exist.", file));
-            try
-            {
-                if (RegistryCredential.FromDockerConfig(file, image.Registry) is { } found)
-                    return found;
-            }
-            catch (CriException e)
-            {
-                ThrowTerminating(e);
-            }
+            return RegistryCredential.FromDockerConfig(file, image.Registry);
         }
-        return null;
+        catch (CriException e)
+        {
+            ThrowTerminating(e);
+            return null;
+        }
     }
 }

@@ -134,9 +134,7 @@ public sealed class NewCriContainerCommand : CriCmdlet
         RegistryCredential? credential = null;
         try
         {
-            var registry = ImageReference.Parse(image).Registry;
-            credential = RegistryCredential.DefaultAuthFiles(System.Environment.GetEnvironmentVariable("HOME")).Where(File.Exists)
-                .Select(f => RegistryCredential.FromDockerConfig(f, registry)).FirstOrDefault(found => found is not null);
+            credential = RegistryCredential.FromDefaultAuthFiles(System.Environment.GetEnvironmentVariable("HOME"), ImageReference.Parse(image).Registry);
         }
         catch (CriException e)
         {

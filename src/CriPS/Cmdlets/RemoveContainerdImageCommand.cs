@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using CriPS.Completion;
-using CriPS.Engine.Images;
 
 namespace CriPS.Cmdlets;
 
@@ -26,43 +25,10 @@ public sealed class RemoveContainerdImageCommand : ContainerdCmdlet
 
     protected override string? NamespaceParameter => Namespace;
 
-    private List<string>? _images;
-
     protected override void ProcessRecord()
     {
-        foreach (var pattern in Name)
-        {
-            var names = WildcardPattern.ContainsWildcardCharacters(pattern) ? Matching(pattern) : [Normalized(pattern)];
-            if (names.Count == 0)
-                WriteError(new ErrorRecord(new ItemNotFoundException($"No image matches '{pattern}' in namespace {Client.Namespace}."),
-                    "ContainerdImageNotFound", ErrorCategory.ObjectNotFound, pattern));
-            foreach (var name in names)
-                if (ShouldProcess($"{name} in namespace {Client.Namespace}", "Remove image"))
-                    TryAwait(c => Client.RemoveImageAsync(name, c), "Images.Delete");
-        }
-    }
-
-    private List<string> Matching(string pattern)
-    {
-        _images ??= Await(c => Client.GetImagesAsync([], c), "Images.List").Select(i => i.Name).ToList();
-        return _images.Where(i => MatchesAny([pattern], i)).ToList();
-    }
-
-    /// <summary>An exact record name stays as it is (CRI's sha256:... records too); a short reference is completed.</summary>
-    private string Normalized(string name)
-    {
-        if (name.StartsWith("sha256:", StringComparison.Ordinal))
-            return name;
-        _images ??= Await(c => Client.GetImagesAsync([], c), "Images.List").Select(i => i.Name).ToList();
-        if (_images.Contains(name))
-            return name;
-        try
-        {
-            return ImageReference.Parse(name).FullName;
-        }
-        catch (CriException)
-        {
-            return name;
-        }
+        foreach (var image in ResolveImages(Name))
+            if (ShouldProcess($"{image.Name} in namespace {Client.Namespace}", "Remove image"))
+                TryAwait(c => Client.RemoveImageAsync(image.Name, c), "Images.Delete");
     }
 }
