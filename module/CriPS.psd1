@@ -12,6 +12,7 @@
     FormatsToProcess     = @('CriPS.format.ps1xml')
     TypesToProcess       = @('CriPS.types.ps1xml')
     CmdletsToExport      = @(
+        'Convert-DockerNodeToContainerd'
         'Export-ContainerdImage'
         'Get-ContainerdContainer'
         'Get-ContainerdContent'

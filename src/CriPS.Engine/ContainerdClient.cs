@@ -187,6 +187,39 @@ public sealed class ContainerdClient
         }
     }
 
+    /// <summary>
+    /// An image's ID as CRI and Docker show it: the digest of its config, read from the manifest (for an index, the
+    /// manifest of this machine's platform).
+    /// </summary>
+    public async Task<string> GetImageIdAsync(ContainerdImage image, CancellationToken cancel)
+    {
+        const int Limit = 4 << 20;
+        var store = ContentStoreFor(null);
+        var descriptor = new OciDescriptor { MediaType = image.MediaType, Digest = image.Digest, Size = image.Size };
+        try
+        {
+            if (MediaTypes.IsIndex(descriptor.MediaType))
+            {
+                var index = OciJson.Parse<OciDocument>(await store.ReadSmallAsync(descriptor.Digest, descriptor.Size, Limit, image.Name, cancel).ConfigureAwait(false), image.Name);
+                var architecture = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+                {
+                    System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+                    _ => "amd64",
+                };
+                descriptor = index.Manifests?.FirstOrDefault(m => m.Platform is { Os: "linux" } p && p.Architecture == architecture)
+                    ?? index.Manifests?.FirstOrDefault()
+                    ?? throw new CriException("ContainerdContentMissing", CriErrorCategory.InvalidData, $"The index of {image.Name} lists no manifest.", image.Name);
+            }
+            var manifest = OciJson.Parse<OciDocument>(await store.ReadSmallAsync(descriptor.Digest, descriptor.Size, Limit, image.Name, cancel).ConfigureAwait(false), image.Name);
+            return manifest.Config?.Digest
+                ?? throw new CriException("ContainerdContentMissing", CriErrorCategory.InvalidData, $"The manifest of {image.Name} names no config.", image.Name);
+        }
+        catch (ImageArchiveException e)
+        {
+            throw new CriException("ContainerdContentCorrupt", CriErrorCategory.InvalidData, e.Message, image.Name, e);
+        }
+    }
+
     /// <summary>Writes images of this namespace (as listed) as one OCI + Docker archive to <paramref name="output"/>.</summary>
     public async Task ExportImagesAsync(IReadOnlyList<ContainerdImage> records, Stream output, TransferProgress progress, CancellationToken cancel)
     {

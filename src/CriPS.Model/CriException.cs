@@ -22,6 +22,7 @@ public enum CriErrorCategory
     LimitsExceeded,
     AuthenticationError,
     ReadError,
+    InvalidResult,
 }
 
 /// <summary>A failure with a stable ErrorId (e.g. CriRuntimeUnavailable), a category and the failing item.</summary>

@@ -1,0 +1,35 @@
+namespace CriPS.Engine.Conversion;
+
+/// <summary>What the user asked of Convert-DockerNodeToContainerd.</summary>
+public sealed class ConversionOptions
+{
+    public string Root { get; init; } = "/";
+
+    /// <summary>The kubelet's version when `kubelet --version` cannot tell (a mounted node image).</summary>
+    public Version? KubeletVersion { get; init; }
+    public string? SandboxImage { get; init; }
+
+    /// <summary>containerd's socket; by default the address in its config.</summary>
+    public string? ContainerdEndpoint { get; init; }
+
+    /// <summary>Docker's API socket; by default the daemon.json `hosts` unix socket, else /var/run/docker.sock.</summary>
+    public string? DockerEndpoint { get; init; }
+
+    /// <summary>Images to move (Docker names); null moves every tagged image.</summary>
+    public IReadOnlyList<string>? Images { get; init; }
+    public bool MoveImages { get; init; } = true;
+
+    /// <summary>Finding ids whose errors the user accepts.</summary>
+    public IReadOnlyList<string> AcceptedFindings { get; init; } = [];
+
+    /// <summary>Mirror Docker's default-ulimits as a containerd.service drop-in instead of only reporting them.</summary>
+    public bool CarryUlimits { get; init; }
+
+    /// <summary>Image references to pull through CRI after the move, proving the carried registry settings.</summary>
+    public IReadOnlyList<string> VerifyPull { get; init; } = [];
+
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long containerd may take to serve CRI again after its restart.</summary>
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}

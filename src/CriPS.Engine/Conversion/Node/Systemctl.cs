@@ -1,0 +1,76 @@
+using System.Diagnostics;
+
+namespace CriPS.Engine.Conversion;
+
+/// <summary>
+/// Services, driven through the `systemctl` found on PATH with an argument list (never a shell string), so a node
+/// without systemd, or a test, can put its own in front. Every call has a deadline and honours cancellation.
+/// </summary>
+internal sealed class Systemctl(TimeSpan timeout, Action<string>? log = null)
+{
+    public const string Command = "systemctl";
+
+    public async Task<SystemctlResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancel)
+    {
+        var start = new ProcessStartInfo(Command)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        var line = Command + " " + string.Join(' ', arguments);
+        log?.Invoke(line);
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("no process");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new CriException("ConversionSystemctlNotFound", CriErrorCategory.ObjectNotFound,
+                $"'{Command}' could not be run ({e.Message}); services cannot be stopped or started.", Command, e);
+        }
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync(cancel);
+            var error = process.StandardError.ReadToEndAsync(cancel);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            deadline.CancelAfter(timeout);
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                if (cancel.IsCancellationRequested)
+                    throw;
+                throw new CriException("CriTimeout", CriErrorCategory.OperationTimeout,
+                    $"'{line}' did not finish within {timeout.TotalSeconds:0} s.", line);
+            }
+            return new SystemctlResult(process.ExitCode, (await output.ConfigureAwait(false)).Trim(), (await error.ConfigureAwait(false)).Trim());
+        }
+    }
+
+    /// <summary>Runs a service action; a non-zero exit is a ConversionServiceFailed error naming the unit.</summary>
+    public async Task ActAsync(CancellationToken cancel, params string[] arguments)
+    {
+        var result = await RunAsync(arguments, cancel).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+            throw new CriException("ConversionServiceFailed", CriErrorCategory.InvalidOperation,
+                $"'{Command} {string.Join(' ', arguments)}' failed with exit code {result.ExitCode}: {Last(result.Error, result.Output)}",
+                arguments.Length > 0 ? arguments[^1] : Command);
+    }
+
+    public async Task<bool> IsActiveAsync(string unit, CancellationToken cancel) =>
+        (await RunAsync(["is-active", unit], cancel).ConfigureAwait(false)).ExitCode == 0;
+
+    public async Task<bool> IsEnabledAsync(string unit, CancellationToken cancel) =>
+        (await RunAsync(["is-enabled", unit], cancel).ConfigureAwait(false)).ExitCode == 0;
+
+    private static string Last(string error, string output) => (error.Length > 0 ? error : output) is { Length: > 0 } s ? s : "(no message)";
+}
+
+internal sealed record SystemctlResult(int ExitCode, string Output, string Error);

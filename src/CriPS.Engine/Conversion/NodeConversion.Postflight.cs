@@ -1,0 +1,58 @@
+using CriPS.Engine.Filtering;
+
+namespace CriPS.Engine.Conversion;
+
+public sealed partial class NodeConversion
+{
+    /// <summary>
+    /// Trusts CRI, not systemctl: containerd must answer CRI v1, be RuntimeReady and NetworkReady, run with the
+    /// written cgroup driver and sandbox image, have the sandbox image, and list every moved image with its
+    /// Docker ID. Every problem is listed before the step fails.
+    /// </summary>
+    private async Task<ConversionStepStatus> PostflightStepAsync(ConversionStep step, CancellationToken cancel)
+    {
+        var problems = new List<string>();
+        var cri = CriClient.Connect(_survey.ContainerdEndpoint, null, _options.CallTimeout);
+        var info = await cri.GetRuntimeInfoAsync(cancel).ConfigureAwait(false);
+        void Check(bool ok, string what)
+        {
+            step.Details.Add((ok ? "ok: " : "FAILED: ") + what);
+            if (!ok)
+                problems.Add(what);
+        }
+        Check(info.RuntimeName == "containerd" && info.RuntimeApiVersion == "v1", $"runtime {info.RuntimeName} API {info.RuntimeApiVersion} (want containerd, v1)");
+        Check(info.RuntimeReady, "RuntimeReady" + (info.RuntimeReady ? "" : $": {info.RuntimeReadyReason} {info.RuntimeReadyMessage}"));
+        Check(info.NetworkReady, "NetworkReady" + (info.NetworkReady ? "" : $": {info.NetworkReadyReason} {info.NetworkReadyMessage}"));
+        if (info.SystemdCgroup is { } systemd)
+            Check(systemd == _plan.Containerd.SystemdCgroup, $"SystemdCgroup {systemd} (the kubelet uses {_survey.CgroupDriver})");
+        if (info.SandboxImage is { } sandbox)
+            Check(NodePlan.Normalize(sandbox) == NodePlan.Normalize(_survey.SandboxImage), $"sandbox image {sandbox}");
+
+        var images = (await cri.GetImagesAsync(new ImageQuery(), cancel).ConfigureAwait(false)).Items;
+        var byName = images.SelectMany(i => i.RepoTags.Select(t => (Tag: t, i.Id))).ToLookup(p => p.Tag, p => p.Id, StringComparer.Ordinal);
+        Check(byName.Contains(NodePlan.Normalize(_survey.SandboxImage)), $"sandbox image {_survey.SandboxImage} present");
+        foreach (var image in _plan.ImagesToMove)
+            foreach (var tag in image.Tags)
+            {
+                var ids = byName[NodePlan.Normalize(tag)].ToList();
+                Check(ids.Contains(image.Id), $"image {tag} listed with ID {image.Id}" + (ids.Count > 0 && !ids.Contains(image.Id) ? $" (found {ids[0]})" : ""));
+            }
+        foreach (var reference in _options.VerifyPull)
+        {
+            try
+            {
+                var pulled = await cri.PullImageAsync(reference, null, _options.ReadyTimeout, cancel).ConfigureAwait(false);
+                Check(true, $"pulled {reference} ({pulled.Id})");
+            }
+            catch (CriException e)
+            {
+                Check(false, $"pull {reference}: {e.Message}");
+            }
+        }
+        if (problems.Count > 0)
+            throw new CriException("ConversionPostflightFailed", CriErrorCategory.InvalidResult,
+                $"containerd does not work as it should after the conversion: {string.Join("; ", problems)}. Fix it and run the command again, or go back with: {Report.RollbackCommand}",
+                _survey.ContainerdEndpoint);
+        return ConversionStepStatus.Done;
+    }
+}

@@ -1,0 +1,110 @@
+using CriPS.Engine.Images;
+
+namespace CriPS.Engine.Conversion;
+
+/// <summary>
+/// The end state the conversion works towards, worked out from the survey alone: the containerd settings, the
+/// kubelet's new files, each carried Docker setting, and the images to move. Applying it twice changes nothing.
+/// </summary>
+internal sealed class NodePlan
+{
+    public required ContainerdCriSettings Containerd { get; init; }
+    public required string KubeletEndpoint { get; init; }
+    public List<PlannedFile> Files { get; } = new();
+    public List<CarriedSetting> Carried { get; } = new();
+    public List<DockerImageFacts> ImagesToMove { get; } = new();
+    public List<MovedImage> SkippedImages { get; } = new();
+
+    /// <summary>True when a drop-in for containerd.service changes, so systemd must reload its units.</summary>
+    public bool ChangesUnits => Files.Any(f => f.NodePath.StartsWith(NodePaths.ContainerdDropIns + "/", StringComparison.Ordinal));
+
+    public IEnumerable<PlannedFile> FilesOf(string step) => Files.Where(f => f.Step == step);
+
+    public static NodePlan Make(NodeSurvey survey)
+    {
+        var plan = new NodePlan
+        {
+            Containerd = new ContainerdCriSettings(
+                SystemdCgroup: survey.CgroupDriver == "systemd",
+                SandboxImage: survey.SandboxImage,
+                RegistryConfigPath: survey.ContainerdFacts.RegistryConfigPath ?? NodePaths.ContainerdCertsDirectory,
+                CniBinDir: survey.Kubelet.CniBinDir,
+                CniConfDir: survey.Kubelet.CniConfDir),
+            KubeletEndpoint = "unix://" + survey.ContainerdFacts.GrpcAddress,
+        };
+        plan.PickImages(survey);
+        plan.PlanContainerdConfig(survey);
+        new DockerSettingsTranslator(survey, plan).Translate();
+        plan.PlanKubelet(survey);
+        return plan;
+    }
+
+    private void PickImages(NodeSurvey survey)
+    {
+        if (survey.DockerState is not { } docker || !survey.Options.MoveImages)
+            return;
+        var wanted = survey.Options.Images?.Select(Normalize).ToHashSet(StringComparer.Ordinal);
+        var sandbox = Normalize(survey.SandboxImage);
+        foreach (var image in docker.Images)
+        {
+            if (image.Tags.Count == 0)
+            {
+                if (wanted is null)
+                    SkippedImages.Add(new MovedImage { DockerId = image.Id, Size = image.Size, Status = "Skipped", Note = "untagged: containerd has no name to keep it under" });
+                continue;
+            }
+            var names = image.Tags.Select(Normalize).ToList();
+            if (wanted is null || names.Any(wanted.Contains) || names.Contains(sandbox))
+                ImagesToMove.Add(image);
+        }
+    }
+
+    private void PlanContainerdConfig(NodeSurvey survey)
+    {
+        var edit = ContainerdConfig.Apply(survey.ContainerdConfigText, Containerd, survey.ContainerdMajor);
+        Files.Add(PlannedFile.Text(StepNames.ContainerdConfig, NodePaths.ContainerdConfig, edit.Text, edit.Changes));
+    }
+
+    private void PlanKubelet(NodeSurvey survey)
+    {
+        var version = survey.KubeletVersion ?? new Version(1, 28, 0);
+        var logSize = survey.Docker.LogMaxSize is { } size ? DockerLogSize.ToKubeletQuantity(size) : null;
+        var rewrite = KubeletFilesRewriter.Rewrite(survey.KubeletFiles, version,
+            new KubeletTarget(KubeletEndpoint, survey.SandboxImage, logSize, survey.Docker.LogMaxFile));
+        void Add(string path, string? before, string? after)
+        {
+            if (after is not null && after != before)
+                Files.Add(PlannedFile.Text(StepNames.Kubelet, path, after, rewrite.Changes));
+        }
+        Add(NodePaths.KubeadmFlagsEnv, survey.KubeletFiles.KubeadmFlagsEnv, rewrite.Files.KubeadmFlagsEnv);
+        Add(survey.KubeletDefaultsPath, survey.KubeletFiles.DefaultsEnv, rewrite.Files.DefaultsEnv);
+        Add(survey.KubeletConfigPath, survey.KubeletFiles.ConfigYaml, rewrite.Files.ConfigYaml);
+        Add(NodePaths.KubeletInstanceConfig, survey.KubeletFiles.InstanceConfigYaml, rewrite.Files.InstanceConfigYaml);
+        Files.Add(PlannedFile.Text(StepNames.Kubelet, NodePaths.CrictlYaml, CrictlYaml.Render(KubeletEndpoint), ["crictl talks to containerd"]));
+        if (survey.Docker.LogMaxSize is { } maxSize)
+            Carried.Add(new CarriedSetting
+            {
+                Setting = "log-opts.max-size", Value = maxSize, Status = logSize is null ? "Untranslatable" : "Carried",
+                Destination = logSize is null ? "not a size Docker or the kubelet understands" : $"{survey.KubeletConfigPath} containerLogMaxSize: {logSize}",
+            });
+        if (survey.Docker.LogMaxFile is { } maxFile)
+            Carried.Add(new CarriedSetting
+            {
+                Setting = "log-opts.max-file", Value = maxFile.ToString(System.Globalization.CultureInfo.InvariantCulture), Status = "Carried",
+                Destination = $"{survey.KubeletConfigPath} containerLogMaxFiles: {Math.Max(2, maxFile)}",
+            });
+    }
+
+    /// <summary>Docker and containerd spell the same image differently (busybox vs docker.io/library/busybox:latest).</summary>
+    public static string Normalize(string name)
+    {
+        try
+        {
+            return ImageReference.Parse(name).FullName;
+        }
+        catch (CriException)
+        {
+            return name;
+        }
+    }
+}

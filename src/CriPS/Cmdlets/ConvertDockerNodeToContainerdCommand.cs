@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using CriPS.Engine.Conversion;
+
+namespace CriPS.Cmdlets;
+
+/// <summary>
+/// Moves a Kubernetes node from Docker Engine (dockershim or cri-dockerd) to containerd: preflight, backup,
+/// images, services, containerd and kubelet configuration, postflight through CRI. Each step is recorded in a state
+/// file, so running the command again after a failure or a crash resumes; -Rollback undoes it from the backup.
+/// </summary>
+[Cmdlet(VerbsData.Convert, "DockerNodeToContainerd", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ConvertSet)]
+[OutputType(typeof(ConversionReport))]
+public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
+{
+    private const string ConvertSet = "Convert";
+    private const string RollbackSet = "Rollback";
+
+    /// <summary>The filesystem prefix of the node's files: / on a live node, a directory for a mounted node image.</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    [Parameter(ParameterSetName = RollbackSet)]
+    [ValidateNotNullOrEmpty]
+    public string Root { get; set; } = "/";
+
+    /// <summary>The kubelet's version, when `kubelet --version` on PATH cannot tell it.</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    public Version? KubeletVersion { get; set; }
+
+    /// <summary>The sandbox (pause) image; by default the kubelet's --pod-infra-container-image, else kubeadm's for the version.</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    [ValidateNotNullOrEmpty]
+    public string? SandboxImage { get; set; }
+
+    /// <summary>containerd's socket, where it is not the address in containerd's config (unix:///path or /path).</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    [ValidateNotNullOrEmpty]
+    public string? RuntimeEndpoint { get; set; }
+
+    /// <summary>Docker's API socket; by default daemon.json's unix host, else /var/run/docker.sock.</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    [ValidateNotNullOrEmpty]
+    public string? DockerEndpoint { get; set; }
+
+    /// <summary>Move only these Docker images (and the sandbox image); by default every tagged image.</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Image { get; set; }
+
+    /// <summary>All (the default) moves Docker's images into containerd; None moves none.</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    [ValidateSet("All", "None")]
+    public string MigrateImages { get; set; } = "All";
+
+    /// <summary>Ids of preflight errors to accept (e.g. DiskSpaceLow); other errors stop the conversion before any change.</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] AcceptFinding { get; set; } = [];
+
+    /// <summary>Mirror Docker's default-ulimits as a containerd.service drop-in instead of only reporting them.</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    public SwitchParameter CarryUlimits { get; set; }
+
+    /// <summary>Image references to pull through CRI at the end, proving the carried mirrors and registries work.</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] VerifyPull { get; set; } = [];
+
+    /// <summary>Undo the last conversion from its backup and start Docker again.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = RollbackSet)]
+    public SwitchParameter Rollback { get; set; }
+
+    /// <summary>Do not ask for confirmation.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var options = new ConversionOptions
+        {
+            Root = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Root),
+            KubeletVersion = KubeletVersion,
+            SandboxImage = SandboxImage,
+            ContainerdEndpoint = RuntimeEndpoint,
+            DockerEndpoint = DockerEndpoint,
+            Images = Image,
+            MoveImages = MigrateImages == "All",
+            AcceptedFindings = AcceptFinding,
+            CarryUlimits = CarryUlimits,
+            VerifyPull = VerifyPull,
+            CallTimeout = CallTimeout ?? TimeSpan.FromSeconds(30),
+        };
+        if (Rollback)
+        {
+            if (Force || ShouldProcess(options.Root, "Roll back the conversion to containerd and start Docker again"))
+                RunWithLog(c => NodeConversion.RollbackAsync(options, _log, c), null);
+            return;
+        }
+
+        var conversion = Await(c => NodeConversion.OpenAsync(options, c), "Survey of the node");
+        if (conversion.NothingToDo)
+        {
+            WriteVerbose("The kubelet already uses containerd and containerd's config matches: nothing to do.");
+            WriteObject(conversion.Report);
+            return;
+        }
+        if (IsWhatIf())
+        {
+            foreach (var action in conversion.Plan())
+                ShouldProcess($"[{action.Step}] {action.Action}: {action.Target}{(action.Detail.Length > 0 ? "\n" + action.Detail : "")}", "", action.Step);
+            foreach (var step in conversion.Report.Steps.Where(s => s.Status == ConversionStepStatus.Pending))
+                step.Status = ConversionStepStatus.Planned;
+            WriteObject(conversion.Report);
+            return;
+        }
+        if (conversion.BlockingFindings.Count > 0)
+        {
+            foreach (var finding in conversion.BlockingFindings)
+                WriteError(new ErrorRecord(new InvalidOperationException($"{finding.Id}: {finding.Message} (accept it with -AcceptFinding {finding.Id})"),
+                    "ConversionPreflightFailed", ErrorCategory.InvalidOperation, finding.Target));
+            _ = conversion.RunAsync(_log, Cancellation).GetAwaiter().GetResult(); // records Refused, changes nothing
+            WriteObject(conversion.Report);
+            return;
+        }
+        var what = conversion.Resuming ? "Resume the conversion from Docker Engine to containerd" : "Convert the node from Docker Engine to containerd";
+        if (!Force && !ShouldProcess(options.Root, what))
+            return;
+        RunWithLog(c => conversion.RunAsync(_log, c), conversion.Report);
+    }
+
+    private readonly QueueLog _log = new();
+
+    /// <summary>
+    /// Runs the engine on a worker while this (pipeline) thread writes what it reports; the report goes out even
+    /// when a step fails, before the error, so scripts see which step failed.
+    /// </summary>
+    private void RunWithLog(Func<CancellationToken, Task<ConversionReport>> run, ConversionReport? partial)
+    {
+        var task = Task.Run(() => run(Cancellation));
+        while (!task.Wait(100))
+            _log.Drain(this);
+        _log.Drain(this);
+        WriteProgress(new ProgressRecord(ProgressId, "Convert-DockerNodeToContainerd", "Done") { RecordType = ProgressRecordType.Completed });
+        try
+        {
+            WriteObject(task.GetAwaiter().GetResult());
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (CriException e)
+        {
+            if (partial is not null)
+                WriteObject(partial);
+            ThrowTerminating(e);
+        }
+        catch (IOException e)
+        {
+            if (partial is not null)
+                WriteObject(partial);
+            ThrowTerminatingError(new ErrorRecord(e, "ConversionFileError", ErrorCategory.WriteError, Root));
+        }
+    }
+
+    private bool IsWhatIf() =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value) ? ((SwitchParameter)value).IsPresent
+            : GetVariableValue("WhatIfPreference") is { } preference && LanguagePrimitives.IsTrue(preference);
+
+    private const int ProgressId = 7;
+
+    /// <summary>Messages from the engine's worker, written by the pipeline thread (cmdlets may only write there).</summary>
+    private sealed class QueueLog : IConversionLog
+    {
+        private readonly ConcurrentQueue<Action<ConvertDockerNodeToContainerdCommand>> _messages = new();
+
+        public void Verbose(string message) => _messages.Enqueue(c => c.WriteVerbose(message));
+        public void Warning(string message) => _messages.Enqueue(c => c.WriteWarning(message));
+        public void Progress(string step, string status, int percent) =>
+            _messages.Enqueue(c => c.WriteProgress(new ProgressRecord(ProgressId, "Convert-DockerNodeToContainerd", $"{step}: {status}") { PercentComplete = percent }));
+
+        public void Drain(ConvertDockerNodeToContainerdCommand cmdlet)
+        {
+            while (_messages.TryDequeue(out var write))
+                write(cmdlet);
+        }
+    }
+}
