@@ -140,12 +140,15 @@ public static class RegistryHosts
         private readonly string _host;
         private readonly TomlDocumentEditor _editor;
         private readonly bool _isNew;
+        private readonly string? _existingText;
         private readonly List<string> _notes = [];
+        private bool _changed;
 
         public Builder(string host, string? existingText, string dockerSetting)
         {
             _host = host;
             _isNew = string.IsNullOrEmpty(existingText);
+            _existingText = existingText;
             var server = ServerAddress(host);
             var text = _isNew
                 ? $"# {host}: written by CriPS from Docker's {dockerSetting} (containerd docs/hosts.md).\nserver = {TomlValues.Quote(server)}\n"
@@ -164,7 +167,7 @@ public static class RegistryHosts
             }
             else
             {
-                _editor.Set(["server"], TomlValues.String(server));
+                _changed = _editor.Set(["server"], TomlValues.String(server));
                 _notes.Add($"added server = {TomlValues.Quote(server)}");
             }
         }
@@ -180,7 +183,7 @@ public static class RegistryHosts
                 var existing = _editor.Get("host", hostKey, key);
                 if (existing is null)
                 {
-                    _editor.Set(["host", hostKey, key], value);
+                    _changed |= _editor.Set(["host", hostKey, key], value);
                     added.Add(key);
                 }
                 else if (!TomlValues.Same(existing, value))
@@ -198,7 +201,8 @@ public static class RegistryHosts
             }
         }
 
-        public HostsFile Build() => new(_host, _editor.Text, _notes);
+        /// <summary>An existing file that needed nothing comes back as the very same text.</summary>
+        public HostsFile Build() => new(_host, _isNew || _changed ? _editor.Text : _existingText!, _notes);
 
         /// <summary>The user's spelling of the same host URL (a trailing slash does not make another host).</summary>
         private string? ExistingHostKey(string url) => _editor.KeyPaths()
