@@ -1,0 +1,493 @@
+using CriPS.Engine.Conversion;
+
+namespace CriPS.Tests.Conversion;
+
+public sealed class ContainerdConfigApplyTests
+{
+    private static readonly ContainerdCriSettings Wanted = new(true, "registry.k8s.io/pause:3.9", "/etc/containerd/certs.d", "/opt/cni/bin", null);
+
+    [Fact]
+    public void NewConfigForContainerd1IsVersion2()
+    {
+        var edit = ContainerdConfig.Apply(null, Wanted with { CniConfDir = "/etc/cni/net.d" }, 1);
+
+        Assert.Equal("""
+            # containerd config for the kubelet, written by CriPS (Convert-DockerNodeToContainerd).
+            # Version 2 is the format of containerd 1.x; the CRI settings are described in
+            # https://github.com/containerd/containerd/blob/main/docs/cri/config.md
+            version = 2
+
+            [plugins."io.containerd.grpc.v1.cri"]
+              # The pause image every pod sandbox runs.
+              sandbox_image = "registry.k8s.io/pause:3.9"
+
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+              runtime_type = "io.containerd.runc.v2"
+
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+              # Must match the kubelet's cgroupDriver (true: systemd, false: cgroupfs).
+              SystemdCgroup = true
+
+            [plugins."io.containerd.grpc.v1.cri".cni]
+              bin_dir = "/opt/cni/bin"
+              conf_dir = "/etc/cni/net.d"
+
+            [plugins."io.containerd.grpc.v1.cri".registry]
+              # Mirrors, CAs and insecure registries: <config_path>/<host>/hosts.toml (docs/hosts.md).
+              config_path = "/etc/containerd/certs.d"
+
+            """, edit.Text);
+        Assert.Equal([
+            "new config file, version 2",
+            "sandbox_image: unset -> \"registry.k8s.io/pause:3.9\"",
+            "runtime_type: unset -> \"io.containerd.runc.v2\"",
+            "SystemdCgroup: unset -> true",
+            "bin_dir: unset -> \"/opt/cni/bin\"",
+            "conf_dir: unset -> \"/etc/cni/net.d\"",
+            "config_path: unset -> \"/etc/containerd/certs.d\"",
+        ], edit.Changes);
+    }
+
+    [Fact]
+    public void NewConfigForContainerd2IsVersion3WithoutCniWhenNoneIsWanted()
+    {
+        var edit = ContainerdConfig.Apply(null, Wanted with { CniBinDir = null, SystemdCgroup = false }, 2);
+
+        Assert.Equal("""
+            # containerd config for the kubelet, written by CriPS (Convert-DockerNodeToContainerd).
+            # Version 3 is the format of containerd 2.x; the CRI settings are described in
+            # https://github.com/containerd/containerd/blob/main/docs/cri/config.md
+            version = 3
+
+            [plugins."io.containerd.cri.v1.images".pinned_images]
+              # The pause image every pod sandbox runs.
+              sandbox = "registry.k8s.io/pause:3.9"
+
+            [plugins."io.containerd.cri.v1.images".registry]
+              # Mirrors, CAs and insecure registries: <config_path>/<host>/hosts.toml (docs/hosts.md).
+              config_path = "/etc/containerd/certs.d"
+
+            [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
+              # Must match the kubelet's cgroupDriver (true: systemd, false: cgroupfs).
+              SystemdCgroup = false
+
+            """, edit.Text);
+    }
+
+    [Fact]
+    public void NewVersion3ConfigWritesBinDirForContainerd20()
+    {
+        var edit = ContainerdConfig.Apply(null, Wanted, 2);
+
+        Assert.EndsWith("""
+            [plugins."io.containerd.cri.v1.runtime".cni]
+              # bin_dir, not bin_dirs: containerd 2.0 reads only bin_dir; 2.1 and later still accept it.
+              bin_dir = "/opt/cni/bin"
+
+            """, edit.Text);
+    }
+
+    [Fact]
+    public void DockerShippedConfigBecomesVersion2ForContainerd1()
+    {
+        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.DockerShipped, Wanted, 1);
+
+        Assert.Equal("""
+            #   Copyright 2018-2022 Docker Inc.
+
+            #   Licensed under the Apache License, Version 2.0 (the "License");
+
+            version = 2
+            disabled_plugins = []
+
+            #root = "/var/lib/containerd"
+            #state = "/run/containerd"
+
+            #[grpc]
+            #  address = "/run/containerd/containerd.sock"
+            #  uid = 0
+
+            [plugins."io.containerd.grpc.v1.cri"]
+            sandbox_image = "registry.k8s.io/pause:3.9"
+
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+            runtime_type = "io.containerd.runc.v2"
+
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+            SystemdCgroup = true
+
+            [plugins."io.containerd.grpc.v1.cri".cni]
+            bin_dir = "/opt/cni/bin"
+
+            [plugins."io.containerd.grpc.v1.cri".registry]
+            config_path = "/etc/containerd/certs.d"
+
+            """, edit.Text);
+        Assert.Equal([
+            "version: unset -> 2",
+            "disabled_plugins: removed \"cri\"",
+            "sandbox_image: unset -> \"registry.k8s.io/pause:3.9\"",
+            "runtime_type: unset -> \"io.containerd.runc.v2\"",
+            "SystemdCgroup: unset -> true",
+            "bin_dir: unset -> \"/opt/cni/bin\"",
+            "config_path: unset -> \"/etc/containerd/certs.d\"",
+        ], edit.Changes);
+    }
+
+    [Fact]
+    public void DockerShippedConfigBecomesVersion3ForContainerd2()
+    {
+        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.DockerShipped, Wanted with { CniBinDir = null }, 2);
+
+        Assert.Equal("""
+            #   Copyright 2018-2022 Docker Inc.
+
+            #   Licensed under the Apache License, Version 2.0 (the "License");
+
+            version = 3
+            disabled_plugins = []
+
+            #root = "/var/lib/containerd"
+            #state = "/run/containerd"
+
+            #[grpc]
+            #  address = "/run/containerd/containerd.sock"
+            #  uid = 0
+
+            [plugins."io.containerd.cri.v1.images".pinned_images]
+            sandbox = "registry.k8s.io/pause:3.9"
+
+            [plugins."io.containerd.cri.v1.images".registry]
+            config_path = "/etc/containerd/certs.d"
+
+            [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
+            SystemdCgroup = true
+
+            """, edit.Text);
+    }
+
+    [Fact]
+    public void Version2SettingsAreEditedWhereTheyAreDottedOrInline()
+    {
+        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.Version2Mixed, Wanted with { CniConfDir = "/etc/cni/net.d" }, 1);
+
+        Assert.Equal("""
+            version = 2
+            root = "/var/lib/containerd"
+
+            [grpc]
+              address = "/run/containerd/other.sock"
+
+            [plugins."io.containerd.grpc.v1.cri"]
+              sandbox_image = "registry.k8s.io/pause:3.9"  # old pause
+              containerd.runtimes.runc.options.SystemdCgroup = true
+              cni = { bin_dir = "/opt/cni/bin", conf_dir = "/etc/cni/net.d" }
+              containerd.runtimes.runc.runtime_type = "io.containerd.runc.v2"
+
+            # where hosts.toml files live
+            [plugins."io.containerd.grpc.v1.cri".registry]
+              config_path = "/etc/containerd/certs.d"
+
+            [metrics]
+              address = "127.0.0.1:1338"
+
+            """, edit.Text);
+        Assert.Equal([
+            "sandbox_image: \"k8s.gcr.io/pause:3.6\" -> \"registry.k8s.io/pause:3.9\"",
+            "runtime_type: unset -> \"io.containerd.runc.v2\"",
+            "SystemdCgroup: false -> true",
+            "bin_dir: \"/usr/lib/cni\" -> \"/opt/cni/bin\"",
+            "conf_dir: unset -> \"/etc/cni/net.d\"",
+            "config_path: \"\" -> \"/etc/containerd/certs.d\"",
+        ], edit.Changes);
+    }
+
+    [Fact]
+    public void Version3KeepsItsQuotingAndBinDirsAndRemovesOnlyCriFromDisabledPlugins()
+    {
+        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.Version3, Wanted, 2);
+
+        Assert.Equal("""
+            version = 3
+            disabled_plugins = ["io.containerd.snapshotter.v1.zfs"]
+
+            [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+              runtime_type = 'io.containerd.runc.v2'
+              [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+                BinaryName = '/usr/bin/runc'
+                SystemdCgroup = true
+
+            [plugins.'io.containerd.cri.v1.runtime'.cni]
+              bin_dirs = ['/opt/cni/bin']
+
+            [plugins."io.containerd.cri.v1.images".pinned_images]
+            sandbox = "registry.k8s.io/pause:3.9"
+
+            [plugins."io.containerd.cri.v1.images".registry]
+            config_path = "/etc/containerd/certs.d"
+
+            """, edit.Text);
+        Assert.DoesNotContain(edit.Changes, c => c.StartsWith("bin_dir", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Version3BinDirsIsReplacedWhenAnotherDirectoryIsWanted()
+    {
+        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.Version3, Wanted with { CniBinDir = "/usr/libexec/cni" }, 2);
+
+        Assert.Contains("  bin_dirs = [\"/usr/libexec/cni\"]\n", edit.Text);
+        Assert.DoesNotContain("bin_dir =", edit.Text);
+        Assert.Contains("bin_dirs: [\"/opt/cni/bin\"] -> [\"/usr/libexec/cni\"]", edit.Changes);
+    }
+
+    [Fact]
+    public void Version2FileStaysVersion2OnContainerd2()
+    {
+        var edit = ContainerdConfig.Apply("version = 2\n", Wanted with { CniBinDir = null }, 2);
+
+        Assert.Equal("""
+            version = 2
+
+            [plugins."io.containerd.grpc.v1.cri"]
+            sandbox_image = "registry.k8s.io/pause:3.9"
+
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+            runtime_type = "io.containerd.runc.v2"
+
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+            SystemdCgroup = true
+
+            [plugins."io.containerd.grpc.v1.cri".registry]
+            config_path = "/etc/containerd/certs.d"
+
+            """, edit.Text);
+    }
+
+    [Fact]
+    public void NewTablesGoNextToTheirFamilyAndCommentsStayWithTheirSection()
+    {
+        const string text = """
+            version = 2
+
+            [plugins."io.containerd.grpc.v1.cri"]
+              sandbox_image = "registry.k8s.io/pause:3.9"
+              # kept with the table above
+
+            # about the runc options
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+              SystemdCgroup = true
+
+            # about debug
+            [debug]
+              level = "info"
+
+            """;
+
+        var edit = ContainerdConfig.Apply(text, Wanted with { CniBinDir = null }, 1);
+
+        Assert.Equal("""
+            version = 2
+
+            [plugins."io.containerd.grpc.v1.cri"]
+              sandbox_image = "registry.k8s.io/pause:3.9"
+              # kept with the table above
+
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+            runtime_type = "io.containerd.runc.v2"
+
+            # about the runc options
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+              SystemdCgroup = true
+
+            [plugins."io.containerd.grpc.v1.cri".registry]
+            config_path = "/etc/containerd/certs.d"
+
+            # about debug
+            [debug]
+              level = "info"
+
+            """, edit.Text);
+    }
+
+    [Fact]
+    public void AddedKeysTakeTheTableIndentationAndLandBeforeTheNextSectionsComment()
+    {
+        const string text = """
+            version = 2
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+                runtime_type = "io.containerd.runc.v2"
+
+            # options follow
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+                BinaryName = "runc"
+            """;
+
+        var edit = ContainerdConfig.Apply(text, Wanted with { CniBinDir = null }, 1);
+
+        Assert.Contains("""
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+                BinaryName = "runc"
+                SystemdCgroup = true
+
+            """, edit.Text);
+    }
+
+    [Fact]
+    public void DisabledPluginsKeepsOtherEntriesAndItsLines()
+    {
+        const string text = """
+            version = 2
+            disabled_plugins = [
+              "io.containerd.snapshotter.v1.zfs",  # no zfs here
+              "io.containerd.grpc.v1.cri",
+              "io.containerd.snapshotter.v1.btrfs",
+            ]
+
+            """;
+
+        var edit = ContainerdConfig.Apply(text, Wanted, 1);
+
+        Assert.StartsWith("""
+            version = 2
+            disabled_plugins = [
+              "io.containerd.snapshotter.v1.zfs",  # no zfs here
+              "io.containerd.snapshotter.v1.btrfs",
+            ]
+
+            """, edit.Text);
+    }
+
+    [Theory]
+    [InlineData("[\"io.containerd.snapshotter.v1.zfs\", \"cri\"]", "[\"io.containerd.snapshotter.v1.zfs\"]")]
+    [InlineData("[\"cri\", \"io.containerd.grpc.v1.cri\"]", "[]")]
+    [InlineData("[\n  \"io.containerd.grpc.v1.cri\"\n]", "[]")]
+    [InlineData("[ \"a.b\" ]", "[ \"a.b\" ]")]
+    public void DisabledPluginsLosesOnlyTheCriIds(string before, string after)
+    {
+        var edit = ContainerdConfig.Apply($"version = 2\ndisabled_plugins = {before}\n", Wanted, 1);
+
+        Assert.StartsWith($"version = 2\ndisabled_plugins = {after}\n", edit.Text);
+    }
+
+    public static TheoryData<string?, int> IdempotenceCases() => new()
+    {
+        { null, 1 },
+        { null, 2 },
+        { ContainerdConfigFixtures.DockerShipped, 1 },
+        { ContainerdConfigFixtures.DockerShipped, 2 },
+        { ContainerdConfigFixtures.Version2Mixed, 1 },
+        { ContainerdConfigFixtures.Version2Mixed, 2 },
+        { ContainerdConfigFixtures.Version3, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(IdempotenceCases))]
+    public void ApplyingTwiceChangesNothingTheSecondTime(string? text, int major)
+    {
+        var wanted = Wanted with { CniConfDir = "/etc/cni/net.d" };
+        var first = ContainerdConfig.Apply(text, wanted, major);
+
+        var second = ContainerdConfig.Apply(first.Text, wanted, major);
+
+        Assert.NotEmpty(first.Changes);
+        Assert.Empty(second.Changes);
+        Assert.Same(first.Text, second.Text);
+        Assert.True(ContainerdConfig.Matches(ContainerdConfig.Read(first.Text), wanted));
+    }
+
+    [Fact]
+    public void AConvertedFileComesBackByteForByte()
+    {
+        const string text = "version=2 # odd spacing\r\n[plugins.\"io.containerd.grpc.v1.cri\"]\r\nsandbox_image='registry.k8s.io/pause:3.9'\r\n"
+            + "containerd.runtimes.runc = {runtime_type='x', options={SystemdCgroup=true}}\r\n"
+            + "registry.config_path = \"/etc/containerd/certs.d\"";
+
+        var edit = ContainerdConfig.Apply(text, Wanted with { CniBinDir = null }, 1);
+
+        Assert.Empty(edit.Changes);
+        Assert.Same(text, edit.Text);
+    }
+
+    [Fact]
+    public void CrLfFileWithoutFinalLineBreakGetsCrLfLines()
+    {
+        var edit = ContainerdConfig.Apply("version = 2\r\n[plugins.\"io.containerd.grpc.v1.cri\"]\r\nsandbox_image = \"p\"", Wanted with { CniBinDir = null }, 1);
+
+        Assert.Equal("version = 2\r\n[plugins.\"io.containerd.grpc.v1.cri\"]\r\nsandbox_image = \"registry.k8s.io/pause:3.9\"\r\n"
+            + "\r\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\r\nruntime_type = \"io.containerd.runc.v2\"\r\n"
+            + "\r\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\r\nSystemdCgroup = true\r\n"
+            + "\r\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\r\nconfig_path = \"/etc/containerd/certs.d\"\r\n", edit.Text);
+    }
+
+    [Fact]
+    public void AnotherRuncRuntimeTypeIsKept()
+    {
+        const string text = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\nruntime_type = \"io.containerd.runc.v1\"\n";
+
+        var edit = ContainerdConfig.Apply(text, Wanted, 1);
+
+        Assert.Contains("runtime_type = \"io.containerd.runc.v1\"\n", edit.Text);
+        Assert.DoesNotContain(edit.Changes, c => c.StartsWith("runtime_type", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Version3IsRefusedForContainerd1()
+    {
+        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply(ContainerdConfigFixtures.Version3, Wanted, 1));
+
+        Assert.Equal("ContainerdConfigUnsupported", error.ErrorId);
+        Assert.Equal(CriErrorCategory.InvalidData, error.Category);
+        Assert.Contains("version 3 needs containerd 2.x", error.Message);
+    }
+
+    [Fact]
+    public void Version1WithPluginSectionsIsRefusedWithTheMigrateHint()
+    {
+        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("[plugins.cri]\nsandbox_image = \"p\"\n", Wanted, 1));
+
+        Assert.Equal("ContainerdConfigUnsupported", error.ErrorId);
+        Assert.Contains("containerd config migrate", error.Message);
+    }
+
+    [Fact]
+    public void Version1WithShortPluginIdsIsRefused()
+    {
+        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("disabled_plugins = [\"cri\", \"aufs\"]\n", Wanted, 1));
+
+        Assert.Equal("ContainerdConfigUnsupported", error.ErrorId);
+        Assert.Contains("(aufs)", error.Message);
+    }
+
+    [Fact]
+    public void RegistryMirrorsBesideConfigPathAreRefused()
+    {
+        const string text = """
+            version = 2
+            [plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]
+              endpoint = ["https://mirror.gcr.io"]
+            """;
+
+        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply(text, Wanted, 1));
+
+        Assert.Equal("ContainerdConfigUnsupported", error.ErrorId);
+        Assert.Contains("mirrors", error.Message);
+    }
+
+    [Fact]
+    public void AValueWhereATableIsNeededIsRefused()
+    {
+        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\ncni = \"x\"\n", Wanted, 1));
+
+        Assert.Equal("ContainerdConfigUnsupported", error.ErrorId);
+        Assert.Contains("`plugins.\"io.containerd.grpc.v1.cri\".cni` holds a value", error.Message);
+    }
+
+    [Fact]
+    public void BadTomlIsRefusedBeforeAnyEdit()
+    {
+        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("version = 2\nsandbox_image = \n", Wanted, 1));
+
+        Assert.Equal("ContainerdConfigInvalid", error.ErrorId);
+        Assert.Contains("line 2", error.Message);
+    }
+}
