@@ -15,8 +15,7 @@ internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
         var docker = survey.Docker;
         if (docker.RegistryMirrors.Count > 0)
         {
-            var file = RegistryHosts.Mirrors(docker.RegistryMirrors, ExistingHosts("docker.io"));
-            AddHosts(file);
+            AddHosts("docker.io", () => RegistryHosts.Mirrors(docker.RegistryMirrors, ExistingHosts("docker.io")));
             foreach (var mirror in docker.RegistryMirrors)
                 Carry("registry-mirrors", mirror, "Carried", HostsPath("docker.io"));
         }
@@ -31,13 +30,13 @@ internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
                 continue;
             }
             certificates.Remove(registry, out var certs);
-            AddHosts(RegistryHosts.Insecure(registry, certs?.Cas ?? [], certs?.Clients ?? [], CertsDirectory, ExistingHosts(registry)));
+            AddHosts(registry, () => RegistryHosts.Insecure(registry, certs?.Cas ?? [], certs?.Clients ?? [], CertsDirectory, ExistingHosts(registry)));
             CopyCertificates(registry, certs);
             Carry("insecure-registries", registry, "Carried", HostsPath(registry));
         }
         foreach (var (host, certs) in certificates)
         {
-            AddHosts(RegistryHosts.Certificates(host, certs.Cas, certs.Clients, CertsDirectory, ExistingHosts(host)));
+            AddHosts(host, () => RegistryHosts.Certificates(host, certs.Cas, certs.Clients, CertsDirectory, ExistingHosts(host)));
             CopyCertificates(host, certs);
             Carry("certs.d", $"{NodePaths.DockerCertsDirectory}/{host}", "Carried", $"{CertsDirectory}/{host}/");
         }
@@ -55,8 +54,19 @@ internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
     // A hosts.toml this conversion wrote in an earlier (interrupted) run is not the user's: plan from scratch.
     private bool IsOurs(string nodePath) => survey.Backup.Entries.Any(e => e.Path == nodePath && !e.Existed);
 
-    private void AddHosts(HostsFile file) =>
-        plan.Files.Add(PlannedFile.Text(Step, HostsPath(file.Host), file.Text, file.Notes.Count > 0 ? file.Notes : [$"registry host {file.Host}"]));
+    private void AddHosts(string host, Func<HostsFile> make)
+    {
+        try
+        {
+            var file = make();
+            plan.Files.Add(PlannedFile.Text(Step, HostsPath(file.Host), file.Text, file.Notes.Count > 0 ? file.Notes : [$"registry host {file.Host}"]));
+        }
+        catch (CriException e)
+        {
+            // An existing hosts.toml we cannot merge into safely: a person must look at it first.
+            plan.Problems.Add(new ConversionFinding { Severity = FindingSeverity.Error, Id = e.ErrorId, Message = e.Message, Target = HostsPath(host) });
+        }
+    }
 
     private sealed record HostCertificates(List<string> Cas, List<(string Cert, string Key)> Clients, List<string> Files);
 

@@ -52,7 +52,7 @@ public sealed partial class NodeConversion
         state = resuming ? state! : new ConversionState { StartedAt = DateTimeOffset.Now };
         var survey = await NodeSurvey.TakeAsync(options, files, backup, state, ContainerdVersionAsync, cancel).ConfigureAwait(false);
         var plan = NodePlan.Make(survey);
-        var findings = Preflight.Check(survey, plan.ImagesToMove);
+        var findings = Preflight.Check(survey, plan);
         var conversion = new NodeConversion(options, files, backup, state, resuming, survey, plan, findings);
         conversion.NothingToDo = !resuming && survey.CurrentKind == KubeletRuntimeKind.Containerd
             && survey.CurrentContainerdFacts is { } current && !current.CriDisabled && ContainerdConfig.Matches(current, plan.Containerd);

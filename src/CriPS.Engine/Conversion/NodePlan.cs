@@ -15,6 +15,9 @@ internal sealed class NodePlan
     public List<DockerImageFacts> ImagesToMove { get; } = new();
     public List<MovedImage> SkippedImages { get; } = new();
 
+    /// <summary>Files that cannot be planned (a config this conversion cannot edit safely): preflight errors.</summary>
+    public List<ConversionFinding> Problems { get; } = new();
+
     /// <summary>True when a drop-in for containerd.service changes, so systemd must reload its units.</summary>
     public bool ChangesUnits => Files.Any(f => f.NodePath.StartsWith(NodePaths.ContainerdDropIns + "/", StringComparison.Ordinal));
 
@@ -61,8 +64,15 @@ internal sealed class NodePlan
 
     private void PlanContainerdConfig(NodeSurvey survey)
     {
-        var edit = ContainerdConfig.Apply(survey.ContainerdConfigText, Containerd, survey.ContainerdMajor);
-        Files.Add(PlannedFile.Text(StepNames.ContainerdConfig, NodePaths.ContainerdConfig, edit.Text, edit.Changes));
+        try
+        {
+            var edit = ContainerdConfig.Apply(survey.ContainerdConfigText, Containerd, survey.ContainerdMajor);
+            Files.Add(PlannedFile.Text(StepNames.ContainerdConfig, NodePaths.ContainerdConfig, edit.Text, edit.Changes));
+        }
+        catch (CriException e)
+        {
+            Problems.Add(new ConversionFinding { Severity = FindingSeverity.Error, Id = e.ErrorId, Message = e.Message, Target = NodePaths.ContainerdConfig });
+        }
     }
 
     private void PlanKubelet(NodeSurvey survey)

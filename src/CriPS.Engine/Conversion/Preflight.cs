@@ -8,7 +8,7 @@ internal static class Preflight
     private static readonly Version CriV1Minimum = new(1, 6, 0);
     private static readonly Version CniFixed = new(1, 6, 4);
 
-    public static List<ConversionFinding> Check(NodeSurvey survey, IReadOnlyList<DockerImageFacts> imagesToMove)
+    public static List<ConversionFinding> Check(NodeSurvey survey, NodePlan plan)
     {
         var findings = new List<ConversionFinding>();
         void Add(FindingSeverity severity, string id, string message, string target) =>
@@ -37,9 +37,7 @@ internal static class Preflight
             Add(FindingSeverity.Error, "ContainerdTooOld", $"containerd {containerd} does not serve CRI v1; 1.6 or newer is needed.", survey.ContainerdEndpoint);
         else if (containerd < CniFixed)
             Add(FindingSeverity.Warning, "ContainerdCniBugs", $"containerd {containerd} has CNI bugs fixed in 1.6.4; upgrade it.", survey.ContainerdEndpoint);
-        if (survey.ContainerdFacts.Version < 2)
-            Add(FindingSeverity.Error, "ContainerdConfigVersion",
-                $"{NodePaths.ContainerdConfig} is a version 1 config; run `containerd config migrate` first.", NodePaths.ContainerdConfig);
+        findings.AddRange(plan.Problems);
 
         if (Executables.Find("runc") is null)
             Add(FindingSeverity.Error, "RuncNotFound", "runc is not on PATH.", "runc");
@@ -54,7 +52,7 @@ internal static class Preflight
             foreach (var container in docker.Containers.Where(c => c.MountSources.Any(IsDockerSocket)))
                 Add(FindingSeverity.Warning, "DockerSocketMounted",
                     $"Container {container.Name} mounts Docker's socket; it will not work once Docker is stopped.", container.Name);
-            CheckDiskSpace(survey, imagesToMove, Add);
+            CheckDiskSpace(survey, plan.ImagesToMove, Add);
         }
         if (survey.Docker.LiveRestore)
             Add(FindingSeverity.Info, "DockerLiveRestore", "Docker has live-restore on: its containers are stopped before Docker itself.", NodePaths.DockerDaemonJson);
