@@ -28,6 +28,14 @@ public sealed class ConversionOptions
     /// <summary>Image references to pull through CRI after the move, proving the carried registry settings.</summary>
     public IReadOnlyList<string> VerifyPull { get; init; } = [];
 
+    /// <summary>With a kubeconfig, the node is cordoned and drained before and uncordoned after, through the API.</summary>
+    public string? KubeConfig { get; init; }
+
+    /// <summary>The node's name in the cluster; by default this machine's host name in lower case.</summary>
+    public string NodeName { get; init; } = Environment.MachineName.ToLowerInvariant();
+
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long containerd may take to serve CRI again after its restart.</summary>

@@ -74,20 +74,29 @@ public sealed partial class NodeConversion
     {
         StepNames.Preflight => Task.FromResult(PreflightStep(step, context)),
         StepNames.Backup => Task.FromResult(BackupStep(step)),
-        StepNames.Drain => Task.FromResult(ManualStep(step, DrainAdvice)),
+        StepNames.Drain => _options.KubeConfig is null ? Task.FromResult(ManualStep(step, DrainAdvice)) : ClusterStepAsync(step, drain: true, cancel),
         StepNames.Images => ImagesStepAsync(step, context, cancel),
         StepNames.StopServices => StopServicesStepAsync(step, context, cancel),
         StepNames.ContainerdConfig or StepNames.Kubelet => Task.FromResult(WriteFilesStep(step, context)),
         StepNames.DockerSettings => DockerSettingsStepAsync(step, context, cancel),
         StepNames.StartServices => StartServicesStepAsync(step, context, cancel),
         StepNames.Postflight => PostflightStepAsync(step, cancel),
-        StepNames.Uncordon => Task.FromResult(ManualStep(step, UncordonAdvice)),
+        StepNames.Uncordon => _options.KubeConfig is null ? Task.FromResult(ManualStep(step, UncordonAdvice)) : ClusterStepAsync(step, drain: false, cancel),
         _ => throw new InvalidOperationException($"unknown step {step.Name}"),
     };
 
+    private async Task<ConversionStepStatus> ClusterStepAsync(ConversionStep step, bool drain, CancellationToken cancel)
+    {
+        using var cluster = ClusterSteps.Connect(_options.KubeConfig!, _options.NodeName, _options.CallTimeout);
+        step.Details.AddRange(drain
+            ? await cluster.CordonAndDrainAsync(_options.DrainTimeout, cancel).ConfigureAwait(false)
+            : await cluster.UncordonAsync(_plan.KubeletEndpoint, cancel).ConfigureAwait(false));
+        return ConversionStepStatus.Done;
+    }
+
     private ConversionStepStatus ManualStep(ConversionStep step, string advice)
     {
-        step.Details.Add("left to you (CriPS does not drive the Kubernetes API yet): " + advice);
+        step.Details.Add("left to you (give -KubeConfig to have it done through the Kubernetes API): " + advice);
         Report.ManualSteps.Add(advice);
         return ConversionStepStatus.Manual;
     }

@@ -142,7 +142,11 @@ public sealed partial class NodeConversion
                         Add(step.Name, "Back up", file, $"to {NodePaths.BackupDirectory}");
                     break;
                 case StepNames.Drain:
-                    Add(step.Name, "Manual step", Environment.MachineName, DrainAdvice);
+                    if (_options.KubeConfig is null)
+                        Add(step.Name, "Manual step", _options.NodeName, DrainAdvice);
+                    else
+                        Add(step.Name, "Cordon and drain through the Kubernetes API", _options.NodeName,
+                            $"evictions respect PodDisruptionBudgets; DaemonSet and mirror pods stay; deadline {_options.DrainTimeout.TotalSeconds:0} s");
                     break;
                 case StepNames.Images:
                     foreach (var image in _plan.ImagesToMove)
@@ -172,14 +176,18 @@ public sealed partial class NodeConversion
                         + (_options.VerifyPull.Count > 0 ? "; pull " + string.Join(", ", _options.VerifyPull) : ""));
                     break;
                 case StepNames.Uncordon:
-                    Add(step.Name, "Manual step", Environment.MachineName, UncordonAdvice);
+                    if (_options.KubeConfig is null)
+                        Add(step.Name, "Manual step", _options.NodeName, UncordonAdvice);
+                    else
+                        Add(step.Name, "Uncordon through the Kubernetes API", _options.NodeName,
+                            $"and set {CriSocketAnnotation.Key} to {_plan.KubeletEndpoint} where it names dockershim or cri-dockerd");
                     break;
             }
         }
         return actions;
     }
 
-    private static string DrainAdvice => $"kubectl drain {Environment.MachineName} --ignore-daemonsets --delete-emptydir-data (before the services stop)";
+    private string DrainAdvice => $"kubectl drain {_options.NodeName} --ignore-daemonsets --delete-emptydir-data (before the services stop)";
 
-    private static string UncordonAdvice => $"kubectl uncordon {Environment.MachineName}; if the node's kubeadm.alpha.kubernetes.io/cri-socket annotation names dockershim or cri-dockerd, set it to the containerd socket";
+    private string UncordonAdvice => $"kubectl uncordon {_options.NodeName}; if the node's {CriSocketAnnotation.Key} annotation names dockershim or cri-dockerd, set it to {_plan.KubeletEndpoint}";
 }

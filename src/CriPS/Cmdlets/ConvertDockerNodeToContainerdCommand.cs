@@ -65,6 +65,21 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
     [ValidateNotNullOrEmpty]
     public string[] VerifyPull { get; set; } = [];
 
+    /// <summary>A kubeconfig: the node is then cordoned and drained before, and uncordoned after, through the Kubernetes API.</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    [ValidateNotNullOrEmpty]
+    public string? KubeConfig { get; set; }
+
+    /// <summary>The node's name in the cluster; by default this machine's host name in lower case.</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    [ValidateNotNullOrEmpty]
+    public string? NodeName { get; set; }
+
+    /// <summary>How long the drain may take, in seconds (PodDisruptionBudgets may hold evictions back).</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    [ValidateRange(1, 86400)]
+    public int DrainTimeoutSec { get; set; } = 300;
+
     /// <summary>Undo the last conversion from its backup and start Docker again.</summary>
     [Parameter(Mandatory = true, ParameterSetName = RollbackSet)]
     public SwitchParameter Rollback { get; set; }
@@ -87,6 +102,9 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
             AcceptedFindings = AcceptFinding,
             CarryUlimits = CarryUlimits,
             VerifyPull = VerifyPull,
+            KubeConfig = KubeConfig is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(KubeConfig),
+            NodeName = NodeName ?? Environment.MachineName.ToLowerInvariant(),
+            DrainTimeout = TimeSpan.FromSeconds(DrainTimeoutSec),
             CallTimeout = CallTimeout ?? TimeSpan.FromSeconds(30),
         };
         if (Rollback)
