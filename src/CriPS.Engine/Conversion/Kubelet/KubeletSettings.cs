@@ -117,7 +117,8 @@ internal sealed class KubeletSettings
             return hasDockershim ? KubeletRuntimeKind.Dockershim : KubeletRuntimeKind.Unknown;
         if (RuntimeEndpoint is null)
         {
-            // Up to 1.23 no flag at all means the built-in dockershim; later kubelets need an endpoint to be told.
+            // Up to 1.23 no flag at all means the built-in dockershim; a later kubelet falls back to a built-in
+            // default these files do not show, so they do not say which runtime it uses.
             return hasDockershim && ContainerRuntime is null ? KubeletRuntimeKind.Dockershim : KubeletRuntimeKind.Unknown;
         }
         var socket = RuntimeEndpoint.Trim();
