@@ -17,6 +17,11 @@ public sealed partial class NodeConversion
             Report.Outcome = ConversionOutcome.Refused;
             return Report;
         }
+        if (_previous)
+        {
+            ArchivePrevious(_files);
+            _previous = false;
+        }
         var changes = new NodeChanges(_files, _backup);
         var systemctl = new Systemctl(_options.CallTimeout, line => log.Verbose(line));
         var context = new StepContext(log, changes, systemctl);

@@ -15,6 +15,7 @@ public sealed partial class NodeConversion
     private readonly NodePlan _plan;
     private readonly List<ConversionFinding> _findings;
     private readonly bool _resuming;
+    private bool _previous;
 
     private NodeConversion(ConversionOptions options, NodeFiles files, NodeBackup backup, ConversionState state, bool resuming,
         NodeSurvey survey, NodePlan plan, List<ConversionFinding> findings)
@@ -46,14 +47,14 @@ public sealed partial class NodeConversion
         var files = new NodeFiles(options.Root);
         var state = ConversionState.Load(files, NodePaths.StateFile);
         var resuming = state is { InProgress: true };
-        if (!resuming && state is not null)
-            ArchivePrevious(files);
-        var backup = new NodeBackup(files, NodePaths.BackupDirectory);
+        // A finished or rolled-back conversion's backup is not this one's: plan from the files as they are now.
+        var backup = new NodeBackup(files, NodePaths.BackupDirectory, fresh: !resuming);
+        var previous = !resuming && state is not null;
         state = resuming ? state! : new ConversionState { StartedAt = DateTimeOffset.Now };
         var survey = await NodeSurvey.TakeAsync(options, files, backup, state, ContainerdVersionAsync, cancel).ConfigureAwait(false);
         var plan = NodePlan.Make(survey);
         var findings = Preflight.Check(survey, plan);
-        var conversion = new NodeConversion(options, files, backup, state, resuming, survey, plan, findings);
+        var conversion = new NodeConversion(options, files, backup, state, resuming, survey, plan, findings) { _previous = previous };
         conversion.NothingToDo = !resuming && survey.CurrentKind == KubeletRuntimeKind.Containerd
             && survey.CurrentContainerdFacts is { } current && !current.CriDisabled && ContainerdConfig.Matches(current, plan.Containerd);
         if (conversion.NothingToDo)
@@ -61,7 +62,7 @@ public sealed partial class NodeConversion
         return conversion;
     }
 
-    /// <summary>A finished or rolled-back conversion's state and backup move aside, so a new one starts clean.</summary>
+    /// <summary>A finished or rolled-back conversion's state and backup move aside when a new one starts.</summary>
     private static void ArchivePrevious(NodeFiles files)
     {
         var directory = files.HostPath(NodePaths.StateDirectory);

@@ -81,15 +81,19 @@ internal sealed class NodePlan
         var logSize = survey.Docker.LogMaxSize is { } size ? DockerLogSize.ToKubeletQuantity(size) : null;
         var rewrite = KubeletFilesRewriter.Rewrite(survey.KubeletFiles, version,
             new KubeletTarget(KubeletEndpoint, survey.SandboxImage, logSize, survey.Docker.LogMaxFile));
-        void Add(string path, string? before, string? after)
+        void Add(string path, string label, string? before, string? after)
         {
-            if (after is not null && after != before)
-                Files.Add(PlannedFile.Text(StepNames.Kubelet, path, after, rewrite.Changes));
+            if (after is null || after == before)
+                return;
+            // The rewrite names each change's file ("config.yaml: added ..."): keep this file's own.
+            var own = rewrite.Changes.Where(c => c.StartsWith(label + ":", StringComparison.Ordinal)).ToList();
+            Files.Add(PlannedFile.Text(StepNames.Kubelet, path, after, own.Count > 0 ? own : rewrite.Changes));
         }
-        Add(NodePaths.KubeadmFlagsEnv, survey.KubeletFiles.KubeadmFlagsEnv, rewrite.Files.KubeadmFlagsEnv);
-        Add(survey.KubeletDefaultsPath, survey.KubeletFiles.DefaultsEnv, rewrite.Files.DefaultsEnv);
-        Add(survey.KubeletConfigPath, survey.KubeletFiles.ConfigYaml, rewrite.Files.ConfigYaml);
-        Add(NodePaths.KubeletInstanceConfig, survey.KubeletFiles.InstanceConfigYaml, rewrite.Files.InstanceConfigYaml);
+        // The labels are how the rewrite names each file in its change lines.
+        Add(NodePaths.KubeadmFlagsEnv, "kubeadm-flags.env", survey.KubeletFiles.KubeadmFlagsEnv, rewrite.Files.KubeadmFlagsEnv);
+        Add(survey.KubeletDefaultsPath, "KUBELET_EXTRA_ARGS", survey.KubeletFiles.DefaultsEnv, rewrite.Files.DefaultsEnv);
+        Add(survey.KubeletConfigPath, "config.yaml", survey.KubeletFiles.ConfigYaml, rewrite.Files.ConfigYaml);
+        Add(NodePaths.KubeletInstanceConfig, "instance-config.yaml", survey.KubeletFiles.InstanceConfigYaml, rewrite.Files.InstanceConfigYaml);
         Files.Add(PlannedFile.Text(StepNames.Kubelet, NodePaths.CrictlYaml, CrictlYaml.Render(KubeletEndpoint), ["crictl talks to containerd"]));
         if (survey.Docker.LogMaxSize is { } maxSize)
             Carried.Add(new CarriedSetting

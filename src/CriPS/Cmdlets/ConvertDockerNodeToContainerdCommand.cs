@@ -154,7 +154,8 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
     private void RunWithLog(Func<CancellationToken, Task<ConversionReport>> run, ConversionReport? partial)
     {
         var task = Task.Run(() => run(Cancellation));
-        while (!task.Wait(100))
+        // WaitAny, unlike Wait, does not throw when the task fails: the failure is read below.
+        while (Task.WaitAny([task], 100) < 0)
             _log.Drain(this);
         _log.Drain(this);
         WriteProgress(new ProgressRecord(ProgressId, "Convert-DockerNodeToContainerd", "Done") { RecordType = ProgressRecordType.Completed });

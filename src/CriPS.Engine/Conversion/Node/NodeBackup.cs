@@ -16,11 +16,12 @@ internal sealed class NodeBackup
     private readonly NodeFiles _files;
     private readonly BackupManifest _manifest;
 
-    public NodeBackup(NodeFiles files, string nodeDirectory)
+    /// <param name="fresh">Start a new backup: an existing manifest (of an earlier conversion) is not read.</param>
+    public NodeBackup(NodeFiles files, string nodeDirectory, bool fresh = false)
     {
         _files = files;
         Directory = nodeDirectory;
-        var text = files.ReadText(ManifestPath);
+        var text = fresh ? null : files.ReadText(ManifestPath);
         _manifest = text is null ? new BackupManifest() : JsonSerializer.Deserialize<BackupManifest>(text, Json)
             ?? throw new CriException("ConversionBackupInvalid", CriErrorCategory.InvalidData, $"The backup manifest {ManifestPath} is empty.", ManifestPath);
     }
