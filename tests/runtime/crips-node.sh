@@ -239,7 +239,7 @@ write_cni() {
   put_file "$ROOT/etc/cni/net.d/10-cripsnode.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
-  "name": "cripsnode",
+  "name": "$BRIDGE",
   "plugins": [
     {
       "type": "bridge",
@@ -465,7 +465,8 @@ cmd_up() {
   # as the node's boot would: containerd (CRI disabled) first, Docker on top, kubelet last
   "$SYSTEMCTL" start containerd || die "systemctl start containerd failed"
   "$SYSTEMCTL" start docker || die "systemctl start docker failed"
-  "$SYSTEMCTL" start kubelet
+  "$SYSTEMCTL" start docker.socket kubelet
+  [[ $STYLE == 1.23 ]] || "$SYSTEMCTL" start cri-docker.socket cri-docker.service
   check_docker_settings
   ensure_docker_content
   if [[ ! -d $ORIG ]]; then
@@ -480,25 +481,57 @@ cmd_up() {
 
 # --- down -----------------------------------------------------------------------------------
 
-# ns_inode: the inode of our persistent mount namespace, to recognise processes running in it.
-ns_inode() { stat -L -c %i "$DIR/ns/mnt" 2>/dev/null || true; }
-
-# kill_leftovers: shims (and their containers) of our two containerds survive the daemons by design;
-# they are ours when they run in our mount namespace or talk to dockerd's containerd below DIR.
+# kill_leftovers: shims of our two containerds survive the daemons by design, and so do their containers.
+# Shims are ours when they run in our mount namespace or talk to dockerd's containerd below DIR; containers
+# have their own mount namespaces, so they are found as the shims' descendants. Builtins only (-ef,
+# mapfile, read): a fork per process would make this loop take seconds.
 kill_leftovers() {
-  local pid ino cmd n=0
-  ino=$(ns_inode)
-  [[ $(findmnt -n -o FSTYPE --mountpoint "$DIR/ns/mnt" 2>/dev/null) == nsfs ]] || ino=""
+  local pid ppid rest ns="" n=0 i
+  local -a argv roots=() victims=()
+  local -A children=()
+  [[ $(findmnt -n -o FSTYPE --mountpoint "$DIR/ns/mnt" 2>/dev/null) == nsfs ]] && ns=$DIR/ns/mnt
   for pid in /proc/[0-9]*; do
     pid=${pid#/proc/}
     (( pid == $$ )) && continue
-    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
-    if [[ -n $ino && $(stat -L -c %i "/proc/$pid/ns/mnt" 2>/dev/null) == "$ino" ]] ||
-       [[ $cmd == *containerd-shim*"$DIR/dx/containerd/"* ]]; then
-      kill -KILL "$pid" 2>/dev/null && n=$(( n + 1 ))
+    argv=()
+    mapfile -d '' -t argv <"/proc/$pid/cmdline" 2>/dev/null || continue
+    read -r rest <"/proc/$pid/stat" 2>/dev/null || continue
+    rest=${rest##*) }          # after "pid (comm) ": state ppid ...
+    read -r _ ppid _ <<<"$rest"
+    children[$ppid]+=" $pid"
+    if [[ -n $ns && /proc/$pid/ns/mnt -ef $ns ]] || [[ ${argv[*]} == *containerd-shim*"$DIR/dx/containerd/"* ]]; then
+      roots+=("$pid")
     fi
   done
+  victims=("${roots[@]}")
+  for (( i = 0; i < ${#victims[@]}; i++ )); do
+    # shellcheck disable=SC2206 # pids split on blanks
+    victims+=(${children[${victims[i]}]:-})
+  done
+  for pid in "${victims[@]}"; do kill -KILL "$pid" 2>/dev/null && n=$(( n + 1 )); done
   (( n == 0 )) || log "killed $n leftover process(es) of this node (pods not removed through CRI?)"
+}
+
+# drop_cni_rules: what CNI DEL would have removed for pods that were killed instead (masquerade rules and
+# their chains, tagged with our network name).
+drop_cni_rules() {
+  command -v iptables >/dev/null || return 0
+  local rules rule chain n=0
+  local -a chains=()
+  rules=$(iptables -w -t nat -S 2>/dev/null | grep -F 'name: \"'"$BRIDGE"'\" ' || true)
+  [[ -n $rules ]] || return 0
+  while read -r rule; do
+    if [[ $rule == "-A POSTROUTING "* ]]; then
+      chain=${rule##* -j }
+      # iptables -S quotes the comment the way a shell reads it back
+      eval "iptables -w -t nat -D ${rule#-A }" && n=$(( n + 1 ))
+      chains+=("$chain")
+    fi
+  done <<<"$rules"
+  for chain in "${chains[@]}"; do
+    if iptables -w -t nat -F "$chain"; then iptables -w -t nat -X "$chain" || true; fi
+  done
+  log "removed $n CNI masquerade rule(s) of network $BRIDGE"
 }
 
 remove_docker_containers() {
@@ -533,7 +566,10 @@ cmd_down() {
     "$SYSTEMCTL" stop containerd || log "WARNING: stopping containerd failed"
   fi
   kill_leftovers
+  drop_cni_rules
   unmount_below
+  # as after a reboot: /run is empty and no pod holds an address any more
+  rm -rf "$DIR/ovl/run" "$DIR/ovl/var-lib/upper/cni/networks/$BRIDGE"
   if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link delete "$BRIDGE" && log "deleted bridge $BRIDGE"; fi
   if (( PURGE )); then
     rm -rf "${DIR:?}"
