@@ -48,6 +48,7 @@ Describe 'The prepared Docker node (crips-node.sh)' -Skip:([bool]$NodeSkipReason
             'etc/default/kubelet'
             'etc/docker/certs.d/registry.example.internal:5000/ca.crt'
             'etc/docker/daemon.json'
+            'etc/docker/key.json'
             'etc/systemd/system/docker.service.d/http-proxy.conf'
             'etc/systemd/system/kubelet.service.d/10-kubeadm.conf'
             'opt/cni/bin/bridge'

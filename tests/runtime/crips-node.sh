@@ -8,13 +8,16 @@
 #                  1.23 kubelet with dockershim, 1.26 and 1.28 kubelet with cri-dockerd (default 1.26)
 #   DIR/root.orig  a pristine copy (cp -a) taken by the first `up`, to compare bytes and modes against
 #   DIR/bin        `systemctl` (node-systemctl.sh, see its header) and `kubelet` doubles: prepend to PATH
-#   dockerd        a real Docker Engine (package docker.io, own managed containerd), data in DIR/docker,
-#                  socket DIR/docker.sock, with images busybox + pause (tagged) + one untagged image and a
-#                  running container that bind-mounts the Docker socket, as log shippers and CI agents do
 #   containerd     the real containerd, configured as Docker's containerd package ships it (CRI disabled),
-#                  run by `systemctl start containerd` in a private mount namespace where /etc/containerd,
-#                  /etc/cni, /etc/docker, /opt/cni are DIR/root/..., /var/lib/containerd is DIR/ctd/lib and
-#                  /run/containerd is DIR/ctd/run; its socket is DIR/ctd/run/containerd.sock on the host
+#                  run by `systemctl start containerd` in a persistent private mount namespace (DIR/ns/mnt)
+#                  where /etc/containerd, /etc/cni, /etc/docker, /opt/cni are DIR/root/..., /var/lib/containerd
+#                  is DIR/ctd/lib and /run/containerd is DIR/ctd/run; /etc, /opt, /var/lib and /run are
+#                  overlays there (upper layers in DIR/ovl). Its socket is DIR/ctd/run/containerd.sock.
+#   dockerd        a real Docker Engine (package docker.io, own managed containerd) started by `systemctl start
+#                  docker` in the same namespace (so its key.json lands in DIR/root/etc/docker), data in
+#                  DIR/docker and DIR/dx, socket DIR/docker.sock, with images busybox + pause (tagged) + one
+#                  untagged image, and a running container that bind-mounts the Docker socket, as log
+#                  shippers and CI agents do
 #   kubelet        cannot run here: the double only records start/stop; `kubelet --version` answers the style's
 #                  version
 # Needs `crips-runtime.sh up` first (its registry serves the images; $CRIPS_RUNTIME_DIR/runtime.env).

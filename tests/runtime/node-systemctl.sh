@@ -10,7 +10,8 @@
 #   units:   docker, containerd, kubelet (".service" optional), docker.socket; cri-docker.service and
 #            cri-docker.socket on the 1.26 and 1.28 styles (they run cri-dockerd there)
 #
-#   docker      a real dockerd (package docker.io) with its own managed containerd, everything below NODE.
+#   docker      a real dockerd (package docker.io) with its own managed containerd, data and sockets below NODE,
+#               run in the same private mount namespace as containerd (below), so /etc/docker is the node's.
 #   containerd  the real containerd with `--config /etc/containerd/config.toml`, run inside NODE's persistent
 #               private mount namespace (NODE/ns/mnt) in which node paths are binds of NODE/root/... .
 #               start fails (exit 1) when it does not answer within CRIPS_NODE_START_TIMEOUT (10) seconds.
@@ -72,9 +73,12 @@ start_docker() {
   alive "$DOCKER_PID" "$DOCKERD_BIN" && return 0
   rm -f "$DOCKER_PID" "$DOCKER_SOCK"
   mkdir -p "$PIDS" "$LOGS" "$NODE/docker" "$NODE/dx"
+  ensure_namespace
+  # In the node's namespace dockerd finds /etc/docker (its key.json, certs.d) at the node path, and the shims
+  # of its containerd put their sockets in the node's /run/containerd/s, not the host's.
   # Private paths are flags, so daemon.json keeps only what a node's file holds (dockerd refuses a key given
   # both ways). dockerd writes its own pid file; ours (start-stop-daemon's) is the one we trust.
-  start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$DOCKER_PID" \
+  nsenter --mount="$NS_FILE" start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$DOCKER_PID" \
     --output "$LOGS/dockerd.log" --exec "$DOCKERD_BIN" -- \
     --config-file "$ROOT/etc/docker/daemon.json" --data-root "$NODE/docker" --exec-root "$NODE/dx" \
     -H "unix://$DOCKER_SOCK" --pidfile "$NODE/dx/dockerd.pid" \
@@ -131,6 +135,13 @@ bind_node_paths() {
     nsenter --mount="$NS_FILE" sh -c 'while mountpoint -q "$2"; do umount -l "$2"; done
                                       mkdir -p "$2" && mount --bind "$1" "$2"' bind "$src" "$dst"
   done
+}
+
+# ensure_namespace: the namespace with the node paths bound; they are bound again on each containerd start.
+ensure_namespace() {
+  ns_ready && return 0
+  make_namespace
+  bind_node_paths
 }
 
 ctd_answers() { [[ -S $CTD_SOCK ]] && timeout 3 ctr --connect-timeout 1s -a "$CTD_SOCK" version; }
