@@ -418,7 +418,8 @@ ensure_docker_content() {
     # (no CAP_SYS_RESOURCE): runc then fails "error setting rlimit type 7". Any `docker run` here needs this.
     docker run -d --name "$SOCKET_CONTAINER" --label "$OWNER_LABEL=1" --network none \
       --ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" \
-      -v "$DOCKER_SOCK:/var/run/docker.sock" "$BUSYBOX_IMAGE" sleep 2147483647 >/dev/null
+      -v "$DOCKER_SOCK:/var/run/docker.sock" "$BUSYBOX_IMAGE" \
+      sh -c 'trap "exit 0" TERM; while :; do sleep 1; done' >/dev/null   # stops on TERM, within 1 s
   fi
 }
 

@@ -30,7 +30,21 @@ public sealed partial class NodeConversion
 
         var images = (await cri.GetImagesAsync(new ImageQuery(), cancel).ConfigureAwait(false)).Items;
         var byName = images.SelectMany(i => i.RepoTags.Select(t => (Tag: t, i.Id))).ToLookup(p => p.Tag, p => p.Id, StringComparer.Ordinal);
-        Check(byName.Contains(NodePlan.Normalize(_survey.SandboxImage)), $"sandbox image {_survey.SandboxImage} present");
+        if (byName.Contains(NodePlan.Normalize(_survey.SandboxImage)))
+            Check(true, $"sandbox image {_survey.SandboxImage} present");
+        else
+        {
+            // Not moved (-MigrateImages None, or Docker lacked it): every pod needs it, so fetch it now, not at the first pod.
+            try
+            {
+                await cri.PullImageAsync(_survey.SandboxImage, null, _options.ReadyTimeout, cancel).ConfigureAwait(false);
+                Check(true, $"sandbox image {_survey.SandboxImage} pulled");
+            }
+            catch (CriException e)
+            {
+                Check(false, $"sandbox image {_survey.SandboxImage} is missing and cannot be pulled: {e.Message}");
+            }
+        }
         foreach (var image in _plan.ImagesToMove)
             foreach (var tag in image.Tags)
             {

@@ -450,6 +450,24 @@ public sealed class ContainerdConfigApplyTests
     }
 
     [Fact]
+    public void Version1WithTablesInVersion2FormBecomesVersion2AndKeepsThem()
+    {
+        // containerd 1.x ignores full-id tables in a version 1 file; the version line makes them count.
+        var text = ContainerdConfigFixtures.DockerShipped + "\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  restrict_oom_score_adj = true\n";
+
+        foreach (var major in new[] { 1, 2 })
+        {
+            var edit = ContainerdConfig.Apply(text, Wanted, major);
+
+            var facts = ContainerdConfig.Read(edit.Text);
+            Assert.Equal((2, false, "registry.k8s.io/pause:3.9", true), (facts.Version, facts.CriDisabled, facts.SandboxImage, facts.SystemdCgroup));
+            Assert.Contains("restrict_oom_score_adj = true", edit.Text);
+            Assert.Contains(edit.Changes, c => c.Contains("io.containerd.grpc.v1.cri") && c.Contains("now read by containerd"));
+            Assert.Empty(ContainerdConfig.Apply(edit.Text, Wanted, major).Changes);
+        }
+    }
+
+    [Fact]
     public void Version1WithShortPluginIdsIsRefused()
     {
         var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("disabled_plugins = [\"cri\", \"aufs\"]\n", Wanted, 1));

@@ -117,7 +117,11 @@ public static class ContainerdConfig
 
     private static int UpgradeVersion1(TomlDocumentEditor editor, int containerdMajorVersion, List<string> changes)
     {
-        if (editor.HasAnythingUnder("plugins"))
+        // containerd 1.x reads a version 1 file's plugin tables by short id ([plugins.cri]) and ignores tables named
+        // by full id ([plugins."io.containerd.grpc.v1.cri"]), which are already in version 2 form: those are kept,
+        // and become active with the version line (the change lines say so). Short ids need a real migration.
+        var pluginIds = editor.KeyPaths().Where(p => p.Count > 1 && p[0] == "plugins").Select(p => p[1]).Distinct().ToList();
+        if (editor.HasAnythingUnder("plugins") && (pluginIds.Count == 0 || pluginIds.Any(id => !id.StartsWith("io.containerd.", StringComparison.Ordinal))))
         {
             throw Unsupported("it is a version 1 config (no `version = 2`) with [plugins] sections. Convert it first: "
                 + "`containerd config migrate` (containerd 2.x) or rewrite it as version 2 (plugin ids such as "
@@ -134,7 +138,12 @@ public static class ContainerdConfig
                     + "or rename them first.");
             }
         }
-        var target = containerdMajorVersion >= 2 ? 3 : 2;
+        if (pluginIds.Count > 0)
+        {
+            changes.Add($"plugin tables {string.Join(", ", pluginIds)}: written for version 2, ignored under version 1, now read by containerd");
+        }
+        // Tables in version 2 form stay version 2: containerd 2.x migrates a version 2 file itself.
+        var target = containerdMajorVersion >= 2 && pluginIds.Count == 0 ? 3 : 2;
         var old = editor.Get("version");
         if (old is null)
         {

@@ -1,0 +1,250 @@
+BeforeDiscovery {
+    . $PSScriptRoot/TestFixture.ps1
+    # A real dockerd and containerd on a prepared node tree (tests/runtime/crips-node.sh): root, and the private
+    # runtime's registry for the node's images.
+    $ConversionSkipReason = if ((& id -u) -ne '0') { 'the Docker node needs root' }
+                            elseif (-not $IsPrivateRuntime) { 'the Docker node needs the private runtime (CRIPS_TEST_PRIVATE_RUNTIME=1)' }
+    if ($ConversionSkipReason) { Write-Host "Conversion.Tests.ps1 skipped: $ConversionSkipReason" }
+}
+
+Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -Skip:([bool]$ConversionSkipReason) {
+    BeforeAll {
+        . $PSScriptRoot/TestFixture.ps1
+        Import-Module $PSScriptRoot/NodeFixture.psm1 -Force
+        $node = Start-CripsNode -Style 1.26 -Directory /tmp/crips-node-conv
+        $savedPath = $env:PATH
+        $env:PATH = "$($node.CRIPS_NODE_BIN):$env:PATH"
+        $p = @{
+            Root            = $node.CRIPS_NODE_ROOT
+            RuntimeEndpoint = $node.CRIPS_NODE_CONTAINERD_ENDPOINT
+            DockerEndpoint  = $node.CRIPS_NODE_DOCKER_ENDPOINT
+        }
+        $ep = $node.CRIPS_NODE_CONTAINERD_ENDPOINT
+        $registry = $node.CRIPS_NODE_REGISTRY
+        $tagged = $node.CRIPS_NODE_TAGGED_IMAGES -split ','
+        $dockerIds = @{}
+        foreach ($tag in $tagged) { $dockerIds[$tag] = (& docker -H $node.CRIPS_NODE_DOCKER_ENDPOINT image inspect --format '{{.Id}}' $tag) }
+        Get-CripsNodeSystemctlLog -Node $node -Clear | Out-Null
+
+        function Get-TreeHashes {
+            # Every file of the node tree with its hash, mode and owner, except the conversion's own state and backup.
+            $root = $node.CRIPS_NODE_ROOT
+            Get-ChildItem -LiteralPath $root -Recurse -File -Force | Where-Object FullName -notlike "$root/var/lib/crips/*" |
+                ForEach-Object { '{0} {1} {2}' -f $_.FullName.Substring($root.Length), (Get-FileHash -LiteralPath $_.FullName).Hash, (& stat -c '%a %u:%g' $_.FullName) } |
+                Sort-Object
+        }
+        function Get-StepStatus($Report) { ($Report.Steps | ForEach-Object { "$($_.Name)=$($_.Status)" }) -join ' ' }
+    }
+    AfterAll {
+        $env:PATH = $savedPath
+        if ($node) { Stop-CripsNode -Node $node -Purge }
+    }
+
+    It '-WhatIf shows every step, file diff, service action and image, and changes nothing' {
+        $pwsh = Get-PwshCommand
+        $script = "Import-Module '$env:CRIPS_MODULE_PATH'; `$env:PATH = '$($env:PATH)'; " +
+            "Convert-DockerNodeToContainerd -Root '$($p.Root)' -RuntimeEndpoint '$($p.RuntimeEndpoint)' -DockerEndpoint '$($p.DockerEndpoint)' -WhatIf | Select-Object -ExpandProperty Outcome"
+        $out = (& $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1) -join "`n"
+
+        $out | Should -Match 'What if: \[Preflight\] Report Warning: crips-socket-user'
+        foreach ($tag in $tagged) { $out | Should -Match ([regex]::Escape("[Images] Move image to containerd (k8s.io): $tag")) }
+        $out | Should -Match ([regex]::Escape("[Images] Skip image: $($node.CRIPS_NODE_UNTAGGED_IMAGE_ID)"))
+        $out | Should -Match ([regex]::Escape('[StopServices] Run: systemctl disable --now docker.service'))
+        $out | Should -Match ([regex]::Escape('[ContainerdConfig] Edit file: /etc/containerd/config.toml'))
+        $out | Should -Match ([regex]::Escape('-disabled_plugins = ["cri"]'))
+        $out | Should -Match ([regex]::Escape("[DockerSettings] Create file: /etc/containerd/certs.d/$registry/hosts.toml"))
+        $out | Should -Match ([regex]::Escape('+KUBELET_KUBEADM_ARGS="--container-runtime=remote --container-runtime-endpoint=unix:///run/containerd/containerd.sock'))
+        $out | Should -Match ([regex]::Escape('[StartServices] Run: systemctl restart containerd'))
+        $out | Should -Match 'Planned\s*$'
+
+        Compare-CripsNodeTree -Node $node | Should -BeNullOrEmpty
+        Get-CripsNodeSystemctlLog -Node $node | Where-Object { $_ -notlike 'is-*' } | Should -BeNullOrEmpty
+    }
+
+    It 'refuses before any change when preflight finds an error, naming the finding' {
+        $env:PATH = $savedPath   # no kubelet double on PATH: its version is unknown
+        try {
+            $report = Convert-DockerNodeToContainerd @p -Force -ErrorVariable errors -ErrorAction SilentlyContinue
+        } finally {
+            $env:PATH = "$($node.CRIPS_NODE_BIN):$savedPath"
+        }
+        $report.Outcome | Should -Be 'Refused'
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'ConversionPreflightFailed,*'
+        $errors[0].TargetObject | Should -Be 'kubelet'
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $errors[0].Exception.Message | Should -Match 'KubeletVersionUnknown.*-AcceptFinding KubeletVersionUnknown'
+        Compare-CripsNodeTree -Node $node | Should -BeNullOrEmpty
+    }
+
+    It 'converts the node: containerd serves CRI v1 from the written config, with the moved images' {
+        $script:report = Convert-DockerNodeToContainerd @p -Force -VerifyPull "$registry/crips/spare:1"
+
+        $report.Outcome | Should -Be 'Converted'
+        $report.From | Should -Be 'CriDockerd'
+        Get-StepStatus $report | Should -Be ('Preflight=Done Backup=Done Drain=Manual Images=Done StopServices=Done ContainerdConfig=Done ' +
+            'DockerSettings=Done Kubelet=Done StartServices=Done Postflight=Done Uncordon=Manual')
+        ($report.Findings | Where-Object Severity -eq 'Warning').Id | Should -Be 'DockerSocketMounted'
+
+        $info = Get-CriRuntimeInfo -RuntimeEndpoint $ep
+        $info.RuntimeName | Should -Be 'containerd'
+        $info.RuntimeApiVersion | Should -Be 'v1'
+        $info.RuntimeReady | Should -BeTrue
+        $info.NetworkReady | Should -BeTrue
+        $info.SandboxImage | Should -Be $node.CRIPS_NODE_SANDBOX_IMAGE
+        $info.SystemdCgroup | Should -BeFalse
+
+        foreach ($tag in $tagged) {
+            (Get-CriImage -RuntimeEndpoint $ep -Name $tag).Id | Should -Be $dockerIds[$tag] -Because "$tag keeps its ID"
+            ($report.Images | Where-Object Name -eq $tag).Status | Should -Be 'Moved'
+            ($report.Images | Where-Object Name -eq $tag).ContainerdId | Should -Be $dockerIds[$tag]
+        }
+        ($report.Images | Where-Object DockerId -eq $node.CRIPS_NODE_UNTAGGED_IMAGE_ID).Status | Should -Be 'Skipped'
+        ($report.Steps | Where-Object Name -eq 'Postflight').Details | Should -Contain "ok: pulled $registry/crips/spare:1 ($((Get-CriImage -RuntimeEndpoint $ep -Name "$registry/crips/spare:1").Id))"
+    }
+
+    It 'writes the kubelet, crictl, hosts and drop-in files exactly' {
+        $root = $node.CRIPS_NODE_ROOT
+        Get-Content -Raw "$root/var/lib/kubelet/kubeadm-flags.env" |
+            Should -BeExactly "KUBELET_KUBEADM_ARGS=`"--container-runtime=remote --container-runtime-endpoint=unix:///run/containerd/containerd.sock --pod-infra-container-image=$($node.CRIPS_NODE_SANDBOX_IMAGE)`"`n"
+        $orig = Get-Content -Raw "$($node.CRIPS_NODE_ORIG)/var/lib/kubelet/config.yaml"
+        Get-Content -Raw "$root/var/lib/kubelet/config.yaml" | Should -BeExactly ($orig + "containerLogMaxSize: 10M`ncontainerLogMaxFiles: 3`n")
+        Get-Content -Raw "$root/etc/crictl.yaml" | Should -Match 'runtime-endpoint: unix:///run/containerd/containerd.sock'
+        Get-Content -Raw "$root/etc/containerd/certs.d/$registry/hosts.toml" | Should -BeExactly (
+            "# ${registry}: written by CriPS from Docker's insecure-registries (containerd docs/hosts.md).`n" +
+            "server = `"https://$registry`"`n`n[host.`"https://$registry`"]`ncapabilities = [`"pull`", `"resolve`", `"push`"]`nskip_verify = true`n`n" +
+            "[host.`"http://$registry`"]`ncapabilities = [`"pull`", `"resolve`", `"push`"]`n")
+        Get-Content -Raw "$root/etc/containerd/certs.d/docker.io/hosts.toml" | Should -Match '\[host\."https://mirror\.example\.internal"\]'
+        Get-Content -Raw "$root/etc/containerd/certs.d/registry.example.internal:5000/hosts.toml" | Should -Match 'ca = \["/etc/containerd/certs.d/registry.example.internal:5000/ca.crt"\]'
+        (Get-FileHash "$root/etc/containerd/certs.d/registry.example.internal:5000/ca.crt").Hash | Should -Be (Get-FileHash "$root/etc/docker/certs.d/registry.example.internal:5000/ca.crt").Hash
+        Get-Content -Raw "$root/etc/systemd/system/containerd.service.d/http-proxy.conf" | Should -Match 'HTTP_PROXY=http://proxy.example:3128'
+        $config = Get-Content -Raw "$root/etc/containerd/config.toml"
+        $config | Should -Match '(?m)^version = 2$'
+        $config | Should -Match '(?m)^disabled_plugins = \[\]$'
+        $config | Should -Match ([regex]::Escape('#   Copyright 2018-2022 Docker Inc.'))
+        $config | Should -Match 'restrict_oom_score_adj = true'
+        ($report.CarriedSettings | Where-Object Setting -eq 'default-ulimits').Status | Should -Be 'Reported'
+    }
+
+    It 'drives the services through systemctl: kubelet and Docker stopped, containerd restarted, kubelet started' {
+        Get-CripsNodeSystemctlLog -Node $node | Where-Object { $_ -notlike 'is-*' } | Should -Be @(
+            'stop kubelet', 'disable --now docker.service', 'disable --now docker.socket', 'disable --now cri-docker.service',
+            'disable --now cri-docker.socket', 'daemon-reload', 'enable containerd', 'restart containerd', 'start kubelet')
+        & systemctl is-active docker | Should -Be 'inactive'
+        & systemctl is-enabled docker | Should -Be 'disabled'
+    }
+
+    It 'runs a pod from a moved image while the registry is down' {
+        $registryPid = Get-Content /tmp/crips-runtime/pids/registry.pid -ErrorAction SilentlyContinue
+        if ($env:CRIPS_RUNTIME_DIR) { $registryPid = Get-Content "$env:CRIPS_RUNTIME_DIR/pids/registry.pid" }
+        $registryPid | Should -Not -BeNullOrEmpty
+        & kill -TERM $registryPid
+        try {
+            { Invoke-WebRequest "http://$registry/v2/" -TimeoutSec 2 } | Should -Throw
+            $pod = New-CriPod -RuntimeEndpoint $ep -Name moved-image -Namespace crips-conv
+            $c = New-CriContainer -RuntimeEndpoint $ep -PodId $pod.Id -Name app -Image $tagged[0] -Command sh, -c, 'sleep 300'
+            Start-CriContainer -RuntimeEndpoint $ep -Id $c.Id
+            (Invoke-CriContainerCommand -RuntimeEndpoint $ep -Id $c.Id -Command echo, moved).Stdout | Should -Be "moved`n"
+        } finally {
+            Get-CriPod -RuntimeEndpoint $ep -Namespace crips-conv | Remove-CriPod -RuntimeEndpoint $ep -Force
+            & bash "$PSScriptRoot/../runtime/crips-runtime.sh" up *> $null
+        }
+    }
+
+    It 'finds nothing to do when run again, and changes nothing' {
+        $before = Get-TreeHashes
+        Get-CripsNodeSystemctlLog -Node $node -Clear | Out-Null
+        (Convert-DockerNodeToContainerd @p -Force).Outcome | Should -Be 'NothingToDo'
+        Get-TreeHashes | Should -Be $before
+        Get-CripsNodeSystemctlLog -Node $node | Where-Object { $_ -notlike 'is-*' } | Should -BeNullOrEmpty
+    }
+
+    It 'rolls back: every file byte for byte with its mode and owner, Docker enabled and started again' {
+        $script:converted = Get-TreeHashes
+        $r = Convert-DockerNodeToContainerd -Root $p.Root -Rollback -Force
+        $r.Outcome | Should -Be 'RolledBack'
+        Compare-CripsNodeTree -Node $node | Where-Object Path -notlike 'var/lib/crips*' | Should -BeNullOrEmpty
+        & systemctl is-active docker | Should -Be 'active'
+        & systemctl is-enabled docker | Should -Be 'enabled'
+        & systemctl is-active kubelet | Should -Be 'active'
+        # containerd runs again with Docker's config: the CRI plugin is disabled.
+        Get-ContainerdPlugin -Address $ep | Where-Object { $_.Type -eq 'io.containerd.grpc.v1' -and $_.Id -eq 'cri' -and $_.Status -eq 'Ok' } | Should -BeNullOrEmpty
+    }
+
+    It 'converges to the same end state when killed after each step and run again' {
+        $pwsh = Get-PwshCommand
+        $state = Join-Path $node.CRIPS_NODE_ROOT 'var/lib/crips/docker-to-containerd/state.json'
+        $script = "Import-Module '$env:CRIPS_MODULE_PATH'; `$env:PATH = '$($env:PATH)'; `$ProgressPreference = 'SilentlyContinue'; " +
+            "Convert-DockerNodeToContainerd -Root '$($p.Root)' -RuntimeEndpoint '$($p.RuntimeEndpoint)' -DockerEndpoint '$($p.DockerEndpoint)' -Force | Out-Null"
+        $killedAfter = [System.Collections.Generic.List[int]]::new()
+        foreach ($steps in 1..11) {
+            # A fresh process each time; it is killed (SIGKILL) as soon as the state file records $steps finished steps.
+            $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+            foreach ($a in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) { $start.ArgumentList.Add($a) }
+            $start.RedirectStandardOutput = $true
+            $child = [Diagnostics.Process]::Start($start)
+            $deadline = [datetime]::UtcNow.AddSeconds(120)
+            while (-not $child.HasExited -and [datetime]::UtcNow -lt $deadline) {
+                $finished = 0
+                if (Test-Path $state) {
+                    try {
+                        # Until the new run's first step, the file is still the rolled-back conversion's.
+                        $recorded = Get-Content -Raw $state | ConvertFrom-Json
+                        if ($recorded.Outcome -ne 'RolledBack') { $finished = @($recorded.Steps | Where-Object Status -in 'Done', 'Manual', 'Skipped').Count }
+                    } catch { }   # caught between write and rename? the rename is atomic, but be lenient
+                }
+                if ($finished -ge $steps -and -not $child.HasExited) {
+                    & kill -KILL $child.Id
+                    $killedAfter.Add($finished)
+                    break
+                }
+                Start-Sleep -Milliseconds 20
+            }
+            $child.WaitForExit()
+            if ((Get-Content -Raw $state | ConvertFrom-Json).Outcome -eq 'Converted') { break }
+        }
+        Write-Host "    killed after these numbers of finished steps: $($killedAfter -join ', ')"
+        $final = Convert-DockerNodeToContainerd @p -Force
+        $final.Outcome | Should -BeIn 'Converted', 'NothingToDo'
+        @($killedAfter | Select-Object -Unique).Count | Should -BeGreaterOrEqual 6 -Because "kills landed after steps $($killedAfter -join ', ')"
+        Get-TreeHashes | Should -Be $converted
+        (Get-CriRuntimeInfo -RuntimeEndpoint $ep).RuntimeReady | Should -BeTrue
+        foreach ($tag in $tagged) { (Get-CriImage -RuntimeEndpoint $ep -Name $tag).Id | Should -Be $dockerIds[$tag] }
+        & systemctl is-active docker | Should -Be 'inactive'
+    }
+}
+
+Describe 'Convert-DockerNodeToContainerd writes the kubelet files for the kubelet''s version' -Skip:([bool]$ConversionSkipReason) {
+    BeforeAll {
+        . $PSScriptRoot/TestFixture.ps1
+        Import-Module $PSScriptRoot/NodeFixture.psm1 -Force
+        $savedPath = $env:PATH
+    }
+    AfterAll { $env:PATH = $savedPath }
+
+    It 'kubelet <Style> (<From>)' -ForEach @(
+        @{ Style = '1.23'; From = 'Dockershim'; Flags = 'KUBELET_KUBEADM_ARGS="--container-runtime=remote --container-runtime-endpoint=unix:///run/containerd/containerd.sock --pod-infra-container-image={0}"'; Endpoint = $null }
+        @{ Style = '1.28'; From = 'CriDockerd'; Flags = 'KUBELET_KUBEADM_ARGS="--pod-infra-container-image={0}"'; Endpoint = 'containerRuntimeEndpoint: unix:///run/containerd/containerd.sock' }
+    ) {
+        $node = Start-CripsNode -Style $Style -Directory "/tmp/crips-node-conv$($Style -replace '\.')"
+        try {
+            $env:PATH = "$($node.CRIPS_NODE_BIN):$savedPath"
+            $report = Convert-DockerNodeToContainerd -Root $node.CRIPS_NODE_ROOT -RuntimeEndpoint $node.CRIPS_NODE_CONTAINERD_ENDPOINT `
+                -DockerEndpoint $node.CRIPS_NODE_DOCKER_ENDPOINT -MigrateImages None -Force -WarningAction SilentlyContinue -ErrorAction Stop
+            $report.Outcome | Should -Be 'Converted'
+            $report.From | Should -Be $From
+            $root = $node.CRIPS_NODE_ROOT
+            Get-Content -Raw "$root/var/lib/kubelet/kubeadm-flags.env" | Should -BeExactly (($Flags -f $node.CRIPS_NODE_SANDBOX_IMAGE) + "`n")
+            $config = Get-Content -Raw "$root/var/lib/kubelet/config.yaml"
+            if ($Endpoint) { $config | Should -Match ([regex]::Escape($Endpoint)) } else { $config | Should -Not -Match 'containerRuntimeEndpoint' }
+            # The sandbox image came from Docker: -MigrateImages None moves nothing, so containerd pulls it.
+            (Get-CriRuntimeInfo -RuntimeEndpoint $node.CRIPS_NODE_CONTAINERD_ENDPOINT).RuntimeReady | Should -BeTrue
+            if ($Style -eq '1.23') {
+                # dockershim's --cni-* flags moved into containerd's config.
+                Get-Content -Raw "$root/etc/containerd/config.toml" | Should -Match 'bin_dir = "/opt/cni/bin"'
+            }
+        } finally {
+            $env:PATH = $savedPath
+            Stop-CripsNode -Node $node -Purge
+        }
+    }
+}
