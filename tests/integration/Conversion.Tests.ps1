@@ -248,3 +248,43 @@ Describe 'Convert-DockerNodeToContainerd writes the kubelet files for the kubele
         }
     }
 }
+
+Describe 'Convert-DockerNodeToContainerd -KubeConfig: cordon, drain and uncordon through the Kubernetes API' -Skip:([bool]$ConversionSkipReason) {
+    BeforeAll {
+        . $PSScriptRoot/TestFixture.ps1
+        Import-Module $PSScriptRoot/NodeFixture.psm1 -Force
+        # A stand-in answers for the API server, since none can run here (KubeApiStandIn.psm1).
+        Import-Module $PSScriptRoot/KubeApiStandIn.psm1 -Force
+        $savedPath = $env:PATH
+        $node = Start-CripsNode -Style 1.26 -Directory /tmp/crips-node-kube
+        $env:PATH = "$($node.CRIPS_NODE_BIN):$savedPath"
+        $api = Start-KubeApiStandIn -NodeName node-a -Directory $node.CRIPS_NODE_DIR `
+            -Annotations @{ 'kubeadm.alpha.kubernetes.io/cri-socket' = 'unix:///var/run/cri-dockerd.sock' } `
+            -Pods @{ Namespace = 'default'; Name = 'web' }, @{ Namespace = 'kube-system'; Name = 'kube-proxy-x'; DaemonSet = $true }
+    }
+    AfterAll {
+        $env:PATH = $savedPath
+        if ($api) { $api.Stop() }
+        if ($node) { Stop-CripsNode -Node $node -Purge }
+    }
+
+    It 'cordons and drains before the services stop, and uncordons with the annotation fixed at the end' {
+        $report = Convert-DockerNodeToContainerd -Root $node.CRIPS_NODE_ROOT -RuntimeEndpoint $node.CRIPS_NODE_CONTAINERD_ENDPOINT `
+            -DockerEndpoint $node.CRIPS_NODE_DOCKER_ENDPOINT -KubeConfig $api.KubeConfig -NodeName node-a -Force -WarningAction SilentlyContinue
+        $report.Outcome | Should -Be 'Converted'
+        ($report.Steps | Where-Object Name -eq 'Drain').Status | Should -Be 'Done'
+        ($report.Steps | Where-Object Name -eq 'Drain').Details | Should -Contain 'evicted default/web (no controller: it is not recreated)'
+        ($report.Steps | Where-Object Name -eq 'Drain').Details | Should -Contain 'skipped kube-system/kube-proxy-x (DaemonSet)'
+        ($report.Steps | Where-Object Name -eq 'Uncordon').Status | Should -Be 'Done'
+        $report.ManualSteps | Should -Not -Match 'kubectl'
+
+        $writes = $api.Requests | Where-Object Method -ne 'GET'
+        $writes.Method | Should -Be @('PATCH', 'POST', 'PATCH')
+        $writes[0].Body | Should -Be '{"spec":{"unschedulable":true}}'
+        $writes[1].Path | Should -Be '/api/v1/namespaces/default/pods/web/eviction'
+        $writes[2].Body | Should -Match '"unschedulable":null'
+        $api.Node.metadata.annotations['kubeadm.alpha.kubernetes.io/cri-socket'] | Should -Be 'unix:///run/containerd/containerd.sock'
+        $api.Node.spec.ContainsKey('unschedulable') | Should -BeFalse
+        $report | ConvertTo-Json -Depth 5 | Should -Not -Match $api.Token
+    }
+}

@@ -41,14 +41,18 @@ public sealed partial class NodeConversion
             {
                 step.Status = await RunStepAsync(step, context, cancel).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is CriException or IOException or UnauthorizedAccessException or OperationCanceledException)
+            catch (Exception e)
             {
+                // Whatever went wrong, the step is recorded as failed, so the next run resumes here.
                 step.Status = ConversionStepStatus.Failed;
                 step.Duration = watch.Elapsed;
                 step.Details.Add(e is OperationCanceledException ? "cancelled" : e.Message);
                 _state.Outcome = Report.Outcome = ConversionOutcome.Failed;
                 Record(step);
-                throw;
+                if (e is CriException or OperationCanceledException)
+                    throw;
+                throw new CriException("ConversionStepFailed", CriErrorCategory.NotSpecified,
+                    $"The {step.Name} step failed: {e.Message} Run the command again to resume, or go back with: {Report.RollbackCommand}", step.Name, e);
             }
             step.Duration = watch.Elapsed;
             Record(step);
