@@ -6,7 +6,8 @@
       Build  compiles and stages the importable module into out/CriPS (Import-Module ./out/CriPS).
       Test   Build, then the unit tests (xunit) and the integration tests (Pester, in a child pwsh against a real
              runtime); ends with one line "N passed, N failed, N skipped"; exit code 1 on any failure.
-      Demo   Build, bring up the private runtime, and show its pods, containers and images through CriPS.
+      Demo   Build, bring up the private runtime, and show its pods, containers and images through CriPS; then
+             convert a prepared Docker node to containerd and back (Convert-DockerNodeToContainerd).
       Env    -Action Up|Down|Status for the private runtime (root; Debian packages are installed when missing).
       Bench  the benchmarks (not part of Test); results under bench/results/.
       Clean  removes out/ and the build folders.
@@ -144,6 +145,8 @@ function Invoke-DemoTask {
     Invoke-BuildTask
     $vars = Start-RuntimeForCriPS
     Invoke-ChildPwsh "& '$Root/examples/demo.ps1' -RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)' -Image '$($vars.CRIPS_BUSYBOX_IMAGE)'"
+    # The node conversion, on a prepared Docker node that uses the private runtime's registry.
+    Invoke-ChildPwsh "& '$Root/examples/convert-node-demo.ps1' -NodeScript '$Root/tests/runtime/crips-node.sh'"
     Write-Host "`nThe private runtime stays up: ./build.ps1 Env -Action Down stops it (pods are removed through CRI)."
 }
 
