@@ -43,7 +43,7 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
     It '-WhatIf shows every step, file diff, service action and image, and changes nothing' {
         $pwsh = Get-PwshCommand
         $script = "Import-Module '$env:CRIPS_MODULE_PATH'; `$env:PATH = '$($env:PATH)'; " +
-            "Convert-DockerNodeToContainerd -Root '$($p.Root)' -RuntimeEndpoint '$($p.RuntimeEndpoint)' -DockerEndpoint '$($p.DockerEndpoint)' -WhatIf | Select-Object -ExpandProperty Outcome"
+            "Convert-DockerNodeToContainerd -Root '$($p.Root)' -RuntimeEndpoint '$($p.RuntimeEndpoint)' -DockerEndpoint '$($p.DockerEndpoint)' -CarryUlimits -WhatIf | Select-Object -ExpandProperty Outcome"
         $out = (& $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1) -join "`n"
 
         $out | Should -Match 'What if: \[Preflight\] Report Warning: crips-socket-user'
@@ -55,6 +55,8 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         $out | Should -Match ([regex]::Escape("[DockerSettings] Create file: /etc/containerd/certs.d/$registry/hosts.toml"))
         $out | Should -Match ([regex]::Escape('+KUBELET_KUBEADM_ARGS="--container-runtime=remote --container-runtime-endpoint=unix:///run/containerd/containerd.sock'))
         $out | Should -Match ([regex]::Escape('[StartServices] Run: systemctl restart containerd'))
+        $out | Should -Match ([regex]::Escape('[DockerSettings] Create file: /etc/systemd/system/containerd.service.d/ulimits.conf'))
+        $out | Should -Match ([regex]::Escape('+LimitNOFILE=65536:65536'))
         $out | Should -Match 'Planned\s*$'
 
         Compare-CripsNodeTree -Node $node | Should -BeNullOrEmpty
@@ -73,6 +75,26 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         $errors[0].TargetObject | Should -Be 'kubelet'
         $errors[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
         $errors[0].Exception.Message | Should -Match 'KubeletVersionUnknown.*-AcceptFinding KubeletVersionUnknown'
+        Compare-CripsNodeTree -Node $node | Should -BeNullOrEmpty
+    }
+
+    It 'reports a missing CNI plugin as an error and a cgroup driver mismatch as a warning' {
+        $root = $node.CRIPS_NODE_ROOT
+        $daemonJson = [IO.File]::ReadAllBytes("$root/etc/docker/daemon.json")
+        try {
+            Move-Item "$root/opt/cni/bin/portmap" "$($node.CRIPS_NODE_DIR)/portmap.aside"
+            [IO.File]::WriteAllText("$root/etc/docker/daemon.json", ([Text.Encoding]::UTF8.GetString($daemonJson) -replace 'native.cgroupdriver=cgroupfs', 'native.cgroupdriver=systemd'))
+            $report = Convert-DockerNodeToContainerd @p -Force -ErrorVariable errors -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        } finally {
+            if (Test-Path "$($node.CRIPS_NODE_DIR)/portmap.aside") { Move-Item "$($node.CRIPS_NODE_DIR)/portmap.aside" "$root/opt/cni/bin/portmap" }
+            [IO.File]::WriteAllBytes("$root/etc/docker/daemon.json", $daemonJson)
+        }
+        $report.Outcome | Should -Be 'Refused'
+        $missing = $report.Findings | Where-Object Id -eq 'CniPluginMissing'
+        $missing.Severity | Should -Be 'Error'
+        $missing.Target | Should -Be '/opt/cni/bin/portmap'
+        $errors.TargetObject | Should -Be '/opt/cni/bin/portmap'
+        ($report.Findings | Where-Object Id -eq 'CgroupDriverMismatch').Severity | Should -Be 'Warning'
         Compare-CripsNodeTree -Node $node | Should -BeNullOrEmpty
     }
 
@@ -131,6 +153,8 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
             'disable --now cri-docker.socket', 'daemon-reload', 'enable containerd', 'restart containerd', 'start kubelet')
         & systemctl is-active docker | Should -Be 'inactive'
         & systemctl is-enabled docker | Should -Be 'disabled'
+        # live-restore would have kept Docker's containers running without Docker: they were stopped first.
+        ($report.Steps | Where-Object Name -eq 'StopServices').Details | Should -Contain "Docker container $($node.CRIPS_NODE_SOCKET_CONTAINER) stopped (live-restore)"
     }
 
     It 'runs a pod from a moved image while the registry is down' {
@@ -145,8 +169,9 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
             Start-CriContainer -RuntimeEndpoint $ep -Id $c.Id
             (Invoke-CriContainerCommand -RuntimeEndpoint $ep -Id $c.Id -Command echo, moved).Stdout | Should -Be "moved`n"
         } finally {
-            Get-CriPod -RuntimeEndpoint $ep -Namespace crips-conv | Remove-CriPod -RuntimeEndpoint $ep -Force
+            # The registry first: the test files after this one need it, whatever failed here.
             & bash "$PSScriptRoot/../runtime/crips-runtime.sh" up *> $null
+            Get-CriPod -RuntimeEndpoint $ep -Namespace crips-conv -ErrorAction SilentlyContinue | Remove-CriPod -RuntimeEndpoint $ep -Force
         }
     }
 
