@@ -59,6 +59,16 @@ public sealed partial class NodeConversion
             && survey.CurrentContainerdFacts is { } current && !current.CriDisabled && ContainerdConfig.Matches(current, plan.Containerd);
         if (conversion.NothingToDo)
             conversion.Report.Outcome = ConversionOutcome.NothingToDo;
+        else if (!resuming && survey.CurrentKind == KubeletRuntimeKind.Containerd)
+            // Not a Docker node: converting would stop services that are not there. Say what differs instead.
+            findings.Add(new ConversionFinding
+            {
+                Severity = FindingSeverity.Error,
+                Id = "KubeletAlreadyOnContainerd",
+                Message = $"The kubelet already uses containerd, but {NodePaths.ContainerdConfig} does not match it (CRI disabled, or SystemdCgroup, sandbox_image or config_path differ); correct the config by hand.",
+                Target = NodePaths.ContainerdConfig,
+                Accepted = options.AcceptedFindings.Contains("KubeletAlreadyOnContainerd", StringComparer.OrdinalIgnoreCase),
+            });
         return conversion;
     }
 
