@@ -86,6 +86,9 @@ function Invoke-BuildTask {
 
     # Help: docs/*.md (PlatyPS schema) to the MAML that Get-Help reads, parameter facts from the loaded cmdlets.
     Invoke-ChildPwsh "& '$Root/tools/Build-HelpXml.ps1' -DocsPath '$Root/docs' -OutFile '$Staged/en-US/CriPS.dll-Help.xml'"
+    # About topics: Get-Help reads en-US/about_*.help.txt as plain text, which the markdown already reads as.
+    Get-ChildItem (Join-Path $Root 'docs') -Filter 'about_*.md' |
+        ForEach-Object { Copy-Item $_.FullName (Join-Path $Staged "en-US/$($_.BaseName).help.txt") }
     Write-Host "Staged CriPS $(Get-ModuleVersion) in $Staged"
 }
 

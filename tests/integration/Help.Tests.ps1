@@ -29,3 +29,19 @@ Describe 'Help of <_.Name>' -ForEach $commands {
         }
     }
 }
+
+Describe 'about_CriPS' {
+    BeforeAll { . $PSScriptRoot/TestFixture.ps1 }
+    It 'is found by Get-Help and covers endpoints, objects, recipes and the node conversion' {
+        $text = Get-Help about_CriPS | Out-String
+        foreach ($section in 'SHORT DESCRIPTION', 'ENDPOINTS', 'OBJECTS', 'PIPELINE RECIPES', 'CONVERTING A NODE FROM DOCKER ENGINE TO CONTAINERD') {
+            $text | Should -Match "## $section" -Because "about_CriPS needs a $section section"
+        }
+    }
+    It 'names every cmdlet''s output type among its objects' {
+        $text = Get-Help about_CriPS | Out-String
+        $types = Get-Command -Module CriPS -CommandType Cmdlet | ForEach-Object OutputType | ForEach-Object Name | Where-Object { $_ -like 'CriPS.*' } | Sort-Object -Unique
+        $types.Count | Should -BeGreaterThan 10
+        foreach ($type in $types) { $text | Should -Match ([regex]::Escape($type)) -Because "$type is an output type" }
+    }
+}
