@@ -9,7 +9,9 @@
       Demo   Build, bring up the private runtime, and show its pods, containers and images through CriPS; then
              convert a prepared Docker node to containerd and back (Convert-DockerNodeToContainerd).
       Env    -Action Up|Down|Status for the private runtime (root; Debian packages are installed when missing).
-      Bench  the benchmarks (not part of Test); results under bench/results/.
+      Bench  the benchmarks (not part of Test); results under bench/results/. -Benchmark picks some (B4, the move of
+             1 GiB of Docker images by Convert-DockerNodeToContainerd, runs only when named); the others keep
+             their last results.
       Clean  removes out/ and the build folders.
     Integration tests use $env:CRIPS_TEST_ENDPOINT when set (any CRI runtime); otherwise, as root, the private
     runtime, which Test starts and, unless -KeepRuntime, stops again. Without either they are skipped.
@@ -30,7 +32,11 @@ param(
     [switch] $KeepRuntime,
 
     # Env -Action Down: also delete the runtime's images and data.
-    [switch] $Purge
+    [switch] $Purge,
+
+    # Bench: which benchmarks to run (default B1, B2, B3; see bench/Invoke-Benchmarks.ps1).
+    [ValidateSet('B1', 'B2', 'B3', 'B4')]
+    [string[]] $Benchmark
 )
 
 $ErrorActionPreference = 'Stop'
@@ -182,7 +188,8 @@ switch ($Task) {
         $pullImage = Add-PrivateBenchImage
         $hostsDir = Join-Path $vars.CRIPS_RUNTIME_DIR 'certs.d'
         Invoke-ChildPwsh -NoModule ("& '$Root/bench/Invoke-Benchmarks.ps1' -ModulePath '$Staged' -RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)' " +
-            "-Image '$($vars.CRIPS_BUSYBOX_IMAGE)' -ContainerdAddress '$($vars.CONTAINERD_ADDRESS)' -PullImage '$pullImage' -RegistryHostsDir '$hostsDir'")
+            "-Image '$($vars.CRIPS_BUSYBOX_IMAGE)' -ContainerdAddress '$($vars.CONTAINERD_ADDRESS)' -PullImage '$pullImage' -RegistryHostsDir '$hostsDir'" +
+            $(if ($Benchmark) { " -Benchmark $($Benchmark -join ',')" }))
     }
     'Clean' {
         foreach ($dir in @($Out) + (Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj).FullName) {

@@ -9,7 +9,12 @@
     B3  pull of a 200 MB image from the local registry, content removed between runs: Invoke-CriImagePull
         (progress on) against `ctr -n k8s.io images pull`; and import of a 1 GiB OCI archive:
         Import-ContainerdImage against `ctr images import --no-unpack` and plain `ctr images import`, with peak RSS.
-    Results: bench/results/results.json and bench/results/results.md. Peak RSS of this process is reported.
+    B4  moving 1 GiB of Docker images into containerd: the Images step of Convert-DockerNodeToContainerd on a Docker
+        node of its own (tests/runtime/crips-node.sh, root) against `docker save | ctr images import -`, with and
+        without unpacking, with peak RSS. Not in the default list: it brings up and purges a second Docker node and
+        takes about ten minutes; ask for it with -Benchmark B4.
+    Results: bench/results/results.json and bench/results/results.md. A run of some benchmarks keeps the last
+    figures of the others (each benchmark records when it was measured). Peak RSS of this process is reported.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
@@ -19,7 +24,7 @@ param(
     [string] $PullImage,
     [string] $RegistryHostsDir,
     [string] $ImportArchive = '/tmp/crips-bench/import-1g.tar',
-    [ValidateSet('B1', 'B2', 'B3')] [string[]] $Benchmark = @('B1', 'B2', 'B3'),
+    [ValidateSet('B1', 'B2', 'B3', 'B4')] [string[]] $Benchmark = @('B1', 'B2', 'B3'),
     [int] $Containers = 50,
     [int] $Runs = 200,
     [int] $ColdRuns = 10
@@ -27,6 +32,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 . (Join-Path $PSScriptRoot 'ImageBenchmarks.ps1')
+. (Join-Path $PSScriptRoot 'NodeBenchmarks.ps1')
 $PSDefaultParameterValues['*-Cri*:RuntimeEndpoint'] = $RuntimeEndpoint
 $resultsDir = Join-Path $PSScriptRoot 'results'
 $null = New-Item -ItemType Directory -Force $resultsDir
@@ -43,7 +49,8 @@ function Measure-Median([int] $Count, [scriptblock] $Script) {
     [math]::Round((Get-Median $times), 3)
 }
 
-$B1 = $B2 = $B3 = $null
+$B1 = $B2 = $B3 = $B4 = $null
+$startedAt = (Get-Date).ToUniversalTime().ToString('o')
 $count = 0
 if ('B1' -in $Benchmark) {
 # --- fixture: one pod with $Containers containers, 10 of them running
@@ -98,17 +105,38 @@ if ('B3' -in $Benchmark) {
     $B3 = [ordered]@{ pull = $pull; import = $import }
 }
 
+if ('B4' -in $Benchmark) {
+    Write-Host 'B4: moving 1 GiB of Docker images into containerd (own Docker node; the archive is made once)'
+    $null = New-Item -ItemType Directory -Force (Split-Path $ImportArchive)
+    New-ImportArchive $ImportArchive
+    $B4 = Measure-ImageMoveBenchmark -ModulePath $ModulePath -ImportArchive $ImportArchive
+}
+
+# Benchmarks not run now keep their last figures; each says when it was measured (older files had one date).
+$resultsFile = Join-Path $resultsDir 'results.json'
+$previous = if (Test-Path $resultsFile) { Get-Content -Raw $resultsFile | ConvertFrom-Json -AsHashtable -DateKind String } else { @{} }
+$measured = [ordered]@{ B1 = $B1; B2 = $B2; B3 = $B3; B4 = $B4 }
+foreach ($name in @($measured.Keys)) {
+    if ($measured[$name]) { $measured[$name]['measuredAt'] = $startedAt; continue }
+    $old = $previous[$name]
+    if ($old -and -not $old['measuredAt']) { $old['measuredAt'] = $previous['date'] }
+    $measured[$name] = $old
+}
+$B1, $B2, $B3, $B4 = $measured.B1, $measured.B2, $measured.B3, $measured.B4
+
 $peakRssMb = [math]::Round([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1MB, 1)
 $result = [ordered]@{
-    date = (Get-Date).ToUniversalTime().ToString('o')
+    date = $startedAt
     machine = "$([Environment]::ProcessorCount) cores, $([Environment]::OSVersion.VersionString)"
     runtime = (Get-CriRuntimeInfo | ForEach-Object { "$($_.RuntimeName) $($_.RuntimeVersion)" })
     B1 = $B1
     B2 = $B2
     B3 = $B3
+    B4 = $B4
+    benchmarksRun = @($Benchmark)
     peakRssMb = $peakRssMb
 }
-$result | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $resultsDir 'results.json')
+$result | ConvertTo-Json -Depth 6 | Set-Content $resultsFile
 $rows = @(
     if ($B1) {
         "| B1 Get-CriContainer -All, $($B1.containers) containers ($($B1.runs) runs) | $($B1.cmdletMs) ms | floor (bare ListContainers in process) $($B1.floorMs) ms | $($B1.ratio)x |"
@@ -124,14 +152,22 @@ $rows = @(
         "| B3 Import-ContainerdImage, $($i.archiveMiB) MiB OCI archive ($($i.runs) runs; peak RSS $($i.cmdletPeakRssMb) MB, $($i.cmdletRssBeforeMb) MB before) | $($i.cmdletMs) ms = $($i.cmdletMiBps) MiB/s | ctr images import --no-unpack $($i.ctrNoUnpackMs) ms = $($i.ctrNoUnpackMiBps) MiB/s (peak RSS $($i.ctrNoUnpackPeakRssMb) MB) | $([math]::Round($i.cmdletMiBps / $i.ctrNoUnpackMiBps, 2))x throughput |"
         "| B3 (reference) ctr images import, unpacking | $($i.ctrMs) ms = $($i.ctrMiBps) MiB/s (peak RSS $($i.ctrPeakRssMb) MB) | | |"
     }
+    if ($B4) {
+        $m = $B4
+        "| B4 Convert-DockerNodeToContainerd, Images step moving $($m.saveStreamMiB) MiB ($($m.image) + sandbox image, $($m.runs) runs; peak RSS $($m.cmdletPeakRssMb) MB, $($m.cmdletRssBeforeMb) MB before, $($m.cmdletWithoutImagesPeakRssMb) MB for the same conversion moving no image) | $($m.cmdletImagesStepMs) ms = $($m.cmdletMiBps) MiB/s | docker save \| ctr images import --no-unpack - $($m.peerNoUnpackMs) ms = $($m.peerNoUnpackMiBps) MiB/s (peak RSS ctr $($m.peerNoUnpackCtrPeakRssMb) MB + docker CLI $($m.peerNoUnpackDockerCliPeakRssMb) MB) | $($m.ratioNoUnpack)x throughput |"
+        "| B4 (reference) docker save \| ctr images import -, unpacking | $($m.peerMs) ms = $($m.peerMiBps) MiB/s (peak RSS ctr $($m.peerCtrPeakRssMb) MB + docker CLI $($m.peerDockerCliPeakRssMb) MB) | CriPS against it | $($m.ratio)x throughput |"
+        "| B4 (reference) docker save > /dev/null, dockerd's stream alone | $($m.dockerSaveOnlyMs) ms = $($m.dockerSaveOnlyMiBps) MiB/s | | |"
+    }
 )
+$dates = foreach ($name in 'B1', 'B2', 'B3', 'B4') { if ($measured[$name]) { "$name $($measured[$name]['measuredAt'])" } }
 @"
-# CriPS benchmarks ($($result.date), $($result.machine), $($result.runtime))
+# CriPS benchmarks ($($result.machine), $($result.runtime))
 
 | benchmark | figure (median) | reference | ratio |
 |---|---|---|---|
 $($rows -join "`n")
 
-Peak RSS of the benchmark process: $peakRssMb MB.
+Measured: $($dates -join '; ').
+Peak RSS of the benchmark process in the last run ($($Benchmark -join ', ')): $peakRssMb MB.
 "@ | Set-Content (Join-Path $resultsDir 'results.md')
 Get-Content (Join-Path $resultsDir 'results.md')
