@@ -52,26 +52,3 @@ internal sealed class ConversionState
     public void Save(NodeFiles files, string nodePath) =>
         files.WriteAtomic(nodePath, JsonSerializer.SerializeToUtf8Bytes(this, Json), new UnixFileFacts(UnixFileMode.UserRead | UnixFileMode.UserWrite, 0, 0));
 }
-
-/// <summary>What Docker held when the conversion began.</summary>
-internal sealed class DockerSnapshot
-{
-    public string Version { get; set; } = "";
-    public List<DockerImageFacts> Images { get; set; } = new();
-    public List<DockerContainerFacts> Containers { get; set; } = new();
-}
-
-internal sealed class DockerImageFacts
-{
-    public string Id { get; set; } = "";
-    public List<string> Tags { get; set; } = new();
-    public long Size { get; set; }
-}
-
-internal sealed class DockerContainerFacts
-{
-    public string Id { get; set; } = "";
-    public string Name { get; set; } = "";
-    public string State { get; set; } = "";
-    public List<string> MountSources { get; set; } = new();
-}
