@@ -4,6 +4,8 @@
 .DESCRIPTION
     build.ps1 <Task>, run with `dotnet pwsh` after `dotnet tool restore`:
       Build  compiles and stages the importable module into out/CriPS (Import-Module ./out/CriPS).
+      Package  Build, then packs out/CriPS into out/packages/CriPS.<version>.nupkg, the package PSResourceGet
+             installs (Publish-PSResource -NupkgPath to a repository, or a local folder repository).
       Test   Build, then the unit tests (xunit) and the integration tests (Pester, in a child pwsh against a real
              runtime); ends with one line "N passed, N failed, N skipped"; exit code 1 on any failure.
       Demo   Build, bring up the private runtime, and show its pods, containers and images through CriPS; then
@@ -19,7 +21,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Env', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Package', 'Test', 'Demo', 'Env', 'Bench', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Up', 'Down', 'Status')]
@@ -84,7 +86,7 @@ function Invoke-BuildTask {
     # Default context: the cmdlets and the shared model. engine/: the engine and every dependency it brings.
     Copy-Item (Join-Path (& $bin 'CriPS') 'CriPS.dll'), (Join-Path (& $bin 'CriPS.Model') 'CriPS.Model.dll') $Staged
     Get-ChildItem (& $bin 'CriPS.Engine') -Filter '*.dll' | Where-Object Name -ne 'CriPS.Model.dll' | Copy-Item -Destination $engineDir
-    Copy-Item (Join-Path $Root 'module/*.ps1xml') $Staged
+    Copy-Item (Join-Path $Root 'module/*.ps1xml'), (Join-Path $Root 'LICENSE') $Staged
 
     $manifest = Get-Content -Raw (Join-Path $Root 'module/CriPS.psd1')
     $manifest = $manifest -replace "ModuleVersion\s*=\s*'0\.0\.0'", "ModuleVersion        = '$(Get-ModuleVersion)'"
@@ -96,6 +98,12 @@ function Invoke-BuildTask {
     Get-ChildItem (Join-Path $Root 'docs') -Filter 'about_*.md' |
         ForEach-Object { Copy-Item $_.FullName (Join-Path $Staged "en-US/$($_.BaseName).help.txt") }
     Write-Host "Staged CriPS $(Get-ModuleVersion) in $Staged"
+}
+
+function Invoke-PackageTask {
+    Invoke-BuildTask
+    $package = & (Join-Path $Root 'tools/New-ModulePackage.ps1') -ModulePath $Staged -DestinationPath (Join-Path $Out 'packages')
+    Write-Host "Packed $package"
 }
 
 function Start-RuntimeForCriPS {
@@ -179,6 +187,7 @@ function Invoke-EnvTask {
 
 switch ($Task) {
     'Build' { Invoke-BuildTask }
+    'Package' { Invoke-PackageTask }
     'Test' { Invoke-TestTask }
     'Demo' { Invoke-DemoTask }
     'Env' { Invoke-EnvTask }

@@ -5,7 +5,7 @@
     RootModule           = 'CriPS.dll'
     Author               = 'CriPS developers'
     CompanyName          = 'CriPS'
-    Copyright            = '(c) CriPS developers. MIT licence.'
+    Copyright            = '(c) 2026 the CriPS authors. MIT licence.'
     Description          = 'Administer container runtimes on Linux Kubernetes nodes through the Container Runtime Interface (CRI) and containerd: pods, containers and images as typed objects for the PowerShell pipeline.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
@@ -48,7 +48,18 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('Linux', 'PSEdition_Core', 'containerd', 'cri', 'kubernetes')
+            Tags         = @('Linux', 'PSEdition_Core', 'containerd', 'cri', 'kubernetes')
+            ProjectUri   = 'https://github.com/crips-project/crips'
+            LicenseUri   = 'https://github.com/crips-project/crips/blob/main/LICENSE'
+            ReleaseNotes = @'
+0.1.0, the first release:
+- CRI runtime.v1 cmdlets for pods, containers, images, logs, stats, events and exec (Get-CriPod, Get-CriContainer,
+  Get-CriImage, New-CriPod, Invoke-CriImagePull, Invoke-CriContainerCommand, ...), for containerd 1.6+ and CRI-O.
+- containerd's own API: namespaces, plugins, images, containers, tasks, content; image import and export.
+- Convert-DockerNodeToContainerd moves a Kubernetes node from Docker Engine to containerd, with a plan, preflight
+  checks, resume after interruption and rollback.
+- Typed objects with formats and full help (Get-Help about_CriPS).
+'@
         }
     }
 }
