@@ -185,6 +185,8 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
 
     It 'rolls back: every file byte for byte with its mode and owner, Docker enabled and started again' {
         $script:converted = Get-TreeHashes
+        Convert-DockerNodeToContainerd -Root $p.Root -Rollback -Force -WhatIf | Should -BeNullOrEmpty
+        Get-TreeHashes | Should -Be $converted -Because '-WhatIf wins over -Force'
         $r = Convert-DockerNodeToContainerd -Root $p.Root -Rollback -Force
         $r.Outcome | Should -Be 'RolledBack'
         Compare-CripsNodeTree -Node $node | Where-Object Path -notlike 'var/lib/crips*' | Should -BeNullOrEmpty

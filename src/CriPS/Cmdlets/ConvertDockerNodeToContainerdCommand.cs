@@ -109,7 +109,9 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
         };
         if (Rollback)
         {
-            if (Force || ShouldProcess(options.Root, "Roll back the conversion to containerd and start Docker again"))
+            // -WhatIf wins over -Force: ShouldProcess then only says what would happen.
+            const string rollback = "Roll back the conversion to containerd and start Docker again";
+            if (IsWhatIf() ? ShouldProcess(options.Root, rollback) : Force || ShouldProcess(options.Root, rollback))
                 RunWithLog(c => NodeConversion.RollbackAsync(options, _log, c), null);
             return;
         }
