@@ -64,8 +64,9 @@ public sealed partial class NodeConversion
         }
 
         var missing = new List<DockerImageFacts>();
+        var before = await ContainerdImageIdsAsync(containerd, cancel).ConfigureAwait(false);
         foreach (var image in _plan.ImagesToMove)
-            if (await ContainerdIdsAsync(containerd, image, cancel).ConfigureAwait(false) is var ids && ids.All(id => id == image.Id))
+            if (IdsOf(before, image).All(id => id == image.Id))
                 SetImage(image, "Present", image.Id, "already in containerd with the same ID");
             else
                 missing.Add(image);
@@ -82,9 +83,10 @@ public sealed partial class NodeConversion
                 foreach (var note in result.Notes)
                     step.Details.Add(note);
             }
+            var after = await ContainerdImageIdsAsync(containerd, cancel).ConfigureAwait(false);
             foreach (var image in missing)
             {
-                var ids = await ContainerdIdsAsync(containerd, image, cancel).ConfigureAwait(false);
+                var ids = IdsOf(after, image);
                 if (ids.Any(id => id != image.Id))
                 {
                     SetImage(image, "Failed", string.Join(",", ids.Distinct()), "IDs differ");
@@ -98,17 +100,29 @@ public sealed partial class NodeConversion
         return ConversionStepStatus.Done;
     }
 
-    /// <summary>The IDs containerd has for each of a Docker image's names ("" for a name it lacks).</summary>
-    private static async Task<List<string>> ContainerdIdsAsync(ContainerdClient containerd, DockerImageFacts image, CancellationToken cancel)
+    /// <summary>
+    /// The ID of every name of the images to move that the namespace has, from one listing; the ID (a manifest read)
+    /// is worked out once per distinct target, since the names of one image share it.
+    /// </summary>
+    private async Task<Dictionary<string, string>> ContainerdImageIdsAsync(ContainerdClient containerd, CancellationToken cancel)
     {
-        var ids = new List<string>();
-        foreach (var tag in image.Tags)
+        var wanted = _plan.ImagesToMove.SelectMany(i => i.Tags).Select(NodePlan.Normalize).ToHashSet(StringComparer.Ordinal);
+        var byDigest = new Dictionary<string, string>(StringComparer.Ordinal);
+        var byName = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var record in await containerd.GetImagesAsync([], cancel).ConfigureAwait(false))
         {
-            var found = await containerd.GetImagesAsync([$"name=={NodePlan.Normalize(tag)}"], cancel).ConfigureAwait(false);
-            ids.Add(found.Count == 0 ? "" : await containerd.GetImageIdAsync(found[0], cancel).ConfigureAwait(false));
+            if (!wanted.Contains(record.Name))
+                continue;
+            if (!byDigest.TryGetValue(record.Digest, out var id))
+                byDigest[record.Digest] = id = await containerd.GetImageIdAsync(record, cancel).ConfigureAwait(false);
+            byName[record.Name] = id;
         }
-        return ids;
+        return byName;
     }
+
+    /// <summary>The IDs containerd has for each of a Docker image's names ("" for a name it lacks).</summary>
+    private static List<string> IdsOf(Dictionary<string, string> ids, DockerImageFacts image) =>
+        image.Tags.Select(tag => ids.GetValueOrDefault(NodePlan.Normalize(tag), "")).ToList();
 
     private void SetImage(DockerImageFacts image, string status, string containerdId, string note)
     {
