@@ -23,25 +23,54 @@ internal static partial class Executables
     {
         if (Find(name) is not { } path)
             return null;
-        var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        try
+        {
+            return await RunAsync(path, arguments, timeout, cancel).ConfigureAwait(false) is { } result ? ParseVersion(result.Output) : null;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Runs a program (a path, or a name looked up on PATH) with an argument list, never a shell string, and reads
+    /// its output. Null when it cannot be started. Past the deadline it is killed and a TimeoutException is thrown;
+    /// Ctrl+C kills it too.
+    /// </summary>
+    public static async Task<ProgramResult?> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancel)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
-        using var process = Process.Start(start);
-        if (process is null)
+        Process? started;
+        try
+        {
+            started = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
             return null;
+        }
+        if (started is null)
+            return null;
+        using var process = started;
+        var output = process.StandardOutput.ReadToEndAsync(cancel);
+        var error = process.StandardError.ReadToEndAsync(cancel);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         deadline.CancelAfter(timeout);
         try
         {
-            var output = await process.StandardOutput.ReadToEndAsync(deadline.Token).ConfigureAwait(false);
             await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-            return ParseVersion(output);
         }
-        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            return null;
+            if (cancel.IsCancellationRequested)
+                throw;
+            throw new TimeoutException($"'{program} {string.Join(' ', arguments)}' did not finish within {timeout.TotalSeconds:0} s.");
         }
+        return new ProgramResult(process.ExitCode, (await output.ConfigureAwait(false)).Trim(), (await error.ConfigureAwait(false)).Trim());
     }
 
     public static Version? ParseVersion(string text) =>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace CriPS.Engine.Conversion;
 
 /// <summary>
@@ -10,47 +8,19 @@ internal sealed class Systemctl(TimeSpan timeout, Action<string>? log = null)
 {
     public const string Command = "systemctl";
 
-    public async Task<SystemctlResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancel)
+    public async Task<ProgramResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancel)
     {
-        var start = new ProcessStartInfo(Command)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
         var line = Command + " " + string.Join(' ', arguments);
         log?.Invoke(line);
-        Process process;
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException("no process");
+            return await Executables.RunAsync(Command, arguments, timeout, cancel).ConfigureAwait(false)
+                ?? throw new CriException("ConversionSystemctlNotFound", CriErrorCategory.ObjectNotFound,
+                    $"'{Command}' could not be run (it is not on PATH?); services cannot be stopped or started.", Command);
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (TimeoutException e)
         {
-            throw new CriException("ConversionSystemctlNotFound", CriErrorCategory.ObjectNotFound,
-                $"'{Command}' could not be run ({e.Message}); services cannot be stopped or started.", Command, e);
-        }
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync(cancel);
-            var error = process.StandardError.ReadToEndAsync(cancel);
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            deadline.CancelAfter(timeout);
-            try
-            {
-                await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                if (cancel.IsCancellationRequested)
-                    throw;
-                throw new CriException("CriTimeout", CriErrorCategory.OperationTimeout,
-                    $"'{line}' did not finish within {timeout.TotalSeconds:0} s.", line);
-            }
-            return new SystemctlResult(process.ExitCode, (await output.ConfigureAwait(false)).Trim(), (await error.ConfigureAwait(false)).Trim());
+            throw new CriException("CriTimeout", CriErrorCategory.OperationTimeout, e.Message, line, e);
         }
     }
 
@@ -73,4 +43,3 @@ internal sealed class Systemctl(TimeSpan timeout, Action<string>? log = null)
     private static string Last(string error, string output) => (error.Length > 0 ? error : output) is { Length: > 0 } s ? s : "(no message)";
 }
 
-internal sealed record SystemctlResult(int ExitCode, string Output, string Error);
