@@ -60,8 +60,6 @@ internal static class Preflight
             Add(FindingSeverity.Warning, "CgroupDriverMismatch",
                 $"Docker uses the {survey.Docker.CgroupDriver} cgroup driver but the kubelet {survey.CgroupDriver}; containerd is set to the kubelet's ({survey.CgroupDriver}).",
                 survey.KubeletConfigPath);
-        if (survey.Docker.DataRoot is { } dataRoot)
-            Add(FindingSeverity.Info, "DockerDataRoot", $"Docker keeps its data in {dataRoot}; it stays there until you remove Docker.", dataRoot);
 
         foreach (var finding in findings.Where(f => f.Severity == FindingSeverity.Error))
             finding.Accepted = survey.Options.AcceptedFindings.Contains(finding.Id, StringComparer.OrdinalIgnoreCase);
