@@ -6,7 +6,7 @@
 #   - a private containerd with its CRI plugin, socket DIR/containerd.sock
 #   - a plain-HTTP docker-registry on 127.0.0.1:PORT (a free port, chosen once, then reused)
 #   - two tiny images built offline (busybox, pause) and pushed to that registry
-#   - a CNI bridge network "crips" (device crips0)
+#   - a CNI bridge network "crips" (device crips0, or $CRIPS_BRIDGE; subnet 10.88.91.0/24 or $CRIPS_POD_SUBNET)
 # `up` is idempotent and prints the path of DIR/runtime.env (KEY=VALUE lines) on stdout.
 # `down` stops only the processes `up` recorded in DIR/pids; images and registry data stay
 # unless --purge is given. `status` exits 0 when both daemons run, 1 otherwise. `bench-images` (after
@@ -18,7 +18,8 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 readonly BUSYBOX_TAGS=(1.36 latest)
 readonly PAUSE_TAG=3.9
-readonly BRIDGE=crips0
+# A second runtime beside the first needs its own bridge and subnet: CRIPS_BRIDGE, CRIPS_POD_SUBNET.
+readonly BRIDGE=${CRIPS_BRIDGE:-crips0}
 readonly CNI_BIN=/usr/lib/cni
 readonly FIRST_PORT=5100 LAST_PORT=5999
 readonly NEEDED_CMDS=(containerd runc ctr docker-registry umoci skopeo busybox gcc curl
