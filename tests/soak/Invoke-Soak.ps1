@@ -8,9 +8,10 @@
     starts containerd again; the next Get-CriPod must succeed on the same channel, list the same pods, and the
     probe container (its shim survives the kill) must still run.
     Load: -Readers runspaces loop Get-CriContainer -All for -LoadSeconds while this runspace creates, starts and
-    removes pods with a container; no call may fail. Memory is sampled every -SampleSeconds (managed heap after a
-    full collection, working set, private bytes); the managed heap of the last sample may be at most
-    -MaxGrowthPercent above the first sample after -WarmUpSeconds. Working set and private bytes are reported.
+    removes pods with a container; no call may fail. Memory (managed heap after a full collection, working set,
+    private bytes) is sampled between the churn steps, -SampleSeconds or a little more apart; the managed heap of
+    the last sample may be at most -MaxGrowthPercent above the first sample after -WarmUpSeconds. Working set
+    and private bytes are reported.
     A plain script rather than Pester: the point is the figures (per-cycle times, calls/s, memory series),
     written in the shape of the benchmark results, and a run of several minutes that Pester would only
     summarise as passed or failed.
@@ -41,7 +42,7 @@ $startedAt = (Get-Date).ToUniversalTime().ToString('o')
 $failures = [Collections.Generic.List[string]]::new()
 
 function Get-Median([double[]] $Values) {
-    $sorted = $Values | Sort-Object
+    $sorted = @($Values | Sort-Object)
     $n = $sorted.Count
     if ($n % 2) { $sorted[($n - 1) / 2] } else { ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2 }
 }
@@ -160,18 +161,30 @@ function Invoke-Load {
 
     $samples = [Collections.Generic.List[object]]::new()
     $churned = 0; $churnErrors = 0; $churnFirstError = $null
-    $nextSample = 0
     $churnMs = [Collections.Generic.List[double]]::new()
     $watch = [Diagnostics.Stopwatch]::new()
+    $nextSample = 0; $sampling = [Diagnostics.Stopwatch]::new()
+    # Dot-sourced between the churn steps (one churn pod takes longer than -SampleSeconds); the time a sample
+    # takes is left out of the churn figures.
+    $sampleIfDue = {
+        if ($clock.Elapsed.TotalSeconds -ge $nextSample) {
+            $sampling.Start(); $samples.Add((Get-MemorySample $clock)); $sampling.Stop()
+            $nextSample = $clock.Elapsed.TotalSeconds + $SampleSeconds
+        }
+    }
     while ([datetime]::UtcNow -lt $until) {
-        if ($clock.Elapsed.TotalSeconds -ge $nextSample) { $samples.Add((Get-MemorySample $clock)); $nextSample += $SampleSeconds }
-        $watch.Restart()
+        . $sampleIfDue
+        $watch.Restart(); $sampling.Reset()
         try {
             $pod = New-CriPod "churn$churned" -Namespace "$Namespace-churn" -LogDirectory $LogDirectory
-            $null = $pod | New-CriContainer work $Image -Command sleep -Argument 3600 | Start-CriContainer
+            . $sampleIfDue
+            $container = $pod | New-CriContainer work $Image -Command sleep -Argument 3600
+            . $sampleIfDue
+            $null = $container | Start-CriContainer
+            . $sampleIfDue
             $null = $pod | Remove-CriPod -Force
             $churned++
-            $churnMs.Add($watch.Elapsed.TotalMilliseconds)
+            $churnMs.Add(($watch.Elapsed - $sampling.Elapsed).TotalMilliseconds)
         } catch {
             $churnErrors++
             if (-not $churnFirstError) { $churnFirstError = "$($_.FullyQualifiedErrorId): $_" }
@@ -246,7 +259,7 @@ $ms = { param($s) "median $($s.median) ms, max $($s.max) ms" }
 | Load: working set (reported) | $($l.workingSetMb.afterWarmUp) MB to $($l.workingSetMb.last) MB | | $($l.workingSetMb.growthPercent)% |
 | Load: private bytes (reported) | $($l.privateMb.afterWarmUp) MB to $($l.privateMb.last) MB | | $($l.privateMb.growthPercent)% |
 
-Measured $startedAt; memory sampled every $($l.sampleSeconds) s ($($l.samples.Count) samples, in soak.json). Peak RSS of the soak process: $($result.peakRssMb) MB.
+Measured $startedAt; memory sampled between churn steps, at least $($l.sampleSeconds) s apart ($($l.samples.Count) samples, in soak.json). Peak RSS of the soak process: $($result.peakRssMb) MB.
 $(if ($failures.Count) { "`nFailures:`n`n" + (($failures | ForEach-Object { "- $_" }) -join "`n") })
 "@ | Set-Content (Join-Path $ResultsDirectory 'soak.md')
 Get-Content (Join-Path $ResultsDirectory 'soak.md')
