@@ -14,6 +14,13 @@
       Bench  the benchmarks (not part of Test); results under bench/results/. -Benchmark picks some (B4, the move of
              1 GiB of Docker images by Convert-DockerNodeToContainerd, runs only when named); the others keep
              their last results.
+      Soak   Build, then the fault and load soak (tests/soak/Invoke-Soak.ps1, not part of Test) on a private runtime
+             of its own (/tmp/crips-soak, bridge cripsoak, pods in 10.88.93.0/24), so it never kills the runtime
+             the tests use: 20 cycles of SIGKILL to containerd, each followed by a call that must fail with
+             CriRuntimeUnavailable within its deadline and, once containerd is back, a call that must succeed in the
+             same session; then 8 runspaces of Get-CriContainer for 60 s beside a pod churn loop, with no error and
+             a managed heap that grows under 10% after warm-up. Results: bench/results/soak.json and soak.md;
+             exit code 1 on any failure. The runtime is stopped afterwards (-Purge deletes its data too).
       Clean  removes out/ and the build folders.
     Integration tests use $env:CRIPS_TEST_ENDPOINT when set (any CRI runtime); otherwise, as root, the private
     runtime, which Test starts and, unless -KeepRuntime, stops again. Without either they are skipped.
@@ -21,7 +28,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Package', 'Test', 'Demo', 'Env', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Package', 'Test', 'Demo', 'Env', 'Bench', 'Soak', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Up', 'Down', 'Status')]
@@ -33,7 +40,7 @@ param(
     # Test: leave the private runtime running afterwards (faster re-runs).
     [switch] $KeepRuntime,
 
-    # Env -Action Down: also delete the runtime's images and data.
+    # Env -Action Down, Soak: also delete the runtime's images and data.
     [switch] $Purge,
 
     # Bench: which benchmarks to run (default B1, B2, B3; see bench/Invoke-Benchmarks.ps1).
@@ -185,6 +192,27 @@ function Invoke-EnvTask {
     }
 }
 
+function Invoke-SoakTask {
+    Invoke-BuildTask
+    # Its own runtime, bridge and subnet: the soak kills containerd twenty times, which must never hit the
+    # runtime of a test run (or of another soak) going on beside it.
+    $env:CRIPS_RUNTIME_DIR = '/tmp/crips-soak'
+    $env:CRIPS_BRIDGE = 'cripsoak'
+    $env:CRIPS_POD_SUBNET = '10.88.93.0/24'
+    $vars = Start-RuntimeForCriPS
+    $failed = $false
+    try {
+        Invoke-ChildPwsh -NoModule ("& '$Root/tests/soak/Invoke-Soak.ps1' -ModulePath '$Staged' " +
+            "-RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)' -Image '$($vars.CRIPS_BUSYBOX_IMAGE)'")
+    } catch {
+        Write-Warning $_
+        $failed = $true
+    } finally {
+        Stop-RuntimeForCriPS
+    }
+    if ($failed) { exit 1 }
+}
+
 switch ($Task) {
     'Build' { Invoke-BuildTask }
     'Package' { Invoke-PackageTask }
@@ -200,6 +228,7 @@ switch ($Task) {
             "-Image '$($vars.CRIPS_BUSYBOX_IMAGE)' -ContainerdAddress '$($vars.CONTAINERD_ADDRESS)' -PullImage '$pullImage' -RegistryHostsDir '$hostsDir'" +
             $(if ($Benchmark) { " -Benchmark $($Benchmark -join ',')" }))
     }
+    'Soak' { Invoke-SoakTask }
     'Clean' {
         foreach ($dir in @($Out) + (Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj).FullName) {
             if (Test-Path $dir) { Remove-Item -Recurse -Force $dir }

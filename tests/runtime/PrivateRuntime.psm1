@@ -63,6 +63,38 @@ function Add-PrivateBenchImage {
     (Invoke-RuntimeScript bench-images | Select-Object -Last 1).Trim()
 }
 
+function Stop-PrivateContainerd {
+    <#
+    Kills the private runtime's containerd with SIGKILL, as a crash would (no shutdown, sockets left behind; the
+    shims and the containers they run survive), waits until the process is no longer running and returns its pid.
+    #>
+    $pidFile = Join-Path (Get-PrivateRuntimeDirectory) 'pids/containerd.pid'
+    $containerdPid = [int](Get-Content -LiteralPath $pidFile)
+    # Only our daemon is ever signalled: the recorded pid must still run containerd (not a reused pid).
+    $exe = Get-Item -LiteralPath "/proc/$containerdPid/exe" -ErrorAction SilentlyContinue
+    if (-not $exe -or (Split-Path -Leaf $exe.LinkTarget) -ne 'containerd') { throw "pid $containerdPid in $pidFile is not a running containerd." }
+    & kill -s KILL $containerdPid
+    if ($LASTEXITCODE -ne 0) { throw "kill -s KILL $containerdPid failed with exit code $LASTEXITCODE." }
+    # Gone or a zombie (the parent that start-stop-daemon left may never reap it): either way it serves nothing.
+    $deadline = [datetime]::UtcNow.AddSeconds(10)
+    while (Test-ProcessRunning $containerdPid) {
+        if ([datetime]::UtcNow -gt $deadline) { throw "containerd (pid $containerdPid) still runs 10 s after SIGKILL." }
+        Start-Sleep -Milliseconds 10
+    }
+    $containerdPid
+}
+
+function Test-ProcessRunning([int] $ProcessId) {
+    $stat = Get-Content -Raw -LiteralPath "/proc/$ProcessId/stat" -ErrorAction SilentlyContinue
+    # The state follows the parenthesised name, which may itself hold blanks.
+    $stat -and ($stat.Substring($stat.LastIndexOf(')') + 2, 1) -notin 'Z', 'X')
+}
+
+function Restore-PrivateRuntime {
+    <# crips-runtime.sh up again: starts whichever daemon is gone, leaves the running ones; returns runtime.env's path. #>
+    (Invoke-RuntimeScript up 2>$null | Select-Object -Last 1).Trim()
+}
+
 function Get-PrivateRuntimeStatus {
     <# True when both daemons of the private runtime run. #>
     $dir = Get-PrivateRuntimeDirectory
@@ -70,4 +102,4 @@ function Get-PrivateRuntimeStatus {
     $LASTEXITCODE -eq 0
 }
 
-Export-ModuleMember -Function Start-PrivateRuntime, Add-PrivateBenchImage, Stop-PrivateRuntime, Get-PrivateRuntimeStatus, Get-PrivateRuntimeDirectory, Test-IsRoot, Read-RuntimeEnv
+Export-ModuleMember -Function Start-PrivateRuntime, Stop-PrivateContainerd, Restore-PrivateRuntime, Add-PrivateBenchImage, Stop-PrivateRuntime, Get-PrivateRuntimeStatus, Get-PrivateRuntimeDirectory, Test-IsRoot, Read-RuntimeEnv
