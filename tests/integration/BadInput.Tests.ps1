@@ -5,7 +5,8 @@ BeforeDiscovery { . $PSScriptRoot/TestFixture.ps1 }
 # that may wait carries a short -TimeoutSec. Needs says what a row uses: Runtime (any CRI runtime), Containerd (its own
 # socket), Private (the private runtime's registry), Node (a prepared Docker node: Docker's API socket, a containerd
 # with CRI disabled), NonRoot (setpriv, to run a child pwsh as nobody). Rows whose needs are missing are skipped.
-# Target may be a script block, evaluated after the command ran (for ids and paths the fixture makes).
+# Target may be a script block, evaluated after the command ran (for ids and paths the fixture makes); Message, where
+# given, is a pattern the message must match (where the same ErrorId has causes worth telling apart).
 Describe 'Bad input' {
     BeforeAll {
         . $PSScriptRoot/TestFixture.ps1
@@ -95,12 +96,14 @@ Describe 'Bad input' {
             $nobodyHome = New-Item -ItemType Directory -Force (Join-Path $work 'nobody')
             & chown 65534 $nobodyHome
             $pwsh = Get-PwshCommand
-            $probe = "Import-Module '$env:CRIPS_MODULE_PATH'; try { $Script } catch { `$_.FullyQualifiedErrorId; [string] `$_.CategoryInfo.Category; [string] `$_.TargetObject; `$_.Exception.Message }"
+            # The child times the command itself: starting pwsh on a loaded host is no part of "it returns".
+            $probe = "Import-Module '$env:CRIPS_MODULE_PATH'; `$w = [Diagnostics.Stopwatch]::StartNew(); try { $Script } catch { `$_.FullyQualifiedErrorId; [string] `$_.CategoryInfo.Category; [string] `$_.TargetObject; `$_.Exception.Message -replace '\s+', ' '; `$w.Elapsed.TotalSeconds }"
             $out = & env "HOME=$nobodyHome" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_read_search `
                 --ambient-caps=+dac_read_search --bounding-set=-all,+dac_read_search @pwsh -NoProfile -NonInteractive -Command $probe 2>&1
-            if ($out.Count -ne 4) { throw "The child as nobody did not fail as expected: $($out -join ' | ')" }
+            if ($out.Count -ne 5) { throw "The child as nobody did not fail as expected: $($out -join ' | ')" }
             # The error record the child saw, rebuilt here (with its fully qualified id) for the table's assertions.
-            [Management.Automation.ErrorRecord]::new([Exception]::new("$($out[3])"), "$($out[0])", [Management.Automation.ErrorCategory] "$($out[1])", "$($out[2])")
+            $record = [Management.Automation.ErrorRecord]::new([Exception]::new("$($out[3])"), "$($out[0])", [Management.Automation.ErrorCategory] "$($out[1])", "$($out[2])")
+            $record | Add-Member -NotePropertyName CommandSeconds -NotePropertyValue ([double] "$($out[4])") -PassThru
         }
     }
     AfterAll {
@@ -228,11 +231,11 @@ Describe 'Bad input' {
            ErrorId = 'CriInvalidPodConfig'; Category = 'InvalidArgument'; Target = { $badConfig } }
         # --- Docker's node: its API socket, and its containerd, which has the CRI plugin disabled
         @{ Case = 'Docker''s API socket'; Needs = 'Node'; Command = { Get-CriPod -RuntimeEndpoint $node.CRIPS_NODE_DOCKER_ENDPOINT -TimeoutSec 5 }
-           ErrorId = 'CriNotARuntime'; Category = 'ProtocolError'; Target = { $node.CRIPS_NODE_DOCKER_ENDPOINT } }
+           ErrorId = 'CriNotARuntime'; Category = 'ProtocolError'; Target = { $node.CRIPS_NODE_DOCKER_ENDPOINT }; Message = 'Docker''s API socket is one such case' }
         @{ Case = 'Docker''s API socket as containerd'; Needs = 'Node'; Command = { Get-ContainerdImage -Address $node.CRIPS_NODE_DOCKER_ENDPOINT -TimeoutSec 5 }
            ErrorId = 'CriNotARuntime'; Category = 'ProtocolError'; Target = { $node.CRIPS_NODE_DOCKER_ENDPOINT } }
         @{ Case = 'containerd with its CRI plugin disabled'; Needs = 'Node'; Command = { Get-CriContainer -RuntimeEndpoint $node.CRIPS_NODE_CONTAINERD_ENDPOINT -TimeoutSec 5 }
-           ErrorId = 'CriNotARuntime'; Category = 'ProtocolError'; Target = { $node.CRIPS_NODE_CONTAINERD_ENDPOINT } }
+           ErrorId = 'CriNotARuntime'; Category = 'ProtocolError'; Target = { $node.CRIPS_NODE_CONTAINERD_ENDPOINT }; Message = 'CRI plugin is disabled' }
     ) {
         if ($Needs -and -not $have[$Needs]) {
             Set-ItResult -Skipped -Because "it needs $Needs"
@@ -258,7 +261,9 @@ Describe 'Bad input' {
         } else {
             $err.TargetObject | Should -Be $expected
         }
+        if ($Message) { $err.Exception.Message | Should -Match $Message }
         # A bound for "it returns", not a speed target: every waiting call above has a deadline of at most 10 s.
-        $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
+        $seconds = if ($err.PSObject.Properties['CommandSeconds']) { $err.CommandSeconds } else { $watch.Elapsed.TotalSeconds }
+        $seconds | Should -BeLessThan 15
     }
 }

@@ -163,6 +163,7 @@ namespace CriPSTests
                 $standIn.State.EventsOpened | Should -BeTrue -Because 'Get-CriEvent opened the stream'
                 $run.Async.IsCompleted | Should -BeFalse -Because 'it listens until stopped'
                 Wait-CallsInFlight $baseline { param($now) $now -gt $baseline } | Should -BeGreaterThan $baseline -Because 'the measure sees the open stream'
+                $standIn.State.EventsReset | Should -BeFalse -Because 'nothing has ended the stream yet'
 
                 Stop-Timed $run | Should -BeLessThan 1
                 $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
