@@ -312,15 +312,37 @@ public sealed class ContainerdClient
         }
     }
 
+    /// <summary>
+    /// The filter containerd could not parse, as the error's target: its parse error shows the whole text split at the
+    /// fault ("[before >|x|< after]"). One filter is that filter; of several, the one the error shows, else all of them.
+    /// </summary>
+    internal static object RejectedFilter(string[] filters, string detail)
+    {
+        if (filters.Length == 1)
+            return filters[0];
+        var shown = System.Text.RegularExpressions.Regex.Match(detail, @"parse error: \[(.*) >\|(.*)\|< (.*)\]");
+        if (shown.Success)
+        {
+            var text = shown.Groups[1].Value + shown.Groups[2].Value + shown.Groups[3].Value;
+            var match = filters.Where(f => f == text).ToList();
+            if (match.Count == 1)
+                return match[0];
+        }
+        return filters;
+    }
+
     /// <summary>A bad namespace or filter comes back as InvalidArgument: say which, with it as target.</summary>
     private CriException Translate(RpcException e, string operation, object? target)
     {
+        // No filters is no failing item: errors about the call as a whole then name the endpoint.
+        if (target is string[] { Length: 0 })
+            target = null;
         if (e.StatusCode == StatusCode.InvalidArgument && e.Status.Detail.Contains("namespace", StringComparison.OrdinalIgnoreCase))
             return new CriException("ContainerdInvalidNamespace", CriErrorCategory.InvalidArgument,
                 $"containerd rejected the namespace '{Namespace}': {e.Status.Detail}", Namespace, e);
         if (e.StatusCode == StatusCode.InvalidArgument && target is string[] { Length: > 0 } or string { Length: > 0 })
             return new CriException("ContainerdInvalidFilter", CriErrorCategory.InvalidArgument,
-                $"containerd rejected the filter: {e.Status.Detail}", target, e);
+                $"containerd rejected the filter: {e.Status.Detail}", target is string[] filters ? RejectedFilter(filters, e.Status.Detail) : target, e);
         if (e.StatusCode == StatusCode.Unimplemented)
             return new CriException("ContainerdNotAvailable", CriErrorCategory.ProtocolError,
                 $"The daemon at {_channel.Endpoint} does not serve containerd's API ({e.Status.Detail}); is it containerd? "

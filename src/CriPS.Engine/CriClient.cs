@@ -163,6 +163,12 @@ public sealed partial class CriClient
                 $"The registry refused {(credential is null ? "an anonymous pull" : credential.ToString())} of '{reference}': {e.Message}",
                 reference, e);
         }
+        catch (CriException e) when (e.ErrorId == "CriImagePullFailed" && e.Category == CriErrorCategory.NotSpecified && LooksUnreachable(e.Message))
+        {
+            // containerd reports an unreachable registry as Unknown; the runtime itself answered, so this is not a
+            // connection error of the endpoint (which would end a multi-image pull), but a registry not available.
+            throw new CriException(e.ErrorId, CriErrorCategory.ResourceUnavailable, e.Message, reference, e.InnerException);
+        }
         return await GetImageAsync(reference, cancel).ConfigureAwait(false)
             ?? throw new CriException("CriImagePullFailed", CriErrorCategory.InvalidData,
                 $"The runtime reported '{reference}' pulled but does not list it.", reference);
@@ -184,6 +190,13 @@ public sealed partial class CriClient
     // Registries' own words for a refused login; bare "401" or "denied" would also match digests and unrelated errors.
     private static bool LooksUnauthorized(string message) =>
         UnauthorizedWords.Any(w => message.Contains(w, StringComparison.OrdinalIgnoreCase));
+
+    internal static bool LooksUnreachable(string message) =>
+        UnreachableWords.Any(w => message.Contains(w, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Go's net package wording for a registry that cannot be reached.</summary>
+    private static readonly string[] UnreachableWords =
+        ["connect: connection refused", "no such host", "i/o timeout", "network is unreachable", "no route to host", "server misbehaving"];
 
     private static readonly string[] UnauthorizedWords =
         ["401 Unauthorized", "unauthorized:", "authorization failed", "pull access denied", "insufficient_scope", "403 Forbidden"];

@@ -26,7 +26,7 @@ internal static class ConfigArgument
             case FileInfo info:
                 return fromFile(info.FullName);
             case string text when text.TrimStart().StartsWith('{'):
-                return parse(text, source);
+                return ParseGiven(text, value, source, parse);
             case string path:
                 var file = cmdlet.GetUnresolvedProviderPathFromPSPath(path);
                 return File.Exists(file)
@@ -34,7 +34,20 @@ internal static class ConfigArgument
                     : throw new CriException(notFoundId, CriErrorCategory.ObjectNotFound,
                         $"The {kind} config file '{file}' does not exist (give a path, JSON text, or a hashtable).", path);
             default:
-                return parse(JsonSerializer.Serialize(ToPlain(value)), source);
+                return ParseGiven(JsonSerializer.Serialize(ToPlain(value)), value, source, parse);
+        }
+    }
+
+    /// <summary>A config given in place (JSON text, a hashtable) that does not parse names what was given as the error's target.</summary>
+    private static T ParseGiven<T>(string text, object given, string source, Func<string, string, T> parse)
+    {
+        try
+        {
+            return parse(text, source);
+        }
+        catch (CriException e) when (ReferenceEquals(e.Target, source))
+        {
+            throw new CriException(e.ErrorId, e.Category, e.Message, given is PSObject wrapped ? wrapped.BaseObject : given, e.InnerException);
         }
     }
 

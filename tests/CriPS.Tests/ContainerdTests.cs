@@ -157,4 +157,20 @@ public class ContainerdTests
         Assert.Null(ContainerdMapper.ToUtc(new Timestamp()));
         Assert.Equal(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), ContainerdMapper.ToUtc(Timestamp.FromDateTime(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc))));
     }
+
+    [Theory]
+    // containerd 1.6's parse error shows the whole filter split at the fault.
+    [InlineData(new[] { "labels.=" }, "filters: parse error: [labels. >|=|< ]: expected field or quoted: invalid argument", "labels.=")]
+    [InlineData(new[] { "name==busybox", "!!!" }, "filters: parse error: [ >|!|< !!]: expected field or quoted: invalid argument", "!!!")]
+    [InlineData(new[] { "a==(", "!!!" }, "filters: parse error: [ >|!|< !!]: expected field or quoted", "!!!")]
+    public void RejectedFilterIsTheOneTheErrorShows(string[] filters, string detail, string expected) =>
+        Assert.Equal(expected, Engine.ContainerdClient.RejectedFilter(filters, detail));
+
+    [Fact]
+    public void RejectedFilterOfSeveralUnshownIsAllOfThem()
+    {
+        string[] filters = ["x==", "y=="];
+
+        Assert.Same(filters, Engine.ContainerdClient.RejectedFilter(filters, "some other wording"));
+    }
 }

@@ -88,6 +88,8 @@ public class EndpointParseTests
     [InlineData("tcp://h:0")]
     [InlineData("tcp://h:port")]
     [InlineData("tcp://:10010")]
+    [InlineData("unix://")]
+    [InlineData("unix:///")]
     public void InvalidEndpointsAreRejected(string input)
     {
         var e = Assert.Throws<CriException>(() => Endpoint.Parse(input));

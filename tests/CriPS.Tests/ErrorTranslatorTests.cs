@@ -8,7 +8,9 @@ namespace CriPS.Tests;
 
 public sealed class ErrorTranslatorTests : IDisposable
 {
-    private static readonly Endpoint Containerd = Endpoint.Parse("unix:///run/containerd/containerd.sock");
+    // A path nothing listens on: translating a failure before any reply probes the endpoint (Http1Probe), and unit
+    // tests must not talk to a host's real runtime.
+    private static readonly Endpoint Containerd = Endpoint.Parse("unix:///nonexistent/crips-tests/containerd.sock");
     private readonly string _dir = Directory.CreateTempSubdirectory("crips-errors-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -62,7 +64,7 @@ public sealed class ErrorTranslatorTests : IDisposable
         Assert.Equal("CriPermissionDenied", e.ErrorId);
         Assert.Equal(CriErrorCategory.PermissionDenied, e.Category);
         Assert.Equal(Containerd.Address, e.Target);
-        Assert.Contains("the socket /run/containerd/containerd.sock", e.Message);
+        Assert.Contains("the socket /nonexistent/crips-tests/containerd.sock", e.Message);
         Assert.Contains("sudo", e.Message);
         Assert.Same(rpc, e.InnerException);
         Assert.True(e.IsEndpointFailure);
@@ -371,5 +373,63 @@ public sealed class ErrorTranslatorTests : IDisposable
         Assert.Contains("unix:///var/run/docker.sock", e.Message);
         Assert.Contains("-RuntimeEndpoint", e.Message);
         Assert.Same(cause, e.InnerException);
+    }
+
+    [Fact]
+    public void GrpcPeerWithoutTheCriIsToldApartFromDocker()
+    {
+        var cause = new RpcException(new Status(StatusCode.Unimplemented, "unknown service runtime.v1.RuntimeService"));
+
+        var e = ErrorTranslator.NotARuntime(Endpoint.Parse("/run/containerd/containerd.sock"), cause, speaksGrpc: true);
+
+        Assert.Equal("CriNotARuntime", e.ErrorId);
+        Assert.Equal(CriErrorCategory.ProtocolError, e.Category);
+        Assert.Equal("unix:///run/containerd/containerd.sock", e.Target);
+        Assert.Contains("CRI plugin is disabled", e.Message);
+        Assert.DoesNotContain("Docker's API socket", e.Message);
+    }
+
+    // An HTTP/1 server (Docker's API socket) may answer and close before the client has written its preface: the
+    // call then fails with a broken pipe, which alone reads like a runtime going away. The probe tells them apart.
+    [Fact]
+    public void BrokenPipeFromAnHttp1ServerIsNotARuntime()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"crips-h1-{Guid.NewGuid():N}.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        var server = new Thread(() =>
+        {
+            using var peer = listener.Accept();
+            peer.Send(System.Text.Encoding.ASCII.GetBytes("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"));
+            peer.Shutdown(SocketShutdown.Both);
+        });
+        server.Start();
+        try
+        {
+            var endpoint = Endpoint.Parse(path);
+            var rpc = Rpc(StatusCode.Unavailable, "Error starting gRPC call. HttpRequestException: An error occurred while sending the request. "
+                + "IOException: Unable to write data to the transport connection: Broken pipe.",
+                new HttpRequestException("An error occurred while sending the request.", new IOException("Broken pipe", new SocketException((int)SocketError.Shutdown))));
+
+            var e = ErrorTranslator.Translate(rpc, endpoint, "Version");
+
+            Assert.Equal("CriNotARuntime", e.ErrorId);
+            Assert.Equal(endpoint.Address, e.Target);
+            Assert.True(server.Join(TimeSpan.FromSeconds(5)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void BrokenPipeFromNobodyStaysUnavailable()
+    {
+        var rpc = Rpc(StatusCode.Unavailable, "Error starting gRPC call. HttpRequestException: An error occurred while sending the request. "
+            + "IOException: Unable to write data to the transport connection: Broken pipe.");
+
+        Assert.Equal("CriRuntimeUnavailable", ErrorTranslator.Translate(rpc, Containerd, "Version").ErrorId);
     }
 }

@@ -120,7 +120,7 @@ internal sealed class CriChannel
                 throw new CriException("CriUnsupportedApiVersion", CriErrorCategory.NotImplemented,
                     $"The runtime at {Endpoint} serves only the old CRI API v1alpha2; CriPS speaks runtime.v1 "
                     + "(containerd 1.6+, CRI-O 1.23+). Upgrade the runtime.", Endpoint.Address, e);
-            throw ErrorTranslator.NotARuntime(Endpoint, e);
+            throw ErrorTranslator.NotARuntime(Endpoint, e, speaksGrpc: true);
         }
         catch (RpcException e)
         {

@@ -35,7 +35,8 @@ internal static class ErrorTranslator
         if (FindInChain<SocketConnectException>(e) is { } connect)
             return Unreachable(endpoint, connect, e, howToChoose ?? CriHowToChoose);
 
-        if (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown && LooksLikeWrongProtocol(e))
+        if (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown
+            && (LooksLikeWrongProtocol(e) || FailedBeforeAnyReply(e) && Http1Probe.AnswersHttp1(endpoint, ProbeTimeout)))
             return NotARuntime(endpoint, e);
 
         var message = e.Status.Detail is { Length: > 0 } d ? d : e.Message;
@@ -62,10 +63,18 @@ internal static class ErrorTranslator
         };
     }
 
-    public static CriException NotARuntime(Endpoint endpoint, Exception e) =>
+    /// <summary>
+    /// A peer that is not a CRI runtime. <paramref name="speaksGrpc"/>: it answered in gRPC that it has no
+    /// RuntimeService, which is what a containerd with its CRI plugin disabled does (Docker's containerd ships so).
+    /// </summary>
+    public static CriException NotARuntime(Endpoint endpoint, Exception e, bool speaksGrpc = false) =>
         new("CriNotARuntime", CriErrorCategory.ProtocolError,
-            $"Something answers at {endpoint}, but it is not a CRI runtime (it does not serve runtime.v1.RuntimeService "
-            + "over gRPC; Docker's API socket is one such case). Point -RuntimeEndpoint at containerd's or CRI-O's socket.",
+            speaksGrpc
+                ? $"A gRPC server answers at {endpoint}, but it does not serve the CRI (runtime.v1.RuntimeService); a containerd "
+                  + "whose CRI plugin is disabled (disabled_plugins = [\"cri\"], as Docker's containerd ships) is one such case. "
+                  + "Enable the plugin, or point -RuntimeEndpoint at a runtime that serves the CRI."
+                : $"Something answers at {endpoint}, but it is not a CRI runtime (it does not serve runtime.v1.RuntimeService "
+                  + "over gRPC; Docker's API socket is one such case). Point -RuntimeEndpoint at containerd's or CRI-O's socket.",
             endpoint.Address, e);
 
     /// <summary>How a CRI user picks another endpoint; containerd's own cmdlets pass theirs.</summary>
@@ -103,6 +112,17 @@ internal static class ErrorTranslator
             return true;
         return e.Status.Detail.Contains("Bad gRPC response", StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>Long enough for a loaded host to answer, short enough not to matter next to the failed call.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Grpc.Net.Client's wording for a call that failed before any response arrived: an HTTP/1 server that closed the
+    /// connection at once (broken pipe, reset, no HTTP/2 handshake) lands here, and so does a runtime going away, which
+    /// the probe then tells apart.
+    /// </summary>
+    private static bool FailedBeforeAnyReply(RpcException e) =>
+        e.Status.Detail.StartsWith("Error starting gRPC call", StringComparison.Ordinal) && FindInChain<SocketConnectException>(e) is null;
 
     private static T? FindInChain<T>(RpcException e) where T : Exception
     {

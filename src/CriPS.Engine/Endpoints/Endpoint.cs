@@ -44,6 +44,9 @@ public sealed record Endpoint
         switch (scheme)
         {
             case "unix":
+                // Without a path, "unix://" would become the root directory and fail later as "a directory".
+                if (rest.Trim('/').Length == 0)
+                    throw Invalid(value, "a unix endpoint needs the path of a socket, e.g. unix:///run/containerd/containerd.sock");
                 // unix:///run/x.sock is absolute; crictl also accepts unix://run/x.sock as relative to /.
                 return Unix(rest.StartsWith('/') ? rest : "/" + rest, value);
             case "tcp":

@@ -17,6 +17,7 @@ public sealed class ImportContainerdImageCommand : ContainerdCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
     private const string StreamSet = "InputStream";
+    private const string InvalidArchiveErrorId = "ContainerdInvalidArchive";
 
     /// <summary>An import may take long; the limit is on a transfer that stops moving, 60 s unless -TimeoutSec says otherwise.</summary>
     private static readonly TimeSpan DefaultStallLimit = TimeSpan.FromSeconds(60);
@@ -72,7 +73,7 @@ public sealed class ImportContainerdImageCommand : ContainerdCmdlet
         if (ParameterSetName == StreamSet)
         {
             if (ShouldProcess($"an archive stream into namespace {Client.Namespace}", "Import images"))
-                Import(InputStream!, "the input stream", null);
+                Import(InputStream!, "the input stream", null, InputStream!);
             return;
         }
         foreach (var file in ResolveFiles())
@@ -90,22 +91,38 @@ public sealed class ImportContainerdImageCommand : ContainerdCmdlet
                 continue;
             }
             using (stream)
-                Import(stream, file, stream.CanSeek ? stream.Length : null); // a FIFO or /dev/fd/N has no length
+                Import(stream, file, stream.CanSeek ? stream.Length : null, file); // a FIFO or /dev/fd/N has no length
         }
     }
 
-    private void Import(Stream archive, string source, long? length)
+    private void Import(Stream archive, string source, long? length, object target)
     {
         var progress = new TransferProgress { Total = length };
         var activity = $"Importing {source}";
         WriteVerbose($"Importing {source} into namespace {Client.Namespace}; a transfer that stalls for {Client.Timeout.TotalSeconds:0} s fails.");
-        var result = TryAwaitTransfer(c => Client.ImportImagesAsync(archive, _name, progress, c), progress, activity);
+        var result = TryAwaitTransfer(c => ImportNamingTheArchiveAsync(archive, progress, target, c), progress, activity);
         if (result is null)
             return;
         WriteVerbose($"{source}: {result.BlobsWritten} blobs written, {result.BlobsPresent} already in the store, {progress.Bytes} bytes read.");
         foreach (var note in result.Notes)
             WriteWarning(note);
         WriteObject(result.Images, enumerateCollection: true);
+    }
+
+    /// <summary>
+    /// An archive that is not an image as a whole (not a tar, no index.json nor manifest.json) has no entry to blame:
+    /// the error then names the archive itself, so several files piped in stay tellable apart.
+    /// </summary>
+    private async Task<Engine.ImportResult> ImportNamingTheArchiveAsync(Stream archive, TransferProgress progress, object target, CancellationToken cancel)
+    {
+        try
+        {
+            return await Client.ImportImagesAsync(archive, _name, progress, cancel).ConfigureAwait(false);
+        }
+        catch (CriException e) when (e.Target is null && e.ErrorId == InvalidArchiveErrorId)
+        {
+            throw new CriException(e.ErrorId, e.Category, e.Message, target, e);
+        }
     }
 
     private IEnumerable<string> ResolveFiles()
