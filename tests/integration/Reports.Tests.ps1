@@ -1,0 +1,218 @@
+BeforeDiscovery {
+    . $PSScriptRoot/TestFixture.ps1
+    # Two real runtimes: the private one, and a second private runtime this file starts beside it.
+    $ReportsSkipReason = if ((& id -u) -ne '0') { 'the second private runtime needs root' }
+                         elseif (-not $IsPrivateRuntime) { 'needs the private runtime (CRIPS_TEST_PRIVATE_RUNTIME=1)' }
+    if ($ReportsSkipReason) { Write-Host "Reports.Tests.ps1 skipped: $ReportsSkipReason" }
+}
+
+Describe 'The report examples across two nodes (examples/reports)' -Skip:([bool]$ReportsSkipReason) {
+    BeforeAll {
+        . $PSScriptRoot/TestFixture.ps1
+        $reports = Join-Path $PSScriptRoot '../../examples/reports'
+        $runtimeScript = Join-Path $PSScriptRoot '../runtime/crips-runtime.sh'
+        # The second runtime's directory, bridge and subnet; overridable so a private run does not meet the suite's.
+        $second = @{
+            Directory = if ($env:CRIPS_TEST_RT2_DIR) { $env:CRIPS_TEST_RT2_DIR } else { '/tmp/crips-rt2' }
+            Bridge    = if ($env:CRIPS_TEST_RT2_BRIDGE) { $env:CRIPS_TEST_RT2_BRIDGE } else { 'crips2' }
+            Subnet    = if ($env:CRIPS_TEST_RT2_SUBNET) { $env:CRIPS_TEST_RT2_SUBNET } else { '10.88.92.0/24' }
+        }
+        $registry = if ($env:CRIPS_REGISTRY) { $env:CRIPS_REGISTRY } else { ($TestImage -split '/')[0] }
+        $pauseImage = if ($env:CRIPS_PAUSE_IMAGE) { $env:CRIPS_PAUSE_IMAGE } else { "$registry/crips/pause:3.9" }
+        # On the first node the containers run the spare image, which nothing else in the suite keeps using,
+        # so its container counts are exactly ours.
+        $spareImage = if ($env:CRIPS_SPARE_IMAGE) { $env:CRIPS_SPARE_IMAGE } else { "$registry/crips/spare:1" }
+        $runtimeEnv = @("CRIPS_BRIDGE=$($second.Bridge)", "CRIPS_POD_SUBNET=$($second.Subnet)", "CRIPS_USE_REGISTRY=$registry")
+
+        # A clean second node: what an interrupted earlier run left goes first. It uses the first runtime's registry,
+        # so it costs one containerd start instead of building and pushing the images again.
+        & env @runtimeEnv bash $runtimeScript down --purge $second.Directory *> $null
+        $upTime = [System.Diagnostics.Stopwatch]::StartNew()
+        $envFile = & env @runtimeEnv bash $runtimeScript up $second.Directory 2>$null | Select-Object -Last 1
+        $upTime.Stop()
+        $LASTEXITCODE | Should -Be 0
+        Write-Host ('Second private runtime up in {0:N1} s' -f $upTime.Elapsed.TotalSeconds)
+        $Endpoint2 = (Get-Content $envFile | Where-Object { $_ -like 'CRIPS_RUNTIME_ENDPOINT=*' }) -replace '^[^=]+=', ''
+        $hostName = [Environment]::MachineName
+
+        $prefix = New-TestPrefix
+        # Node 1: a pod whose app was restarted once (attempt 0 exited, attempt 1 runs) and a sidecar never started.
+        $null = Invoke-CriImagePull -RuntimeEndpoint $Endpoint -Image $spareImage
+        $spare = Get-CriImage -RuntimeEndpoint $Endpoint -Name $spareImage
+        $web = New-CriPod -RuntimeEndpoint $Endpoint -Name web -Namespace "$prefix-a" -LogDirectory (New-TestLogDirectory "$prefix-web")
+        $first = New-CriContainer -RuntimeEndpoint $Endpoint -PodId $web.Id -Name app -Image $spareImage -Command true -Attempt 0
+        Start-CriContainer -RuntimeEndpoint $Endpoint -Id $first.Id
+        $null = Wait-ContainerState $first.Id Exited
+        $restarted = New-CriContainer -RuntimeEndpoint $Endpoint -PodId $web.Id -Name app -Image $spareImage -Command sleep -Argument 300 -Attempt 1
+        Start-CriContainer -RuntimeEndpoint $Endpoint -Id $restarted.Id
+        $null = New-CriContainer -RuntimeEndpoint $Endpoint -PodId $web.Id -Name sidecar -Image $spareImage -Command sleep -Argument 300
+
+        # Node 2: a running job, and a pod with no containers.
+        foreach ($image in $TestImage, $pauseImage) { $null = Invoke-CriImagePull -RuntimeEndpoint $Endpoint2 -Image $image }
+        $busybox = Get-CriImage -RuntimeEndpoint $Endpoint2 -Name $TestImage
+        $pause = Get-CriImage -RuntimeEndpoint $Endpoint2 -Name $pauseImage
+        $batch = New-CriPod -RuntimeEndpoint $Endpoint2 -Name batch -Namespace "$prefix-b" -LogDirectory (New-TestLogDirectory "$prefix-batch")
+        $job = New-CriContainer -RuntimeEndpoint $Endpoint2 -PodId $batch.Id -Name job -Image $TestImage -Command sleep -Argument 300
+        Start-CriContainer -RuntimeEndpoint $Endpoint2 -Id $job.Id
+        $idle = New-CriPod -RuntimeEndpoint $Endpoint2 -Name idle -Namespace "$prefix-b" -LogDirectory (New-TestLogDirectory "$prefix-idle")
+
+        $out = Join-Path ([IO.Path]::GetTempPath()) "$prefix-reports"
+
+        function Read-HtmlTable([xml] $Document, [string] $Id) {
+            # The rows of the table with that id, as objects named by its header cells.
+            $ns = [System.Xml.XmlNamespaceManager]::new($Document.NameTable)
+            $ns.AddNamespace('h', 'http://www.w3.org/1999/xhtml')
+            $table = $Document.SelectSingleNode("//h:table[@id='$Id']", $ns)
+            if (-not $table) { throw "no table with id $Id" }
+            $header = @($table.SelectNodes('h:tr/h:th', $ns) | ForEach-Object InnerText)
+            foreach ($tr in $table.SelectNodes('h:tr[h:td]', $ns)) {
+                $cells = @($tr.SelectNodes('h:td', $ns) | ForEach-Object InnerText)
+                $row = [ordered]@{}
+                for ($i = 0; $i -lt $header.Count; $i++) { $row[$header[$i]] = $cells[$i] }
+                [pscustomobject]$row
+            }
+        }
+        function Get-HtmlNodeTableId([xml] $Document, [string] $Heading) {
+            # Each node's table follows an h2 that names the node; its id is what the test reads it by.
+            $ns = [System.Xml.XmlNamespaceManager]::new($Document.NameTable)
+            $ns.AddNamespace('h', 'http://www.w3.org/1999/xhtml')
+            $h2 = @($Document.SelectNodes('//h:h2', $ns) | Where-Object InnerText -eq $Heading)
+            $h2.Count | Should -Be 1 -Because "one section names $Heading"
+            $h2[0].SelectSingleNode('following-sibling::*[1]', $ns).GetAttribute('id')
+        }
+        function ConvertTo-Line([object[]] $Rows, [string[]] $Property) {
+            # Rows as comparable text lines, in the order given.
+            foreach ($row in $Rows) { ($Property | ForEach-Object { "$($row.$_)" }) -join '|' }
+        }
+    }
+    AfterAll {
+        if ($prefix) { Remove-TestPods $prefix }
+        if ($Endpoint2) { Get-CriPod -RuntimeEndpoint $Endpoint2 | Remove-CriPod -Force -RuntimeEndpoint $Endpoint2 }
+        if ($runtimeEnv) { & env @runtimeEnv bash $runtimeScript down --purge $second.Directory *> $null }
+        if ($out) { Remove-Item -Recurse -Force -ErrorAction SilentlyContinue $out }
+    }
+
+    Context 'Export-ImageInventory' {
+        BeforeAll {
+            $dead = "unix://$($second.Directory)/nobody.sock"
+            $rows = & "$reports/Export-ImageInventory.ps1" -RuntimeEndpoint $Endpoint, $Endpoint2, $dead -Path $out `
+                -ErrorVariable unreachedErrors -ErrorAction SilentlyContinue
+            $csv = @(Import-Csv (Join-Path $out 'images.csv'))
+            $html = [xml](Get-Content -Raw (Join-Path $out 'images.html'))
+        }
+
+        It 'writes one CSV row per image per node, with tags, id, size, pinned and the containers using it' {
+            $columns = 'ComputerName', 'RuntimeEndpoint', 'RepoTags', 'Id', 'Size', 'Pinned', 'Containers', 'RunningContainers'
+            $csv[0].PSObject.Properties.Name | Should -Be $columns
+            # The second node is ours alone: exactly its two images; the job uses busybox.
+            ConvertTo-Line ($csv | Where-Object RuntimeEndpoint -eq $Endpoint2) $columns | Should -Be @(
+                "$hostName|$Endpoint2|$TestImage|$($busybox.Id)|$($busybox.Size)|$($busybox.Pinned)|1|1"
+                "$hostName|$Endpoint2|$pauseImage|$($pause.Id)|$($pause.Size)|$($pause.Pinned)|0|0"
+            )
+            # On the first node, three containers use the spare image (the exited attempt and the sidecar too), one runs.
+            ConvertTo-Line ($csv | Where-Object { $_.RuntimeEndpoint -eq $Endpoint -and $_.Id -eq $spare.Id }) $columns |
+                Should -Be "$hostName|$Endpoint|$($spare.RepoTags -join ', ')|$($spare.Id)|$($spare.Size)|$($spare.Pinned)|3|1"
+            # And every image of the first node is there, nothing more.
+            @($csv | Where-Object RuntimeEndpoint -eq $Endpoint | ForEach-Object Id) |
+                Should -Be @(Get-CriImage -RuntimeEndpoint $Endpoint | Sort-Object { "$($_.RepoTags)" }, Id | ForEach-Object Id)
+        }
+
+        It 'writes the same rows to the pipeline, tags as arrays' {
+            $rows.Count | Should -Be $csv.Count
+            $rows[0].PSObject.TypeNames[0] | Should -Be 'CriPS.Report.ImageInventoryRow'
+            ConvertTo-Line $rows 'RuntimeEndpoint', 'Id', 'Containers' | Should -Be (ConvertTo-Line $csv 'RuntimeEndpoint', 'Id', 'Containers')
+            ($rows | Where-Object { $_.RuntimeEndpoint -eq $Endpoint2 -and $_.Id -eq $busybox.Id }).RepoTags | Should -Be @($TestImage)
+            ($rows | Where-Object Id -eq $spare.Id).Size | Should -BeOfType [uint64]
+        }
+
+        It 'reports a node it cannot reach as an error and in the page, and the others in full' {
+            $unreachedErrors.Count | Should -Be 1
+            $unreachedErrors[0].FullyQualifiedErrorId | Should -BeLike 'CriReportNodeUnreached,*'
+            $unreachedErrors[0].TargetObject | Should -Be $dead
+            @($csv.RuntimeEndpoint | Sort-Object -Unique) | Should -Be @(@($Endpoint, $Endpoint2) | Sort-Object)
+            (Read-HtmlTable $html 'unreached').RuntimeEndpoint | Should -Be $dead
+        }
+
+        It 'summarises per image in the page: on how many nodes, and their total size' {
+            $summary = @(Read-HtmlTable $html 'summary')
+            $summary[0].PSObject.Properties.Name | Should -Be 'Image', 'Id', 'Nodes', 'Size', 'TotalSize', 'Containers'
+            $mb = { param($bytes) [string]::Format([cultureinfo]::InvariantCulture, '{0:N1} MB', $bytes / 1MB) }
+            $onBoth = $summary | Where-Object Id -eq $busybox.Id
+            $onBoth.Nodes | Should -Be '2'
+            $onBoth.Image | Should -Be ((@((Get-CriImage -RuntimeEndpoint $Endpoint -Id $busybox.Id).RepoTags) + @($TestImage) | Sort-Object -Unique) -join ', ')
+            $onBoth.TotalSize | Should -Be (& $mb (2 * $busybox.Size))
+            $onlyFirst = $summary | Where-Object Id -eq $spare.Id
+            ConvertTo-Line $onlyFirst 'Nodes', 'Size', 'TotalSize', 'Containers' | Should -Be "1|$(& $mb $spare.Size)|$(& $mb $spare.Size)|3"
+        }
+
+        It 'groups the page per node: one section per node with exactly that node''s images' {
+            $nodes = @(Read-HtmlTable $html 'nodes')
+            # Nodes in the order of their names (host, then endpoint).
+            ConvertTo-Line $nodes 'ComputerName', 'RuntimeEndpoint', 'Images' | Should -Be @(@(
+                "$hostName|$Endpoint|$(@($csv | Where-Object RuntimeEndpoint -eq $Endpoint).Count)"
+                "$hostName|$Endpoint2|2"
+            ) | Sort-Object)
+            foreach ($endpoint in $Endpoint, $Endpoint2) {
+                $section = Read-HtmlTable $html (Get-HtmlNodeTableId $html "$hostName $endpoint")
+                ConvertTo-Line $section 'Id', 'Containers', 'RunningContainers' |
+                    Should -Be (ConvertTo-Line ($csv | Where-Object RuntimeEndpoint -eq $endpoint) 'Id', 'Containers', 'RunningContainers')
+            }
+        }
+    }
+
+    Context 'Export-WorkloadPlacement' {
+        BeforeAll {
+            $rows = & "$reports/Export-WorkloadPlacement.ps1" -RuntimeEndpoint $Endpoint, $Endpoint2 -Path $out
+            $csv = @(Import-Csv (Join-Path $out 'placement.csv'))
+            $html = [xml](Get-Content -Raw (Join-Path $out 'placement.html'))
+            $columns = 'ComputerName', 'RuntimeEndpoint', 'PodNamespace', 'PodName', 'PodId', 'PodState', 'Container', 'ContainerId', 'Image', 'State', 'Attempt'
+            $ours = { $_.PodNamespace -like "$prefix-*" }
+        }
+
+        It 'writes one CSV row per container, and one per pod without containers, per node' {
+            $csv[0].PSObject.Properties.Name | Should -Be $columns
+            ConvertTo-Line ($csv | Where-Object $ours) $columns | Should -Be @(
+                "$hostName|$Endpoint|$prefix-a|web|$($web.Id)|Ready|app|$($first.Id)|$spareImage|Exited|0"
+                "$hostName|$Endpoint|$prefix-a|web|$($web.Id)|Ready|app|$($restarted.Id)|$spareImage|Running|1"
+                "$hostName|$Endpoint|$prefix-a|web|$($web.Id)|Ready|sidecar|$((Get-CriContainer -RuntimeEndpoint $Endpoint -PodId $web.Id -Name sidecar -All).Id)|$spareImage|Created|0"
+                "$hostName|$Endpoint2|$prefix-b|batch|$($batch.Id)|Ready|job|$($job.Id)|$TestImage|Running|0"
+                "$hostName|$Endpoint2|$prefix-b|idle|$($idle.Id)|Ready|||||"
+            )
+            # The second node holds our pods only.
+            @($csv | Where-Object RuntimeEndpoint -eq $Endpoint2).Count | Should -Be 2
+        }
+
+        It 'writes the same rows to the pipeline' {
+            $rows[0].PSObject.TypeNames[0] | Should -Be 'CriPS.Report.WorkloadPlacementRow'
+            ConvertTo-Line $rows $columns | Should -Be (ConvertTo-Line $csv $columns)
+        }
+
+        It 'groups the page per node: the node counts, and one section per node with exactly its pods' {
+            $nodes = @(Read-HtmlTable $html 'nodes')
+            ConvertTo-Line ($nodes | Where-Object RuntimeEndpoint -eq $Endpoint2) 'ComputerName', 'Pods', 'ReadyPods', 'Containers', 'RunningContainers' |
+                Should -Be "$hostName|2|2|1|1"
+            $nodes.RuntimeEndpoint | Should -Be (@($Endpoint, $Endpoint2) | Sort-Object)
+            $section = Read-HtmlTable $html (Get-HtmlNodeTableId $html "$hostName $Endpoint2")
+            ConvertTo-Line $section 'Pod', 'PodState', 'Container', 'Image', 'State', 'Attempt' | Should -Be @(
+                "$prefix-b/batch|Ready|job|$TestImage|Running|0"
+                "$prefix-b/idle|Ready||||"
+            )
+            $section = Read-HtmlTable $html (Get-HtmlNodeTableId $html "$hostName $Endpoint")
+            ConvertTo-Line ($section | Where-Object Pod -eq "$prefix-a/web") 'Container', 'State', 'Attempt' | Should -Be 'app|Exited|0', 'app|Running|1', 'sidecar|Created|0'
+        }
+
+        It 'builds the same report from objects gathered beforehand and deserialized, as remoting returns them' {
+            $gathered = foreach ($endpoint in $Endpoint, $Endpoint2) {
+                Get-CriRuntimeInfo -RuntimeEndpoint $endpoint
+                Get-CriPod -RuntimeEndpoint $endpoint
+                Get-CriContainer -All -RuntimeEndpoint $endpoint
+            }
+            $deserialized = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($gathered))
+            $deserialized[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.CriPS.RuntimeInfo'
+            $fromPipeline = $deserialized | & "$reports/Export-WorkloadPlacement.ps1" -Path "$out-gathered"
+            ConvertTo-Line ($fromPipeline | Where-Object $ours) $columns | Should -Be (ConvertTo-Line ($rows | Where-Object $ours) $columns)
+            ConvertTo-Line (Import-Csv "$out-gathered/placement.csv" | Where-Object $ours) $columns | Should -Be (ConvertTo-Line ($csv | Where-Object $ours) $columns)
+            Remove-Item -Recurse -Force "$out-gathered"
+        }
+    }
+}
