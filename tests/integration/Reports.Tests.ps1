@@ -152,10 +152,10 @@ Describe 'The report examples across two nodes (examples/reports)' -Skip:([bool]
                 "$hostName|$Endpoint|$(@($csv | Where-Object RuntimeEndpoint -eq $Endpoint).Count)"
                 "$hostName|$Endpoint2|2"
             ) | Sort-Object)
-            foreach ($endpoint in $Endpoint, $Endpoint2) {
-                $section = Read-HtmlTable $html (Get-HtmlNodeTableId $html "$hostName $endpoint")
+            foreach ($nodeEndpoint in $Endpoint, $Endpoint2) {
+                $section = Read-HtmlTable $html (Get-HtmlNodeTableId $html "$hostName $nodeEndpoint")
                 ConvertTo-Line $section 'Id', 'Containers', 'RunningContainers' |
-                    Should -Be (ConvertTo-Line ($csv | Where-Object RuntimeEndpoint -eq $endpoint) 'Id', 'Containers', 'RunningContainers')
+                    Should -Be (ConvertTo-Line ($csv | Where-Object RuntimeEndpoint -eq $nodeEndpoint) 'Id', 'Containers', 'RunningContainers')
             }
         }
     }
@@ -202,10 +202,10 @@ Describe 'The report examples across two nodes (examples/reports)' -Skip:([bool]
         }
 
         It 'builds the same report from objects gathered beforehand and deserialized, as remoting returns them' {
-            $gathered = foreach ($endpoint in $Endpoint, $Endpoint2) {
-                Get-CriRuntimeInfo -RuntimeEndpoint $endpoint
-                Get-CriPod -RuntimeEndpoint $endpoint
-                Get-CriContainer -All -RuntimeEndpoint $endpoint
+            $gathered = foreach ($nodeEndpoint in $Endpoint, $Endpoint2) {
+                Get-CriRuntimeInfo -RuntimeEndpoint $nodeEndpoint
+                Get-CriPod -RuntimeEndpoint $nodeEndpoint
+                Get-CriContainer -All -RuntimeEndpoint $nodeEndpoint
             }
             $deserialized = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($gathered))
             $deserialized[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.CriPS.RuntimeInfo'
@@ -213,6 +213,54 @@ Describe 'The report examples across two nodes (examples/reports)' -Skip:([bool]
             ConvertTo-Line ($fromPipeline | Where-Object $ours) $columns | Should -Be (ConvertTo-Line ($rows | Where-Object $ours) $columns)
             ConvertTo-Line (Import-Csv "$out-gathered/placement.csv" | Where-Object $ours) $columns | Should -Be (ConvertTo-Line ($csv | Where-Object $ours) $columns)
             Remove-Item -Recurse -Force "$out-gathered"
+        }
+    }
+
+    Context 'Remote nodes through -Session (PowerShell remoting over SSH on loopback)' {
+        BeforeAll {
+            # A private sshd of this file's own (tests/runtime/crips-sshd.sh), beside the one Remoting.Tests.ps1 uses.
+            $sshdDir = if ($env:CRIPS_TEST_REPORTS_SSHD_DIR) { $env:CRIPS_TEST_REPORTS_SSHD_DIR } else { '/tmp/crips-sshd-reports' }
+            $sshdPort = if ($env:CRIPS_TEST_REPORTS_SSHD_PORT) { $env:CRIPS_TEST_REPORTS_SSHD_PORT } else { '2298' }
+            $sshdScript = Join-Path $PSScriptRoot '../runtime/crips-sshd.sh'
+            $env:CRIPS_PWSH_DLL = Join-Path $PSHOME 'pwsh.dll'
+            $sshEnv = & bash $sshdScript up $sshdDir $sshdPort 2>$null | Select-Object -Last 1
+            $LASTEXITCODE | Should -Be 0
+            $ssh = @{}
+            Get-Content $sshEnv | ForEach-Object { $k, $v = $_ -split '=', 2; $ssh[$k] = $v }
+            $remote = @{
+                HostName    = '127.0.0.1'
+                Port        = [int]$ssh.CRIPS_SSH_PORT
+                UserName    = $ssh.CRIPS_SSH_USER
+                KeyFilePath = $ssh.CRIPS_SSH_KEY
+                Options     = @{ StrictHostKeyChecking = 'no'; UserKnownHostsFile = '/dev/null'; LogLevel = 'ERROR' }
+            }
+            # Two "nodes": each session finds CriPS as if installed there, and its own runtime through
+            # CONTAINER_RUNTIME_ENDPOINT, as a node's default endpoint resolution would.
+            $sessions = foreach ($nodeEndpoint in $Endpoint, $Endpoint2) {
+                $session = New-PSSession @remote
+                Invoke-Command -Session $session -ScriptBlock {
+                    param($modules, $runtimeEndpoint)
+                    $env:PSModulePath = "$modules$([IO.Path]::PathSeparator)$env:PSModulePath"
+                    $env:CONTAINER_RUNTIME_ENDPOINT = $runtimeEndpoint
+                } -ArgumentList (Split-Path -Parent $env:CRIPS_MODULE_PATH), $nodeEndpoint
+                $session
+            }
+            $columns = 'ComputerName', 'RuntimeEndpoint', 'PodNamespace', 'PodName', 'PodId', 'PodState', 'Container', 'ContainerId', 'Image', 'State', 'Attempt'
+            $ours = { $_.PodNamespace -like "$prefix-*" }
+        }
+        AfterAll {
+            if ($sessions) { Remove-PSSession $sessions }
+            & bash $sshdScript down $sshdDir *> $null
+        }
+
+        It 'asks every session''s node and reports each under its own endpoint, as the local query does' {
+            $remoteRows = & "$reports/Export-WorkloadPlacement.ps1" -Session $sessions -Path "$out-remote"
+            $localRows = & "$reports/Export-WorkloadPlacement.ps1" -RuntimeEndpoint $Endpoint, $Endpoint2 -Path "$out-local"
+            @($remoteRows | Where-Object RuntimeEndpoint -eq $Endpoint2).Count | Should -Be 2
+            ConvertTo-Line ($remoteRows | Where-Object $ours) $columns | Should -Be (ConvertTo-Line ($localRows | Where-Object $ours) $columns)
+            $html = [xml](Get-Content -Raw "$out-remote/placement.html")
+            (Read-HtmlTable $html 'nodes').RuntimeEndpoint | Should -Be (@($Endpoint, $Endpoint2) | Sort-Object)
+            Remove-Item -Recurse -Force "$out-remote", "$out-local"
         }
     }
 }
