@@ -10,7 +10,8 @@
 
     The nodes come from one of:
       -RuntimeEndpoint  endpoints this machine reaches (unix sockets, tcp://), each queried in its own runspace.
-      -Session          PowerShell remoting sessions to nodes where CriPS is installed (New-PSSession -HostName).
+      -Session          PowerShell remoting sessions to nodes where CriPS is installed (New-PSSession -HostName);
+                        each node asks its default endpoint, or those -RuntimeEndpoint names.
       the pipeline      CriPS objects gathered beforehand, live or deserialized, e.g.
                         Invoke-Command -HostName n1, n2 { Get-CriRuntimeInfo; Get-CriPod; Get-CriContainer -All }
     A node that cannot be read is reported as an error, listed in the page, and left out of the rows.
@@ -25,7 +26,9 @@
 #>
 [CmdletBinding(DefaultParameterSetName = 'Endpoint')]
 param(
+    # With -Session: the endpoints every remote node asks instead of its own default one.
     [Parameter(Mandatory, ParameterSetName = 'Endpoint')]
+    [Parameter(ParameterSetName = 'Session')]
     [string[]] $RuntimeEndpoint,
 
     [Parameter(Mandatory, ParameterSetName = 'Session')]

@@ -8,8 +8,8 @@ function Invoke-CriNodeQuery {
     .DESCRIPTION
         -RuntimeEndpoint: each endpoint in its own runspace (ForEach-Object -Parallel, as about_CriPS shows), so
         a slow or dead node costs its own timeout once instead of delaying every node after it.
-        -Session: Invoke-Command on each remote node, where CriPS must be installed; the node's own endpoint
-        resolution applies unless -RuntimeEndpoint names one endpoint for all of them.
+        -Session: Invoke-Command on each remote node, where CriPS must be installed; each node asks the endpoints
+        -RuntimeEndpoint names, or else the one its own endpoint resolution finds.
         A node that cannot be read yields a CriPS.Report.UnreachedNode object (and no CriPS objects).
     #>
     param(
@@ -35,8 +35,12 @@ function Invoke-CriNodeQuery {
         }
     }
     if ($Session) {
-        $endpoint = if ($RuntimeEndpoint) { $RuntimeEndpoint[0] } else { '' }
-        Invoke-Command -Session $Session -ThrottleLimit $ThrottleLimit -ScriptBlock $perNode -ArgumentList $Query, $endpoint, 'CriPS'
+        # Each remote node asks the endpoints given, one after the other, or else its own default one.
+        $endpoints = if ($RuntimeEndpoint) { $RuntimeEndpoint } else { , '' }
+        Invoke-Command -Session $Session -ThrottleLimit $ThrottleLimit -ArgumentList $perNode.ToString(), $Query, $endpoints -ScriptBlock {
+            param([string] $PerNodeText, [string] $QueryText, [string[]] $Endpoints)
+            foreach ($endpoint in $Endpoints) { & ([scriptblock]::Create($PerNodeText)) $QueryText $endpoint 'CriPS' }
+        }
         return
     }
     # The runspaces load the same CriPS as this session (a staged or installed copy alike).

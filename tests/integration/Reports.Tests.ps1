@@ -262,5 +262,14 @@ Describe 'The report examples across two nodes (examples/reports)' -Skip:([bool]
             (Read-HtmlTable $html 'nodes').RuntimeEndpoint | Should -Be (@($Endpoint, $Endpoint2) | Sort-Object)
             Remove-Item -Recurse -Force "$out-remote", "$out-local"
         }
+
+        It 'asks the endpoints -RuntimeEndpoint names on each remote node instead of its default one' {
+            $remoteRows = & "$reports/Export-WorkloadPlacement.ps1" -Session $sessions[0] -RuntimeEndpoint $Endpoint2 -Path "$out-remote"
+            ConvertTo-Line $remoteRows 'RuntimeEndpoint', 'PodNamespace', 'PodName', 'Container' | Should -Be @(
+                "$Endpoint2|$prefix-b|batch|job"
+                "$Endpoint2|$prefix-b|idle|"
+            )
+            Remove-Item -Recurse -Force "$out-remote"
+        }
     }
 }
