@@ -56,29 +56,20 @@ process {
     if ($InputObject) { $gathered.AddRange($InputObject) }
 }
 end {
-    if ($PSCmdlet.ParameterSetName -ne 'InputObject') {
-        $query = {
-            param($Endpoint)
-            $ErrorActionPreference = 'Stop'
-            $on = if ($Endpoint) { @{ RuntimeEndpoint = $Endpoint } } else { @{} }
-            Get-CriRuntimeInfo @on
-            Get-CriPod @on
-            Get-CriContainer -All @on
-        }
-        $nodeQuery = @{ Query = $query.ToString(); ThrottleLimit = $ThrottleLimit }
-        if ($Session) { $nodeQuery.Session = $Session; if ($RuntimeEndpoint) { $nodeQuery.RuntimeEndpoint = $RuntimeEndpoint } }
-        else { $nodeQuery.RuntimeEndpoint = $RuntimeEndpoint }
-        $gathered.AddRange(@(Invoke-CriNodeQuery @nodeQuery))
+    # What each node is asked, in its own runspace or remote session; no endpoint means the node's default one.
+    $query = {
+        param($Endpoint)
+        $ErrorActionPreference = 'Stop'
+        $on = if ($Endpoint) { @{ RuntimeEndpoint = $Endpoint } } else { @{} }
+        Get-CriRuntimeInfo @on
+        Get-CriPod @on
+        Get-CriContainer -All @on
     }
-
-    $unreached = @($gathered | Where-Object { $_.PSObject.TypeNames -match '^(Deserialized\.)?CriPS\.Report\.UnreachedNode$' })
-    foreach ($node in $unreached) {
-        Write-Error -Message "Node $($node.ComputerName) $($node.RuntimeEndpoint) was not reached: $($node.Error)" `
-            -Category ConnectionError -ErrorId 'CriReportNodeUnreached' -TargetObject $node.RuntimeEndpoint
-    }
-    $runtimes = @($gathered | Where-Object { Test-CriObjectType $_ 'CriPS.RuntimeInfo' })
-    $pods = @($gathered | Where-Object { Test-CriObjectType $_ 'CriPS.Pod' })
-    $containers = @($gathered | Where-Object { Test-CriObjectType $_ 'CriPS.Container' })
+    $found = Get-CriReportObject -Query $query -RuntimeEndpoint $RuntimeEndpoint -Session $Session -InputObject $gathered -ThrottleLimit $ThrottleLimit
+    $unreached = $found.UnreachedNode
+    $runtimes = $found.RuntimeInfo
+    $pods = $found.Pod
+    $containers = $found.Container
     # Pod ids are unique per runtime only, so containers find their pod by node and id.
     $podsByKey = @{}
     foreach ($pod in $pods) { $podsByKey["$(Get-CriNodeKey $pod) $($pod.Id)"] = $pod }

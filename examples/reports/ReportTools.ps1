@@ -53,6 +53,35 @@ function Invoke-CriNodeQuery {
     }
 }
 
+function Get-CriReportObject {
+    <#
+    .SYNOPSIS
+        The objects a report works on, by kind (RuntimeInfo, Image, Pod, Container, UnreachedNode): asked of the
+        nodes when -RuntimeEndpoint or -Session is given, else sorted out of -InputObject. Each node that could not
+        be read is also written as an error (CriReportNodeUnreached, its endpoint as target).
+    #>
+    param(
+        [Parameter(Mandatory)] [scriptblock] $Query,
+        [string[]] $RuntimeEndpoint,
+        [System.Management.Automation.Runspaces.PSSession[]] $Session,
+        [object[]] $InputObject,
+        [int] $ThrottleLimit = 16
+    )
+    $objects = $InputObject
+    if ($RuntimeEndpoint -or $Session) {
+        $objects = Invoke-CriNodeQuery -Query $Query.ToString() -RuntimeEndpoint $RuntimeEndpoint -Session $Session -ThrottleLimit $ThrottleLimit
+    }
+    $byKind = @{}
+    foreach ($kind in 'RuntimeInfo', 'Image', 'Pod', 'Container', 'Report.UnreachedNode') {
+        $byKind[$kind -replace '^Report\.', ''] = @($objects | Where-Object { Test-CriObjectType $_ "CriPS.$kind" })
+    }
+    foreach ($node in $byKind.UnreachedNode) {
+        Write-Error -Message "Node $($node.ComputerName) $($node.RuntimeEndpoint) was not reached: $($node.Error)" `
+            -Category ConnectionError -ErrorId 'CriReportNodeUnreached' -TargetObject $node.RuntimeEndpoint
+    }
+    $byKind
+}
+
 function Test-CriObjectType([object] $InputObject, [string] $TypeName) {
     # True for live CriPS objects and for the deserialized ones remoting returns (Deserialized.CriPS.Image ...).
     $InputObject.PSObject.TypeNames -contains $TypeName -or $InputObject.PSObject.TypeNames -contains "Deserialized.$TypeName"
