@@ -26,6 +26,12 @@ Describe 'The report examples across two nodes (examples/reports)' -Skip:([bool]
 
         # A clean second node: what an interrupted earlier run left goes first. It uses the first runtime's registry,
         # so it costs one containerd start instead of building and pushing the images again.
+        $leftEnv = Join-Path $second.Directory 'runtime.env'
+        if ((Test-Path $leftEnv) -and $(& bash $runtimeScript status $second.Directory *> $null; $LASTEXITCODE -eq 0)) {
+            # Its pods go through CRI first, so their shims, network namespaces and CNI rules go too.
+            $leftEndpoint = (Get-Content $leftEnv | Where-Object { $_ -like 'CRIPS_RUNTIME_ENDPOINT=*' }) -replace '^[^=]+=', ''
+            Get-CriPod -RuntimeEndpoint $leftEndpoint | Remove-CriPod -Force -RuntimeEndpoint $leftEndpoint
+        }
         & env @runtimeEnv bash $runtimeScript down --purge $second.Directory *> $null
         $upTime = [System.Diagnostics.Stopwatch]::StartNew()
         $envFile = & env @runtimeEnv bash $runtimeScript up $second.Directory 2>$null | Select-Object -Last 1
@@ -37,7 +43,8 @@ Describe 'The report examples across two nodes (examples/reports)' -Skip:([bool]
 
         $prefix = New-TestPrefix
         # Node 1: a pod whose app was restarted once (attempt 0 exited, attempt 1 runs) and a sidecar never started.
-        $null = Invoke-CriImagePull -RuntimeEndpoint $Endpoint -Image $spareImage
+        # The test image too, so the summary has an image on both nodes.
+        foreach ($image in $spareImage, $TestImage) { $null = Invoke-CriImagePull -RuntimeEndpoint $Endpoint -Image $image }
         $spare = Get-CriImage -RuntimeEndpoint $Endpoint -Name $spareImage
         $web = New-CriPod -RuntimeEndpoint $Endpoint -Name web -Namespace "$prefix-a" -LogDirectory (New-TestLogDirectory "$prefix-web")
         $first = New-CriContainer -RuntimeEndpoint $Endpoint -PodId $web.Id -Name app -Image $spareImage -Command true -Attempt 0
