@@ -11,6 +11,9 @@
 # `down` stops only the processes `up` recorded in DIR/pids; images and registry data stay
 # unless --purge is given. `status` exits 0 when both daemons run, 1 otherwise. `bench-images` (after
 # `up`) adds the 200 MB image the pull benchmark needs and prints its reference.
+# CRIPS_USE_REGISTRY=127.0.0.1:PORT makes `up` use that registry (another private runtime's, already up)
+# instead of starting its own and building the images: a second runtime then costs one containerd start,
+# and both pull the very same images, as two nodes pulling from one registry do.
 # The host's own containerd (/run/containerd) is never used, stopped or configured.
 set -euo pipefail
 umask 022
@@ -20,6 +23,7 @@ readonly BUSYBOX_TAGS=(1.36 latest)
 readonly PAUSE_TAG=3.9
 # A second runtime beside the first needs its own bridge and subnet: CRIPS_BRIDGE, CRIPS_POD_SUBNET.
 readonly BRIDGE=${CRIPS_BRIDGE:-crips0}
+readonly SHARED_REGISTRY=${CRIPS_USE_REGISTRY:-}
 readonly CNI_BIN=/usr/lib/cni
 readonly FIRST_PORT=5100 LAST_PORT=5999
 readonly NEEDED_CMDS=(containerd runc ctr docker-registry umoci skopeo busybox gcc curl
@@ -51,6 +55,8 @@ set_paths() {
   CERTS=$DIR/certs.d
   CNI_CONF=$DIR/cni/net.d
   REG_PID=$PIDS/registry.pid
+  # Written by `up` with CRIPS_USE_REGISTRY: the registry is someone else's, status must not count it.
+  REG_SHARED=$DIR/registry.shared
   CTD_PID=$PIDS/containerd.pid
   CTD_SUM=$PIDS/containerd.sum
   REG_BIN=$(command -v docker-registry || echo /usr/bin/docker-registry)
@@ -461,15 +467,33 @@ timeout: 10
 EOF
 }
 
+# use_shared_registry: the registry of CRIPS_USE_REGISTRY must answer and serve the images runtime.env names.
+use_shared_registry() {
+  [[ $SHARED_REGISTRY =~ ^127\.0\.0\.1:[0-9]+$ ]] || die "CRIPS_USE_REGISTRY must be 127.0.0.1:PORT, not '$SHARED_REGISTRY'"
+  REG=$SHARED_REGISTRY
+  alive "$REG_PID" "$REG_BIN" && die "$DIR runs its own registry; run 'down' before using another"
+  curl -fsS -o /dev/null --max-time 5 "http://$REG/v2/" || die "no registry answers on $REG"
+  in_registry "crips/busybox:${BUSYBOX_TAGS[0]}" && in_registry "crips/pause:$PAUSE_TAG" \
+    || die "$REG does not serve crips/busybox and crips/pause (bring its runtime up first)"
+  echo "$REG" >"$REG_SHARED"
+  log "using the registry of another runtime: http://$REG"
+}
+
 cmd_up() {
   need_root
   ensure_packages
   lock
   mkdir -p "$PIDS" "$DIR/log"
-  choose_registry
-  write_env_files        # early, so the chosen port is remembered even if a later step fails
-  start_registry
-  ensure_images
+  if [[ -n $SHARED_REGISTRY ]]; then
+    use_shared_registry
+    write_env_files
+  else
+    rm -f "$REG_SHARED"
+    choose_registry
+    write_env_files        # early, so the chosen port is remembered even if a later step fails
+    start_registry
+    ensure_images
+  fi
   write_cni
   write_hosts
   write_containerd_config
@@ -509,7 +533,7 @@ purge() {
     ip link delete "$BRIDGE" && log "deleted bridge $BRIDGE"
   fi
   rm -rf "${DIR:?}"/{ctd,registry,oci,cni,certs.d,log,pids} "$DIR"/stage-* \
-    "$SOCK" "$SOCK.ttrpc" "$CTD_CONF" "$ENV_FILE" "$DIR/crictl.yaml" "$DIR/.lock"
+    "$SOCK" "$SOCK.ttrpc" "$CTD_CONF" "$ENV_FILE" "$DIR/crictl.yaml" "$DIR/.lock" "$REG_SHARED"
   rmdir "$DIR" 2>/dev/null || true
   log "purged $DIR"
 }
@@ -542,7 +566,11 @@ cmd_status() {
   need_root
   local rc=0 reg=""
   [[ -f $ENV_FILE ]] && reg=$(sed -n 's/^CRIPS_REGISTRY=//p' "$ENV_FILE")
-  report registry "$REG_PID" "$REG_BIN" "http://$reg" || rc=1
+  if [[ -f $REG_SHARED ]]; then
+    printf '%-10s shared     http://%s (not ours)\n' registry "$(<"$REG_SHARED")"
+  else
+    report registry "$REG_PID" "$REG_BIN" "http://$reg" || rc=1
+  fi
   report containerd "$CTD_PID" "$CTD_BIN" "unix://$SOCK" || rc=1
   return "$rc"
 }
@@ -552,6 +580,7 @@ cmd_status() {
 cmd_bench_images() {
   need_root
   [[ -f $ENV_FILE ]] || die "run 'up' first"
+  [[ ! -f $REG_SHARED ]] || die "$DIR uses another runtime's registry: run bench-images there"
   REG=$(sed -n 's/^CRIPS_REGISTRY=//p' "$ENV_FILE")
   add_big_layer bench100 spare 100
   add_big_layer bench200 bench100 100
