@@ -195,4 +195,27 @@ Describe 'examples/ansible/convert-nodes.yml: a rolling conversion of two Docker
         # The outcome line is a change exactly when the node converted.
         $run.Output | Should -Match ([regex]::Escape("changed: [node2] => {`n    `"msg`": `"Converted: Preflight=Done"))
     }
+
+    It 'gather fails a converted node whose runtime is up but not ready (no CNI config), with its reason' {
+        # containerd watches its CNI config directory: without a network config it reports NetworkReady false.
+        $ep = $node1.CRIPS_NODE_CONTAINERD_ENDPOINT
+        $netDir = "$($node1.CRIPS_NODE_ROOT)/etc/cni/net.d"
+        $aside = "$work/net.d.aside"
+        $null = New-Item -ItemType Directory -Force $aside
+        Get-ChildItem $netDir | Move-Item -Destination $aside
+        try {
+            $deadline = [datetime]::UtcNow.AddSeconds(20)
+            while ((Get-CriRuntimeInfo -RuntimeEndpoint $ep).NetworkReady -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+            $info = Get-CriRuntimeInfo -RuntimeEndpoint $ep
+            $info.NetworkReady | Should -BeFalse
+            $run = Invoke-Playbook -Playbook gather-containers.yml -Directory $work -Hosts ([ordered]@{ node1 = @{ crips_runtime_endpoint = $ep } }) -ExtraVars $vars
+        } finally {
+            Get-ChildItem $aside | Move-Item -Destination $netDir
+        }
+        $run.ExitCode | Should -Be 2 -Because $run.Output
+        $info.NetworkReadyReason | Should -Not -BeNullOrEmpty
+        $network = (@('NetworkReady=False', $info.NetworkReadyReason, $info.NetworkReadyMessage) | Where-Object { $_ }) -join ' '
+        $run.Output | Should -Match ([regex]::Escape("is not ready: RuntimeReady=True; $network`""))
+        Test-Path "$work/reports/node1.json" | Should -BeFalse
+    }
 }
