@@ -3,7 +3,9 @@
     Builds, tests and demonstrates CriPS.
 .DESCRIPTION
     build.ps1 <Task>, run with `dotnet pwsh` after `dotnet tool restore`:
-      Build  compiles and stages the importable module into out/CriPS (Import-Module ./out/CriPS).
+      Build  compiles and stages the importable module into out/CriPS (Import-Module ./out/CriPS), help included.
+      Docs   the same as Build, named for what it also does: docs/*.md become en-US/CriPS.dll-Help.xml (with PlatyPS
+             when it is installed, else tools/Build-HelpXml.ps1) and docs/about_*.md the about topics.
       Package  Build, then packs out/CriPS into out/packages/CriPS.<version>.nupkg, the package PSResourceGet
              installs (Publish-PSResource -NupkgPath to a repository, or a local folder repository).
       Test   Build, then the unit tests (xunit) and the integration tests (Pester, in a child pwsh against a real
@@ -21,6 +23,8 @@
              same session; then 8 runspaces of Get-CriContainer for 60 s beside a pod churn loop, with no error and
              a managed heap that grows under 10% after warm-up. Results: bench/results/soak.json and soak.md;
              exit code 1 on any failure. The runtime is stopped afterwards (-Purge deletes its data too).
+      Runbooks  Build, then tests/integration/Ansible.Tests.ps1 with the rolling node conversion play, which Test
+             skips (minutes: two prepared Docker nodes converted through ansible-playbook, serial: 1).
       Clean  removes out/ and the build folders.
     Integration tests use $env:CRIPS_TEST_ENDPOINT when set (any CRI runtime); otherwise, as root, the private
     runtime, which Test starts and, unless -KeepRuntime, stops again. Without either they are skipped.
@@ -28,7 +32,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Package', 'Test', 'Demo', 'Env', 'Bench', 'Soak', 'Clean')]
+    [ValidateSet('Build', 'Docs', 'Package', 'Test', 'Demo', 'Env', 'Bench', 'Soak', 'Runbooks', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Up', 'Down', 'Status')]
@@ -99,12 +103,22 @@ function Invoke-BuildTask {
     $manifest = $manifest -replace "ModuleVersion\s*=\s*'0\.0\.0'", "ModuleVersion        = '$(Get-ModuleVersion)'"
     Set-Content -NoNewline -Path (Join-Path $Staged 'CriPS.psd1') -Value $manifest
 
-    # Help: docs/*.md (PlatyPS schema) to the MAML that Get-Help reads, parameter facts from the loaded cmdlets.
-    Invoke-ChildPwsh "& '$Root/tools/Build-HelpXml.ps1' -DocsPath '$Root/docs' -OutFile '$Staged/en-US/CriPS.dll-Help.xml'"
+    Invoke-HelpStep
     # About topics: Get-Help reads en-US/about_*.help.txt as plain text, which the markdown already reads as.
     Get-ChildItem (Join-Path $Root 'docs') -Filter 'about_*.md' |
         ForEach-Object { Copy-Item $_.FullName (Join-Path $Staged "en-US/$($_.BaseName).help.txt") }
     Write-Host "Staged CriPS $(Get-ModuleVersion) in $Staged"
+}
+
+function Invoke-HelpStep {
+    # docs/*.md (PlatyPS schema) to the MAML that Get-Help reads. PlatyPS when this machine has it; otherwise our
+    # generator, which takes the parameter facts from the loaded cmdlets and fails on docs out of step with them.
+    $helpFile = "$Staged/en-US/CriPS.dll-Help.xml"
+    if (Get-Module -ListAvailable -Name platyPS) {
+        Invoke-ChildPwsh "Import-Module platyPS; `$null = New-ExternalHelp -Path (Get-ChildItem '$Root/docs' -Filter '*-*.md').FullName -OutputPath '$Staged/en-US' -Force"
+    } else {
+        Invoke-ChildPwsh "& '$Root/tools/Build-HelpXml.ps1' -DocsPath '$Root/docs' -OutFile '$helpFile'"
+    }
 }
 
 function Invoke-PackageTask {
@@ -127,6 +141,30 @@ function Get-TrxCounts([string] $Path) {
     [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout; Skipped = [int]$c.total - [int]$c.executed }
 }
 
+function Invoke-IntegrationTests([string] $Path) {
+    # Pester, in a child pwsh, against CRIPS_TEST_ENDPOINT or (as root) the private runtime; returns the counts.
+    $startedHere = $false
+    if (-not $env:CRIPS_TEST_ENDPOINT -and (Test-IsRoot)) {
+        $startedHere = -not (Get-PrivateRuntimeStatus)
+        $vars = Start-RuntimeForCriPS
+        foreach ($v in $vars.GetEnumerator()) { Set-Item "env:$($v.Key)" $v.Value }
+        $env:CRIPS_TEST_ENDPOINT = $vars.CRIPS_RUNTIME_ENDPOINT
+        $env:CRIPS_TEST_IMAGE = $vars.CRIPS_BUSYBOX_IMAGE
+        $env:CRIPS_TEST_PRIVATE_RUNTIME = '1'
+    }
+    $null = New-Item -ItemType Directory -Force $Results
+    $pesterJson = Join-Path $Results 'pester.json'
+    Remove-Item -Force $pesterJson -ErrorAction SilentlyContinue
+    try {
+        Invoke-ChildPwsh -NoModule "& '$Root/tests/Invoke-IntegrationTests.ps1' -ModulePath '$Staged' -ResultPath '$pesterJson' -Path '$Path'"
+    } catch {
+        Write-Warning $_
+    } finally {
+        if ($startedHere -and -not $KeepRuntime) { Stop-RuntimeForCriPS }
+    }
+    if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+}
+
 function Invoke-TestTask {
     Invoke-BuildTask
     if (Test-Path $Results) { Remove-Item -Recurse -Force $Results }
@@ -138,25 +176,7 @@ function Invoke-TestTask {
     $unitTrx = Join-Path $Results 'unit.trx'
     $unit = if (Test-Path $unitTrx) { Get-TrxCounts $unitTrx } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
 
-    # Integration tests (Pester) against a real runtime.
-    $startedHere = $false
-    if (-not $env:CRIPS_TEST_ENDPOINT -and (Test-IsRoot)) {
-        $startedHere = -not (Get-PrivateRuntimeStatus)
-        $vars = Start-RuntimeForCriPS
-        foreach ($v in $vars.GetEnumerator()) { Set-Item "env:$($v.Key)" $v.Value }
-        $env:CRIPS_TEST_ENDPOINT = $vars.CRIPS_RUNTIME_ENDPOINT
-        $env:CRIPS_TEST_IMAGE = $vars.CRIPS_BUSYBOX_IMAGE
-        $env:CRIPS_TEST_PRIVATE_RUNTIME = '1'
-    }
-    $pesterJson = Join-Path $Results 'pester.json'
-    try {
-        Invoke-ChildPwsh -NoModule "& '$Root/tests/Invoke-IntegrationTests.ps1' -ModulePath '$Staged' -ResultPath '$pesterJson'"
-    } catch {
-        Write-Warning $_
-    } finally {
-        if ($startedHere -and -not $KeepRuntime) { Stop-RuntimeForCriPS }
-    }
-    $integration = if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    $integration = Invoke-IntegrationTests (Join-Path $Root 'tests/integration')
 
     Write-Host ("Unit tests: passed {0}, failed {1}, skipped {2}" -f $unit.Passed, $unit.Failed, $unit.Skipped)
     Write-Host ("Integration tests: passed {0}, failed {1}, skipped {2}" -f $integration.Passed, $integration.Failed, $integration.Skipped)
@@ -190,6 +210,16 @@ function Invoke-EnvTask {
             exit $LASTEXITCODE
         }
     }
+}
+
+function Invoke-RunbooksTask {
+    # The rolling node conversion through Ansible takes minutes on two prepared Docker nodes: too slow for Test,
+    # which runs only the gather play. Same runtime rules as Test.
+    Invoke-BuildTask
+    $env:CRIPS_TEST_ANSIBLE_ROLLOUT = '1'
+    $result = Invoke-IntegrationTests (Join-Path $Root 'tests/integration/Ansible.Tests.ps1')
+    Write-Host ("Runbook tests: {0} passed, {1} failed, {2} skipped" -f $result.Passed, $result.Failed, $result.Skipped)
+    if ($result.Failed -gt 0) { exit 1 }
 }
 
 function Invoke-SoakTask {
@@ -229,6 +259,8 @@ switch ($Task) {
             $(if ($Benchmark) { " -Benchmark $($Benchmark -join ',')" }))
     }
     'Soak' { Invoke-SoakTask }
+    'Runbooks' { Invoke-RunbooksTask }
+    'Docs' { Invoke-BuildTask }
     'Clean' {
         foreach ($dir in @($Out) + (Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj).FullName) {
             if (Test-Path $dir) { Remove-Item -Recurse -Force $dir }

@@ -8,7 +8,9 @@
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
-    [Parameter(Mandatory)] [string] $ResultPath
+    [Parameter(Mandatory)] [string] $ResultPath,
+    # A test file or folder; the whole suite by default.
+    [string] $Path = (Join-Path $PSScriptRoot 'integration')
 )
 $ErrorActionPreference = 'Stop'
 $root = Split-Path -Parent $PSScriptRoot
@@ -28,7 +30,7 @@ if (-not $env:CRIPS_TEST_ENDPOINT) {
 }
 
 $config = New-PesterConfiguration
-$config.Run.Path = Join-Path $PSScriptRoot 'integration'
+$config.Run.Path = $Path
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $config.Should.ErrorAction = 'Continue'
