@@ -42,6 +42,22 @@ public sealed class NodeFilesTests : IDisposable
     }
 
     [Fact]
+    public void AWriteRemovesTheTemporaryAKilledRunLeftButNotOneOfALiveProcess()
+    {
+        var files = new NodeFiles(_root);
+        files.WriteAtomic("/etc/crictl.yaml", "old"u8.ToArray(), Facts("0644"));
+        // pid_max is at most 4194304 on Linux: no process has this id. Process 1 always runs.
+        var dead = Path.Combine(_root, "etc/crictl.yaml.crips-4194305.tmp");
+        var live = Path.Combine(_root, "etc/crictl.yaml.crips-1.tmp");
+        var other = Path.Combine(_root, "etc/crio.yaml.crips-4194305.tmp");
+        foreach (var leftover in new[] { dead, live, other })
+            File.WriteAllText(leftover, "half");
+        files.WriteAtomic("/etc/crictl.yaml", "new"u8.ToArray(), Facts("0644"));
+        Assert.Equal(["crictl.yaml", "crictl.yaml.crips-1.tmp", "crio.yaml.crips-4194305.tmp"],
+            Directory.GetFiles(Path.Combine(_root, "etc")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void WritesReportTheDirectoriesTheyCreated()
     {
         var files = new NodeFiles(_root);

@@ -74,7 +74,8 @@ internal sealed class NodeFiles
     {
         var path = HostPath(nodePath);
         var created = CreateParents(nodePath);
-        var temporary = $"{path}.crips-{Environment.ProcessId}.tmp";
+        RemoveLeftoverTemporaries(nodePath);
+        var temporary = TemporaryName(path, Environment.ProcessId);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -90,6 +91,27 @@ internal sealed class NodeFiles
             File.Delete(temporary);
         }
         return created;
+    }
+
+    private static string TemporaryName(string path, int processId) => $"{path}.crips-{processId}.tmp";
+
+    /// <summary>
+    /// A run killed between writing a temporary file and renaming it leaves the temporary behind; the run that
+    /// resumes removes it, unless the process that wrote it still runs.
+    /// </summary>
+    public void RemoveLeftoverTemporaries(string nodePath)
+    {
+        var path = HostPath(nodePath);
+        var directory = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(directory))
+            return;
+        var prefix = Path.GetFileName(path) + ".crips-";
+        foreach (var file in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
+        {
+            var pid = Path.GetFileName(file)[prefix.Length..^".tmp".Length];
+            if (int.TryParse(pid, out var id) && id != Environment.ProcessId && !Directory.Exists($"/proc/{id}"))
+                File.Delete(file);
+        }
     }
 
     public void Delete(string nodePath) => File.Delete(HostPath(nodePath));
