@@ -1,0 +1,134 @@
+# B5 (dot-sourced by Invoke-Benchmarks.ps1, after ListingBenchmarks.ps1): Get-CriContainer -All against several
+# private runtimes at once, each figure against the same way of asking one runtime, measured in the same run.
+#   documented  the pattern of about_CriPS: $endpoints | ForEach-Object -Parallel { Import-Module CriPS; Get-CriContainer }.
+#               Its runspaces are reused within one ForEach-Object call only (PowerShell 7.1+), so every query pays
+#               new runspaces and an Import-Module in each; the gRPC channels are the process's and stay warm.
+#   pool        a RunspacePool opened once with CriPS imported, one PowerShell instance per endpoint per query:
+#               what a script that asks again and again keeps warm.
+#   sequential  foreach ($ep in $endpoints) { Get-CriContainer -All -RuntimeEndpoint $ep } in one runspace.
+#   floor       the engine's bare ListContainers calls, all started at once (Task.WhenAll): what the machine and the
+#               runtimes allow without PowerShell; the fan-out cannot do better than this ratio.
+# Each figure also has the CPU time this process spent per query (all threads), since a fan-out is bound by cores.
+
+function Get-ProcessRssKb([string] $ProcessId) {
+    $line = Select-String -Path "/proc/$ProcessId/status" -Pattern '^VmRSS:\s+(\d+) kB' -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($line) { [int]$line.Matches[0].Groups[1].Value } else { 0 }
+}
+
+function Get-RuntimeRssMb([string] $RuntimeDir) {
+    # What one private runtime holds in memory: the daemons crips-runtime.sh recorded (containerd, registry) and
+    # the runc shims that serve its pods (their command line names its socket).
+    $total = 0
+    foreach ($pidFile in Get-ChildItem (Join-Path $RuntimeDir 'pids') -Filter '*.pid' -ErrorAction SilentlyContinue) {
+        $total += Get-ProcessRssKb (Get-Content $pidFile.FullName).Trim()
+    }
+    $socket = Join-Path $RuntimeDir 'containerd.sock'
+    foreach ($cmdline in Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue | Where-Object Name -match '^\d+$') {
+        $args0 = try { [IO.File]::ReadAllText("$($cmdline.FullName)/cmdline") } catch { '' }
+        if ($args0 -like '*containerd-shim*' -and $args0.Contains("$socket`0")) { $total += Get-ProcessRssKb $cmdline.Name }
+    }
+    [math]::Round($total / 1024, 1)
+}
+
+function Measure-MedianAndCpu([int] $Count, [scriptblock] $Script) {
+    $self = [Diagnostics.Process]::GetCurrentProcess()
+    $before = $self.TotalProcessorTime
+    $median = Measure-Median $Count $Script
+    $self.Refresh()
+    [pscustomobject]@{ Ms = $median; CpuMs = [math]::Round(($self.TotalProcessorTime - $before).TotalMilliseconds / $Count, 2) }
+}
+
+function Invoke-PooledListing([System.Management.Automation.Runspaces.RunspacePool] $Pool, [string[]] $Endpoints) {
+    # All queries started before any is awaited; returns every container.
+    $running = foreach ($endpoint in $Endpoints) {
+        $ps = [powershell]::Create()
+        $ps.RunspacePool = $Pool
+        $null = $ps.AddCommand('Get-CriContainer').AddParameter('All').AddParameter('RuntimeEndpoint', $endpoint)
+        [pscustomobject]@{ Shell = $ps; Handle = $ps.BeginInvoke() }
+    }
+    foreach ($query in $running) {
+        try { $query.Shell.EndInvoke($query.Handle) } finally { $query.Shell.Dispose() }
+    }
+}
+
+function Measure-FanOutBenchmark {
+    param([string] $ModulePath, [string[]] $Endpoints, [string[]] $RuntimeDirs, [string] $Image, [int] $ContainersPerRuntime = 50,
+          [int] $Runs = 100, [int] $DocumentedRuns = 15, [string] $LogDirectory, [double] $RuntimesUpSeconds)
+    $all = @($Endpoints)
+    $one = @($all[0])
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $index = 0
+    foreach ($endpoint in $all) {
+        $logs = Join-Path $LogDirectory "rt$index"
+        Remove-BenchContainers $endpoint $logs
+        $null = Invoke-CriImagePull -Image $Image -RuntimeEndpoint $endpoint
+        $null = Add-BenchContainers -Endpoint $endpoint -Image $Image -Count $ContainersPerRuntime -LogDirectory $logs
+        $index++
+    }
+    $fixtureSeconds = [math]::Round($watch.Elapsed.TotalSeconds, 1)
+    $expected = $all.Count * $ContainersPerRuntime
+    Write-Host "B5: $($all.Count) runtimes with $ContainersPerRuntime containers each (made in $fixtureSeconds s); measuring"
+    $daemonRss = @($RuntimeDirs | ForEach-Object { Get-RuntimeRssMb $_ })
+    $pool = $null
+    try {
+        $documented = {
+            param([string[]] $Targets)
+            $Targets | ForEach-Object -ThrottleLimit 8 -Parallel {
+                Import-Module $using:ModulePath
+                Get-CriContainer -All -RuntimeEndpoint $_
+            }
+        }
+        $sequential = { param([string[]] $Targets) foreach ($t in $Targets) { Get-CriContainer -All -RuntimeEndpoint $t } }
+        $state = [initialsessionstate]::CreateDefault2()
+        $state.ImportPSModule($ModulePath)
+        $pool = [runspacefactory]::CreateRunspacePool(1, $all.Count, $state, $Host)
+        $pool.Open()
+
+        # Each way must bring back every container before it is timed.
+        $answers = [ordered]@{ documented = @(& $documented $all); pool = @(Invoke-PooledListing $pool $all); sequential = @(& $sequential $all) }
+        foreach ($way in $answers.Keys) {
+            $containers = $answers[$way]
+            if ($containers.Count -ne $expected) { throw "B5 ${way}: $($containers.Count) containers, expected $expected." }
+            $endpointsSeen = @($containers | Group-Object RuntimeEndpoint).Count
+            if ($endpointsSeen -ne $all.Count) { throw "B5 ${way}: containers of $endpointsSeen runtimes, expected $($all.Count)." }
+        }
+        $clients = @($all | ForEach-Object { Get-BenchFloorClient $_ })
+        $none = [Threading.CancellationToken]::None
+        $floorCalls = { param($Of) [Threading.Tasks.Task]::WhenAll([Threading.Tasks.Task[]]@($Of | ForEach-Object { $_.ListContainersRawAsync($none) })).GetAwaiter().GetResult() }
+        # Warm-up: every runspace of the pool opened, every channel connected.
+        foreach ($i in 1..20) { $null = Invoke-PooledListing $pool $all; $null = & $sequential $all; $null = & $floorCalls $clients }
+
+        $floorOne = Measure-MedianAndCpu $Runs { & $floorCalls $clients[0] }
+        $floorAll = Measure-MedianAndCpu $Runs { & $floorCalls $clients }
+        $single = Measure-MedianAndCpu $Runs { Get-CriContainer -All -RuntimeEndpoint $one[0] }
+        $poolOne = Measure-MedianAndCpu $Runs { Invoke-PooledListing $pool $one }
+        $poolAll = Measure-MedianAndCpu $Runs { Invoke-PooledListing $pool $all }
+        $sequentialAll = Measure-MedianAndCpu $Runs { & $sequential $all }
+        $documentedOne = Measure-MedianAndCpu $DocumentedRuns { & $documented $one }
+        $documentedAll = Measure-MedianAndCpu $DocumentedRuns { & $documented $all }
+    } finally {
+        if ($pool) { $pool.Dispose() }
+        $index = 0
+        foreach ($endpoint in $all) { Remove-BenchContainers $endpoint (Join-Path $LogDirectory "rt$index"); $index++ }
+        Remove-Item -Recurse -Force $LogDirectory -ErrorAction SilentlyContinue
+    }
+    [ordered]@{
+        runtimes = $all.Count; containersPerRuntime = $ContainersPerRuntime; runs = $Runs; documentedRuns = $DocumentedRuns
+        cores = [Environment]::ProcessorCount
+        loadAverage = Get-LoadAverage
+        floorOneMs = $floorOne.Ms; floorAllMs = $floorAll.Ms; floorRatio = [math]::Round($floorAll.Ms / $floorOne.Ms, 2)
+        floorOneCpuMs = $floorOne.CpuMs; floorAllCpuMs = $floorAll.CpuMs
+        singleCmdletMs = $single.Ms; singleCmdletCpuMs = $single.CpuMs
+        poolOneMs = $poolOne.Ms; poolAllMs = $poolAll.Ms; poolRatio = [math]::Round($poolAll.Ms / $poolOne.Ms, 2)
+        poolOneCpuMs = $poolOne.CpuMs; poolAllCpuMs = $poolAll.CpuMs
+        poolAllOverSingleCmdlet = [math]::Round($poolAll.Ms / $single.Ms, 2)
+        sequentialAllMs = $sequentialAll.Ms; sequentialAllCpuMs = $sequentialAll.CpuMs; sequentialRatio = [math]::Round($sequentialAll.Ms / $single.Ms, 2)
+        documentedOneMs = $documentedOne.Ms; documentedAllMs = $documentedAll.Ms; documentedRatio = [math]::Round($documentedAll.Ms / $documentedOne.Ms, 2)
+        documentedOneCpuMs = $documentedOne.CpuMs; documentedAllCpuMs = $documentedAll.CpuMs
+        fixtureSeconds = $fixtureSeconds
+        runtimesUpSeconds = $RuntimesUpSeconds
+        runtimeRssMbEach = [math]::Round(($daemonRss | Measure-Object -Average).Average, 1)
+        runtimeRssMbTotal = [math]::Round(($daemonRss | Measure-Object -Sum).Sum, 1)
+        peakRssMb = (Get-PeakRssMb)
+    }
+}
