@@ -8,7 +8,8 @@
 #   sequential  foreach ($ep in $endpoints) { Get-CriContainer -All -RuntimeEndpoint $ep } in one runspace.
 #   floor       the engine's bare ListContainers calls, all started at once (Task.WhenAll): what the machine and the
 #               runtimes allow without PowerShell; the fan-out cannot do better than this ratio.
-# Each figure also has the CPU time this process spent per query (all threads), since a fan-out is bound by cores.
+# Each figure also has the CPU time this process spent per query (all threads) and how busy the whole machine was
+# meanwhile (/proc/stat), since a fan-out is bound by cores; a series over 1, 2, 4 and 8 runtimes shows where it bends.
 
 function Get-ProcessRssKb([string] $ProcessId) {
     $line = Select-String -Path "/proc/$ProcessId/status" -Pattern '^VmRSS:\s+(\d+) kB' -ErrorAction SilentlyContinue | Select-Object -First 1
@@ -30,12 +31,40 @@ function Get-RuntimeRssMb([string] $RuntimeDir) {
     [math]::Round($total / 1024, 1)
 }
 
-function Measure-MedianAndCpu([int] $Count, [scriptblock] $Script) {
+function Get-MachineCpuTicks {
+    # The first line of /proc/stat: every core's user, nice, system, idle, iowait, irq, softirq, steal ticks.
+    $ticks = @((Get-Content /proc/stat -TotalCount 1) -split '\s+' | Select-Object -Skip 1 -First 8 | ForEach-Object { [long]$_ })
+    [pscustomobject]@{ Total = ($ticks | Measure-Object -Sum).Sum; Idle = $ticks[3] + $ticks[4] }
+}
+
+function Measure-Interleaved([int] $Count, [scriptblock[]] $Scripts) {
+    <# Runs the scripts in turn, $Count rounds, so a change in the machine's load falls on all of them alike. For each:
+       the median wall time, this process's CPU time per run (all threads) and how busy the whole machine was. #>
     $self = [Diagnostics.Process]::GetCurrentProcess()
-    $before = $self.TotalProcessorTime
-    $median = Measure-Median $Count $Script
-    $self.Refresh()
-    [pscustomobject]@{ Ms = $median; CpuMs = [math]::Round(($self.TotalProcessorTime - $before).TotalMilliseconds / $Count, 2) }
+    $watch = [Diagnostics.Stopwatch]::new()
+    $sides = foreach ($s in $Scripts) { [pscustomobject]@{ Times = [Collections.Generic.List[double]]::new(); Cpu = 0.0; Total = 0L; Idle = 0L } }
+    foreach ($round in 1..$Count) {
+        for ($k = 0; $k -lt $Scripts.Count; $k++) {
+            $side = $sides[$k]
+            $self.Refresh()
+            $cpu = $self.TotalProcessorTime
+            $machine = Get-MachineCpuTicks
+            $watch.Restart(); $null = & $Scripts[$k]; $watch.Stop()
+            $after = Get-MachineCpuTicks
+            $self.Refresh()
+            $side.Times.Add($watch.Elapsed.TotalMilliseconds)
+            $side.Cpu += ($self.TotalProcessorTime - $cpu).TotalMilliseconds
+            $side.Total += $after.Total - $machine.Total
+            $side.Idle += $after.Idle - $machine.Idle
+        }
+    }
+    foreach ($side in $sides) {
+        [pscustomobject]@{
+            Ms = [math]::Round((Get-Median $side.Times.ToArray()), 3)
+            CpuMs = [math]::Round($side.Cpu / $Count, 2)
+            MachineBusyPercent = if ($side.Total -gt 0) { [math]::Round(100 * ($side.Total - $side.Idle) / $side.Total, 0) }
+        }
+    }
 }
 
 function Invoke-PooledListing([System.Management.Automation.Runspaces.RunspacePool] $Pool, [string[]] $Endpoints) {
@@ -98,14 +127,17 @@ function Measure-FanOutBenchmark {
         # Warm-up: every runspace of the pool opened, every channel connected.
         foreach ($i in 1..20) { $null = Invoke-PooledListing $pool $all; $null = & $sequential $all; $null = & $floorCalls $clients }
 
-        $floorOne = Measure-MedianAndCpu $Runs { & $floorCalls $clients[0] }
-        $floorAll = Measure-MedianAndCpu $Runs { & $floorCalls $clients }
-        $single = Measure-MedianAndCpu $Runs { Get-CriContainer -All -RuntimeEndpoint $one[0] }
-        $poolOne = Measure-MedianAndCpu $Runs { Invoke-PooledListing $pool $one }
-        $poolAll = Measure-MedianAndCpu $Runs { Invoke-PooledListing $pool $all }
-        $sequentialAll = Measure-MedianAndCpu $Runs { & $sequential $all }
-        $documentedOne = Measure-MedianAndCpu $DocumentedRuns { & $documented $one }
-        $documentedAll = Measure-MedianAndCpu $DocumentedRuns { & $documented $all }
+        $floorOne, $floorAll, $single, $poolOne, $poolAll, $sequentialAll = Measure-Interleaved $Runs @(
+            { & $floorCalls $clients[0] }, { & $floorCalls $clients }, { Get-CriContainer -All -RuntimeEndpoint $one[0] },
+            { Invoke-PooledListing $pool $one }, { Invoke-PooledListing $pool $all }, { & $sequential $all })
+        $scaling = foreach ($n in 1, 2, 4, 8 | Where-Object { $_ -le $all.Count }) {
+            $some = @($all | Select-Object -First $n)
+            $someClients = @($clients | Select-Object -First $n)
+            $p, $f = Measure-Interleaved ([int]($Runs / 2)) @({ Invoke-PooledListing $pool $some }, { & $floorCalls $someClients })
+            [ordered]@{ runtimes = $n; poolMs = $p.Ms; poolCpuMs = $p.CpuMs; poolMachineBusyPercent = $p.MachineBusyPercent
+                        floorMs = $f.Ms; floorCpuMs = $f.CpuMs; floorMachineBusyPercent = $f.MachineBusyPercent }
+        }
+        $documentedOne, $documentedAll = Measure-Interleaved $DocumentedRuns @({ & $documented $one }, { & $documented $all })
     } finally {
         if ($pool) { $pool.Dispose() }
         $index = 0
@@ -121,6 +153,8 @@ function Measure-FanOutBenchmark {
         singleCmdletMs = $single.Ms; singleCmdletCpuMs = $single.CpuMs
         poolOneMs = $poolOne.Ms; poolAllMs = $poolAll.Ms; poolRatio = [math]::Round($poolAll.Ms / $poolOne.Ms, 2)
         poolOneCpuMs = $poolOne.CpuMs; poolAllCpuMs = $poolAll.CpuMs
+        poolOneMachineBusyPercent = $poolOne.MachineBusyPercent; poolAllMachineBusyPercent = $poolAll.MachineBusyPercent
+        scaling = @($scaling)
         poolAllOverSingleCmdlet = [math]::Round($poolAll.Ms / $single.Ms, 2)
         sequentialAllMs = $sequentialAll.Ms; sequentialAllCpuMs = $sequentialAll.CpuMs; sequentialRatio = [math]::Round($sequentialAll.Ms / $single.Ms, 2)
         documentedOneMs = $documentedOne.Ms; documentedAllMs = $documentedAll.Ms; documentedRatio = [math]::Round($documentedAll.Ms / $documentedOne.Ms, 2)

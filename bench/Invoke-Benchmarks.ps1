@@ -164,10 +164,14 @@ $rows = @(
     if ($B5) {
         $f = $B5
         $shape = "$($f.runtimes) runtimes x $($f.containersPerRuntime) containers, $($f.cores) cores"
-        "| B5 fan-out, warm RunspacePool (CriPS imported once), $shape ($($f.runs) runs; CPU $($f.poolAllCpuMs) ms/query; peak RSS $($f.peakRssMb) MB; load $($f.loadAverage)) | $($f.poolAllMs) ms | the same pool asking 1 runtime $($f.poolOneMs) ms (CPU $($f.poolOneCpuMs) ms) | $($f.poolRatio)x |"
+        "| B5 fan-out, warm RunspacePool (CriPS imported once), $shape ($($f.runs) runs; CPU $($f.poolAllCpuMs) ms/query, machine $($f.poolAllMachineBusyPercent)% busy; peak RSS $($f.peakRssMb) MB; load $($f.loadAverage)) | $($f.poolAllMs) ms | the same pool asking 1 runtime $($f.poolOneMs) ms (CPU $($f.poolOneCpuMs) ms) | $($f.poolRatio)x |"
         "| B5 fan-out, documented ForEach-Object -Parallel { Import-Module CriPS; ... }, $shape ($($f.documentedRuns) runs; CPU $($f.documentedAllCpuMs) ms/query) | $($f.documentedAllMs) ms | the same pattern for 1 runtime $($f.documentedOneMs) ms (CPU $($f.documentedOneCpuMs) ms) | $($f.documentedRatio)x |"
         "| B5 fan-out, foreach loop in one runspace, $shape (CPU $($f.sequentialAllCpuMs) ms/query) | $($f.sequentialAllMs) ms | Get-CriContainer -All against 1 runtime $($f.singleCmdletMs) ms (CPU $($f.singleCmdletCpuMs) ms) | $($f.sequentialRatio)x |"
         "| B5 (floor) bare ListContainers to all runtimes at once (Task.WhenAll), $shape (CPU $($f.floorAllCpuMs) ms/query) | $($f.floorAllMs) ms | the same to 1 runtime $($f.floorOneMs) ms (CPU $($f.floorOneCpuMs) ms) | $($f.floorRatio)x |"
+        if ($f['scaling']) {
+            $series = ($f.scaling | ForEach-Object { "$($_.runtimes): $($_.poolMs) ms (machine $($_.poolMachineBusyPercent)% busy), floor $($_.floorMs) ms" }) -join '; '
+            "| B5 pool and floor by number of runtimes | $series | | |"
+        }
         "| B5 the $($f.runtimes) private runtimes (crips-runtime.sh up, one after another: $($f.runtimesUpSeconds) s) | RSS $($f.runtimeRssMbEach) MB each (containerd, registry, shims), $($f.runtimeRssMbTotal) MB in all | fixture made in $($f.fixtureSeconds) s | |"
     }
 )
