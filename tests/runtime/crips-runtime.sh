@@ -194,8 +194,10 @@ EOF
 }
 
 registry_is_ours() {
-  alive "$REG_PID" "$REG_BIN" && curl -fsS -o /dev/null "http://$REG/v2/" \
-    && ss -Hltnp "sport = :${REG##*:}" | grep -q "pid=$(<"$REG_PID"),"
+  local listeners
+  alive "$REG_PID" "$REG_BIN" && curl -fsS -o /dev/null "http://$REG/v2/" || return 1
+  listeners=$(ss -Hltnp "sport = :${REG##*:}")   # captured first, as in has_tag
+  grep -q "pid=$(<"$REG_PID")," <<<"$listeners"
 }
 
 # --- up: images -----------------------------------------------------------------------------
