@@ -8,8 +8,9 @@
 #   sequential  foreach ($ep in $endpoints) { Get-CriContainer -All -RuntimeEndpoint $ep } in one runspace.
 #   floor       the engine's bare ListContainers calls, all started at once (Task.WhenAll): what the machine and the
 #               runtimes allow without PowerShell; the fan-out cannot do better than this ratio.
-# Each figure also has the CPU time this process spent per query (all threads) and how busy the whole machine was
-# meanwhile (/proc/stat), since a fan-out is bound by cores; a series over 1, 2, 4 and 8 runtimes shows where it bends.
+# Wall times are taken interleaved (one way, then its peer, in turn). Each way also has the CPU time this process spent
+# per query (all threads) and how busy the whole machine was meanwhile (/proc/stat), from a run of its own, since a
+# fan-out is bound by cores; a series over 1, 2, 4 and 8 runtimes shows where it bends.
 
 function Get-ProcessRssKb([string] $ProcessId) {
     $line = Select-String -Path "/proc/$ProcessId/status" -Pattern '^VmRSS:\s+(\d+) kB' -ErrorAction SilentlyContinue | Select-Object -First 1
@@ -37,32 +38,33 @@ function Get-MachineCpuTicks {
     [pscustomobject]@{ Total = ($ticks | Measure-Object -Sum).Sum; Idle = $ticks[3] + $ticks[4] }
 }
 
-function Measure-Interleaved([int] $Count, [scriptblock[]] $Scripts) {
-    <# Runs the scripts in turn, $Count rounds, so a change in the machine's load falls on all of them alike. For each:
-       the median wall time, this process's CPU time per run (all threads) and how busy the whole machine was. #>
-    $self = [Diagnostics.Process]::GetCurrentProcess()
+function Measure-Interleaved([int] $Count, [scriptblock[]] $Scripts, [int] $CpuRuns = 50) {
+    <# The scripts' wall times taken in turn, $Count rounds, so a change in the machine's load falls on all of them
+       alike: one median each. Then, script by script (work left behind by one, such as a collection or a pool's
+       clean-up, would otherwise be charged to the next), $CpuRuns runs back to back for this process's CPU time per
+       run (all threads) and the share of the whole machine that was busy meanwhile. #>
     $watch = [Diagnostics.Stopwatch]::new()
-    $sides = foreach ($s in $Scripts) { [pscustomobject]@{ Times = [Collections.Generic.List[double]]::new(); Cpu = 0.0; Total = 0L; Idle = 0L } }
+    $times = @(foreach ($s in $Scripts) { , [Collections.Generic.List[double]]::new() })
     foreach ($round in 1..$Count) {
         for ($k = 0; $k -lt $Scripts.Count; $k++) {
-            $side = $sides[$k]
-            $self.Refresh()
-            $cpu = $self.TotalProcessorTime
-            $machine = Get-MachineCpuTicks
             $watch.Restart(); $null = & $Scripts[$k]; $watch.Stop()
-            $after = Get-MachineCpuTicks
-            $self.Refresh()
-            $side.Times.Add($watch.Elapsed.TotalMilliseconds)
-            $side.Cpu += ($self.TotalProcessorTime - $cpu).TotalMilliseconds
-            $side.Total += $after.Total - $machine.Total
-            $side.Idle += $after.Idle - $machine.Idle
+            $times[$k].Add($watch.Elapsed.TotalMilliseconds)
         }
     }
-    foreach ($side in $sides) {
+    $self = [Diagnostics.Process]::GetCurrentProcess()
+    for ($k = 0; $k -lt $Scripts.Count; $k++) {
+        [GC]::Collect()
+        $self.Refresh()
+        $cpu = $self.TotalProcessorTime
+        $machine = Get-MachineCpuTicks
+        foreach ($i in 1..$CpuRuns) { $null = & $Scripts[$k] }
+        $after = Get-MachineCpuTicks
+        $self.Refresh()
+        $total = $after.Total - $machine.Total
         [pscustomobject]@{
-            Ms = [math]::Round((Get-Median $side.Times.ToArray()), 3)
-            CpuMs = [math]::Round($side.Cpu / $Count, 2)
-            MachineBusyPercent = if ($side.Total -gt 0) { [math]::Round(100 * ($side.Total - $side.Idle) / $side.Total, 0) }
+            Ms = [math]::Round((Get-Median $times[$k].ToArray()), 3)
+            CpuMs = [math]::Round(($self.TotalProcessorTime - $cpu).TotalMilliseconds / $CpuRuns, 2)
+            MachineBusyPercent = if ($total -gt 0) { [math]::Round(100 * ($total - ($after.Idle - $machine.Idle)) / $total, 0) }
         }
     }
 }
@@ -137,7 +139,7 @@ function Measure-FanOutBenchmark {
             [ordered]@{ runtimes = $n; poolMs = $p.Ms; poolCpuMs = $p.CpuMs; poolMachineBusyPercent = $p.MachineBusyPercent
                         floorMs = $f.Ms; floorCpuMs = $f.CpuMs; floorMachineBusyPercent = $f.MachineBusyPercent }
         }
-        $documentedOne, $documentedAll = Measure-Interleaved $DocumentedRuns @({ & $documented $one }, { & $documented $all })
+        $documentedOne, $documentedAll = Measure-Interleaved $DocumentedRuns @({ & $documented $one }, { & $documented $all }) -CpuRuns 5
     } finally {
         if ($pool) { $pool.Dispose() }
         $index = 0
