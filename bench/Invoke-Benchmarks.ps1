@@ -172,7 +172,7 @@ $rows = @(
             $series = ($f.scaling | ForEach-Object { "$($_.runtimes): $($_.poolMs) ms (machine $($_.poolMachineBusyPercent)% busy), floor $($_.floorMs) ms" }) -join '; '
             "| B5 pool and floor by number of runtimes | $series | | |"
         }
-        "| B5 the $($f.runtimes) private runtimes (crips-runtime.sh up, one after another: $($f.runtimesUpSeconds) s) | RSS $($f.runtimeRssMbEach) MB each (containerd, registry, shims), $($f.runtimeRssMbTotal) MB in all | fixture made in $($f.fixtureSeconds) s | |"
+        "| B5 the $($f.runtimes) private runtimes (crips-runtime.sh up in this run, one after another: $($f.runtimesUpSeconds) s) | RSS $($f.runtimeRssMbEach) MB each (containerd, registry, shims), $($f.runtimeRssMbTotal) MB in all | fixture made in $($f.fixtureSeconds) s | |"
     }
 )
 $dates = foreach ($name in 'B1', 'B2', 'B3', 'B4', 'B5') { if ($measured[$name]) { "$name $($measured[$name]['measuredAt'])" } }
