@@ -15,7 +15,10 @@
       Env    -Action Up|Down|Status for the private runtime (root; Debian packages are installed when missing).
       Bench  the benchmarks (not part of Test); results under bench/results/. -Benchmark picks some (B4, the move of
              1 GiB of Docker images by Convert-DockerNodeToContainerd, runs only when named); the others keep
-             their last results.
+             their last results. Bench never uses the tests' runtime: it brings up its own, one after another
+             (8 for B5), in /tmp/crips-bench/rt0..7 with bridges cripsbench0..7 and subnets 10.88.200-207.0/24
+             (CRIPS_BENCH_RUNTIME_DIR, CRIPS_BENCH_BRIDGE, CRIPS_BENCH_SUBNET change the prefix, the bridge prefix
+             and the first subnet), and stops them afterwards unless -KeepRuntime.
       Soak   Build, then the fault and load soak (tests/soak/Invoke-Soak.ps1, not part of Test) on a private runtime
              of its own (/tmp/crips-soak, bridge cripsoak, pods in 10.88.93.0/24), so it never kills the runtime
              the tests use: 20 cycles of SIGKILL to containerd, each followed by a call that must fail with
@@ -41,14 +44,14 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    # Test: leave the private runtime running afterwards (faster re-runs).
+    # Test, Bench: leave the private runtime(s) running afterwards (faster re-runs).
     [switch] $KeepRuntime,
 
     # Env -Action Down, Soak: also delete the runtime's images and data.
     [switch] $Purge,
 
-    # Bench: which benchmarks to run (default B1, B2, B3; see bench/Invoke-Benchmarks.ps1).
-    [ValidateSet('B1', 'B2', 'B3', 'B4')]
+    # Bench: which benchmarks to run (default B1, B2, B3, B5; see bench/Invoke-Benchmarks.ps1).
+    [ValidateSet('B1', 'B2', 'B3', 'B4', 'B5')]
     [string[]] $Benchmark
 )
 
@@ -133,6 +136,57 @@ function Start-RuntimeForCriPS {
 
 function Stop-RuntimeForCriPS {
     Stop-PrivateRuntime -InModule { param($c) Invoke-ChildPwsh $c } -Purge:$Purge
+}
+
+function Set-BenchRuntime([int] $Index) {
+    # Points PrivateRuntime.psm1 and crips-runtime.sh (they read these variables) at the benchmarks' runtime $Index.
+    $prefix = if ($env:CRIPS_BENCH_RUNTIME_DIR) { $env:CRIPS_BENCH_RUNTIME_DIR } else { '/tmp/crips-bench/rt' }
+    $bridge = if ($env:CRIPS_BENCH_BRIDGE) { $env:CRIPS_BENCH_BRIDGE } else { 'cripsbench' }
+    $first = if ($env:CRIPS_BENCH_SUBNET) { $env:CRIPS_BENCH_SUBNET } else { '10.88.200.0/24' }
+    if ($first -notmatch '^(\d+\.\d+)\.(\d+)\.0/24$' -or [int]$Matches[2] + $Index -gt 255) { throw "CRIPS_BENCH_SUBNET must be a.b.c.0/24 with room for c+${Index}: $first" }
+    $env:CRIPS_RUNTIME_DIR = "$prefix$Index"
+    $env:CRIPS_BRIDGE = "$bridge$Index"
+    $env:CRIPS_POD_SUBNET = "$($Matches[1]).$([int]$Matches[2] + $Index).0/24"
+}
+
+function Invoke-BenchTask {
+    Invoke-BuildTask
+    $benchmarks = if ($Benchmark) { $Benchmark } else { @('B1', 'B2', 'B3', 'B5') }
+    $count = if ('B5' -in $benchmarks) { 8 } else { 1 }
+    $saved = @{}
+    foreach ($name in 'CRIPS_RUNTIME_DIR', 'CRIPS_BRIDGE', 'CRIPS_POD_SUBNET') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+    $started = 0
+    try {
+        # One after another: two `up` calls at once may pick the same free registry port.
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $runtimes = foreach ($i in 0..($count - 1)) {
+            Set-BenchRuntime $i
+            $started = $i + 1
+            Start-RuntimeForCriPS
+        }
+        $upSeconds = [math]::Round($watch.Elapsed.TotalSeconds, 1)
+        Write-Host "Benchmark runtimes up: $count in $upSeconds s."
+        $main = @($runtimes)[0]
+        $command = "& '$Root/bench/Invoke-Benchmarks.ps1' -ModulePath '$Staged' -RuntimeEndpoint '$($main.CRIPS_RUNTIME_ENDPOINT)' " +
+            "-Image '$($main.CRIPS_BUSYBOX_IMAGE)' -ContainerdAddress '$($main.CONTAINERD_ADDRESS)' -Benchmark $($benchmarks -join ',')"
+        if ('B3' -in $benchmarks) {
+            Set-BenchRuntime 0
+            $command += " -PullImage '$(Add-PrivateBenchImage)' -RegistryHostsDir '$(Join-Path $main.CRIPS_RUNTIME_DIR 'certs.d')'"
+        }
+        if ('B5' -in $benchmarks) {
+            $command += " -FanOutEndpoint $((@($runtimes) | ForEach-Object { "'$($_.CRIPS_RUNTIME_ENDPOINT)'" }) -join ',')" +
+                " -FanOutRuntimeDir $((@($runtimes) | ForEach-Object { "'$($_.CRIPS_RUNTIME_DIR)'" }) -join ',') -FanOutUpSeconds $upSeconds"
+        }
+        Invoke-ChildPwsh -NoModule $command
+    } finally {
+        if (-not $KeepRuntime -and $started -gt 0) {
+            foreach ($i in 0..($started - 1)) {
+                Set-BenchRuntime $i
+                try { Stop-RuntimeForCriPS } catch { Write-Warning "Benchmark runtime ${i}: $_" }
+            }
+        }
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
 }
 
 function Get-TrxCounts([string] $Path) {
@@ -249,15 +303,7 @@ switch ($Task) {
     'Test' { Invoke-TestTask }
     'Demo' { Invoke-DemoTask }
     'Env' { Invoke-EnvTask }
-    'Bench' {
-        Invoke-BuildTask
-        $vars = Start-RuntimeForCriPS
-        $pullImage = Add-PrivateBenchImage
-        $hostsDir = Join-Path $vars.CRIPS_RUNTIME_DIR 'certs.d'
-        Invoke-ChildPwsh -NoModule ("& '$Root/bench/Invoke-Benchmarks.ps1' -ModulePath '$Staged' -RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)' " +
-            "-Image '$($vars.CRIPS_BUSYBOX_IMAGE)' -ContainerdAddress '$($vars.CONTAINERD_ADDRESS)' -PullImage '$pullImage' -RegistryHostsDir '$hostsDir'" +
-            $(if ($Benchmark) { " -Benchmark $($Benchmark -join ',')" }))
-    }
+    'Bench' { Invoke-BenchTask }
     'Soak' { Invoke-SoakTask }
     'Runbooks' { Invoke-RunbooksTask }
     'Docs' { Invoke-BuildTask }

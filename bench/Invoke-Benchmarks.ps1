@@ -2,9 +2,9 @@
 .SYNOPSIS
     CriPS benchmarks (build.ps1 Bench): medians of repeated runs, with the floor or peer measured in the same run.
 .DESCRIPTION
-    B1  warm Get-CriContainer -All with 50 containers (10 running, 40 created) against the floor: the same
-        ListContainers call through the generated client in this process, without mapping; and
-        `ctr -n k8s.io containers ls` as one process per query, for reference.
+    B1  warm Get-CriContainer -All with 50 and with 500 containers (pods of 25, two started in each; the rest
+        created) against the floor: the same ListContainers call through the generated client in this process,
+        without mapping; and `ctr -n k8s.io containers ls` as one process per query, for reference.
     B2  cold start: pwsh -NoProfile -c 'Import-Module CriPS; Get-CriContainer' minus a bare pwsh -NoProfile -c 1.
     B3  pull of a 200 MB image from the local registry, content removed between runs: Invoke-CriImagePull
         (progress on) against `ctr -n k8s.io images pull`; and import of a 1 GiB OCI archive:
@@ -13,6 +13,9 @@
         node of its own (tests/runtime/crips-node.sh, root) against `docker save | ctr images import -`, with and
         without unpacking, with peak RSS. Not in the default list: it brings up and purges a second Docker node and
         takes about ten minutes; ask for it with -Benchmark B4.
+    B5  fan-out: Get-CriContainer -All against the 8 runtimes of -FanOutEndpoint at once (50 containers each) against
+        the same way of asking one, three ways: the documented ForEach-Object -Parallel pattern, a warm RunspacePool,
+        and a plain loop (see FanOutBenchmarks.ps1). build.ps1 Bench brings the runtimes up.
     Results: bench/results/results.json and bench/results/results.md. A run of some benchmarks keeps the last
     figures of the others (each benchmark records when it was measured). Peak RSS of this process is reported.
 #>
@@ -24,8 +27,13 @@ param(
     [string] $PullImage,
     [string] $RegistryHostsDir,
     [string] $ImportArchive = '/tmp/crips-bench/import-1g.tar',
-    [ValidateSet('B1', 'B2', 'B3', 'B4')] [string[]] $Benchmark = @('B1', 'B2', 'B3'),
-    [int] $Containers = 50,
+    [ValidateSet('B1', 'B2', 'B3', 'B4', 'B5')] [string[]] $Benchmark = @('B1', 'B2', 'B3', 'B5'),
+    [int[]] $Containers = @(50, 500),
+    # B5: the runtimes to fan out to (the first is the "one" of the ratio), their directories (for their memory),
+    # and how long bringing them up took (build.ps1 measures it).
+    [string[]] $FanOutEndpoint,
+    [string[]] $FanOutRuntimeDir,
+    [double] $FanOutUpSeconds,
     [int] $Runs = 200,
     [int] $ColdRuns = 10
 )
@@ -33,6 +41,8 @@ $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 . (Join-Path $PSScriptRoot 'ImageBenchmarks.ps1')
 . (Join-Path $PSScriptRoot 'NodeBenchmarks.ps1')
+. (Join-Path $PSScriptRoot 'ListingBenchmarks.ps1')
+. (Join-Path $PSScriptRoot 'FanOutBenchmarks.ps1')
 $PSDefaultParameterValues['*-Cri*:RuntimeEndpoint'] = $RuntimeEndpoint
 $resultsDir = Join-Path $PSScriptRoot 'results'
 $null = New-Item -ItemType Directory -Force $resultsDir
@@ -43,42 +53,22 @@ function Get-Median([double[]] $Values) {
     if ($n % 2) { $sorted[($n - 1) / 2] } else { ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2 }
 }
 
-function Measure-Median([int] $Count, [scriptblock] $Script) {
+function Measure-Times([int] $Count, [scriptblock] $Script) {
     $watch = [Diagnostics.Stopwatch]::new()
-    $times = foreach ($i in 1..$Count) { $watch.Restart(); $null = & $Script; $watch.Stop(); $watch.Elapsed.TotalMilliseconds }
-    [math]::Round((Get-Median $times), 3)
+    foreach ($i in 1..$Count) { $watch.Restart(); $null = & $Script; $watch.Stop(); $watch.Elapsed.TotalMilliseconds }
 }
 
-$B1 = $B2 = $B3 = $B4 = $null
+function Measure-Median([int] $Count, [scriptblock] $Script) {
+    [math]::Round((Get-Median (Measure-Times $Count $Script)), 3)
+}
+
+$B1 = $B2 = $B3 = $B4 = $B5 = $null
 $startedAt = (Get-Date).ToUniversalTime().ToString('o')
-$count = 0
+# Other work on the machine moves every figure; the load averages say how busy it was.
+function Get-LoadAverage { (Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -replace '^(\S+ \S+ \S+).*', '$1' }
+$loadAtStart = Get-LoadAverage
 if ('B1' -in $Benchmark) {
-# --- fixture: one pod with $Containers containers, 10 of them running
-Get-CriPod -Namespace crips-bench | Remove-CriPod -Force
-$pod = New-CriPod bench -Namespace crips-bench -LogDirectory /tmp/crips-bench-logs
-$null = Invoke-CriImagePull -Image $Image
-foreach ($i in 1..$Containers) {
-    $c = $pod | New-CriContainer "c$i" $Image -Command sleep -Argument 3600
-    if ($i -le 10) { $c | Start-CriContainer }
-}
-$count = @(Get-CriContainer -All).Count
-Write-Host "Fixture: $count containers in the runtime."
-
-# --- B1: the floor is the engine's bare call, reached by reflection because the engine lives in its own load context
-$engine = [System.Runtime.Loader.AssemblyLoadContext]::All.Assemblies | Where-Object { $_.GetName().Name -eq 'CriPS.Engine' } | Select-Object -First 1
-$client = $engine.GetType('CriPS.Engine.CriClient')::Connect($RuntimeEndpoint, $null, $null, $null)
-$none = [Threading.CancellationToken]::None
-foreach ($i in 1..20) { $null = Get-CriContainer -All; $null = $client.ListContainersRawAsync($none).GetAwaiter().GetResult() }
-$floor = Measure-Median $Runs { $client.ListContainersRawAsync($none).GetAwaiter().GetResult() }
-$cmdlet = Measure-Median $Runs { Get-CriContainer -All }
-$ctr = if (Get-Command ctr -ErrorAction SilentlyContinue) {
-    $address = $RuntimeEndpoint -replace '^unix://'
-    Measure-Median 20 { & ctr -a $address -n k8s.io containers ls }
-}
-
-Get-CriPod -Namespace crips-bench | Remove-CriPod -Force
-Remove-Item -Recurse -Force /tmp/crips-bench-logs -ErrorAction SilentlyContinue
-$B1 = [ordered]@{ containers = $count; runs = $Runs; cmdletMs = $cmdlet; floorMs = $floor; ratio = [math]::Round($cmdlet / $floor, 2); ctrProcessMs = $ctr }
+    $B1 = Measure-ListingBenchmark -Endpoint $RuntimeEndpoint -Image $Image -Containers $Containers -Runs $Runs -LogDirectory /tmp/crips-bench-logs
 }
 
 if ('B2' -in $Benchmark) {
@@ -112,17 +102,23 @@ if ('B4' -in $Benchmark) {
     $B4 = Measure-ImageMoveBenchmark -ModulePath $ModulePath -ImportArchive $ImportArchive
 }
 
+if ('B5' -in $Benchmark) {
+    if (@($FanOutEndpoint).Count -lt 2) { throw 'B5 needs -FanOutEndpoint: the runtimes to query at once (build.ps1 Bench brings up 8).' }
+    $B5 = Measure-FanOutBenchmark -ModulePath $ModulePath -Endpoints $FanOutEndpoint -RuntimeDirs $FanOutRuntimeDir -Image $Image `
+        -LogDirectory /tmp/crips-bench-fanout-logs -RuntimesUpSeconds $FanOutUpSeconds
+}
+
 # Benchmarks not run now keep their last figures; each says when it was measured (older files had one date).
 $resultsFile = Join-Path $resultsDir 'results.json'
 $previous = if (Test-Path $resultsFile) { Get-Content -Raw $resultsFile | ConvertFrom-Json -AsHashtable -DateKind String } else { @{} }
-$measured = [ordered]@{ B1 = $B1; B2 = $B2; B3 = $B3; B4 = $B4 }
+$measured = [ordered]@{ B1 = $B1; B2 = $B2; B3 = $B3; B4 = $B4; B5 = $B5 }
 foreach ($name in @($measured.Keys)) {
     if ($measured[$name]) { $measured[$name]['measuredAt'] = $startedAt; continue }
     $old = $previous[$name]
     if ($old -and -not $old['measuredAt']) { $old['measuredAt'] = $previous['date'] }
     $measured[$name] = $old
 }
-$B1, $B2, $B3, $B4 = $measured.B1, $measured.B2, $measured.B3, $measured.B4
+$B1, $B2, $B3, $B4, $B5 = $measured.B1, $measured.B2, $measured.B3, $measured.B4, $measured.B5
 
 $peakRssMb = [math]::Round([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1MB, 1)
 $result = [ordered]@{
@@ -133,14 +129,21 @@ $result = [ordered]@{
     B2 = $B2
     B3 = $B3
     B4 = $B4
+    B5 = $B5
     benchmarksRun = @($Benchmark)
+    loadAverage = [ordered]@{ atStart = $loadAtStart; atEnd = (Get-LoadAverage) }
     peakRssMb = $peakRssMb
 }
 $result | ConvertTo-Json -Depth 6 | Set-Content $resultsFile
 $rows = @(
     if ($B1) {
-        "| B1 Get-CriContainer -All, $($B1.containers) containers ($($B1.runs) runs) | $($B1.cmdletMs) ms | floor (bare ListContainers in process) $($B1.floorMs) ms | $($B1.ratio)x |"
-        "| B1 ctr containers ls, one process per query | $($B1.ctrProcessMs) ms | | |"
+        # Results from before the 500-container tier hold one tier at the top level.
+        foreach ($t in $(if ($B1['tiers']) { $B1['tiers'] } else { , $B1 })) {
+            $shape = if ($t['pods']) { "$($t.containers) containers in $($t.pods) pods, $($t.running) running" } else { "$($t.containers) containers" }
+            $rss = if ($t['peakRssMb']) { "; peak RSS $($t.peakRssMb) MB" } else { '' }
+            "| B1 Get-CriContainer -All, $shape ($($t.runs) runs$rss) | $($t.cmdletMs) ms | floor (bare ListContainers in process) $($t.floorMs) ms | $($t.ratio)x |"
+            "| B1 ctr containers ls, one process per query, $($t.containers) containers | $($t.ctrProcessMs) ms | | |"
+        }
     }
     if ($B2) {
         "| B2 pwsh + Import-Module ($($B2.runs) runs) | +$($B2.addedByImportMs) ms | bare pwsh $($B2.barePwshMs) ms | |"
@@ -158,8 +161,21 @@ $rows = @(
         "| B4 (reference) docker save \| ctr images import -, unpacking | $($m.peerMs) ms = $($m.peerMiBps) MiB/s (peak RSS ctr $($m.peerCtrPeakRssMb) MB + docker CLI $($m.peerDockerCliPeakRssMb) MB) | CriPS against it | $($m.ratio)x throughput |"
         "| B4 (reference) docker save > /dev/null, dockerd's stream alone | $($m.dockerSaveOnlyMs) ms = $($m.dockerSaveOnlyMiBps) MiB/s | | |"
     }
+    if ($B5) {
+        $f = $B5
+        $shape = "$($f.runtimes) runtimes x $($f.containersPerRuntime) containers, $($f.cores) cores"
+        "| B5 fan-out, warm RunspacePool (CriPS imported once), $shape ($($f.runs) runs; CPU $($f.poolAllCpuMs) ms/query, machine $($f.poolAllMachineBusyPercent)% busy; peak RSS $($f.peakRssMb) MB; load $($f.loadAverage)) | $($f.poolAllMs) ms | the same pool asking 1 runtime $($f.poolOneMs) ms (CPU $($f.poolOneCpuMs) ms) | $($f.poolRatio)x |"
+        "| B5 fan-out, documented ForEach-Object -Parallel { Import-Module CriPS; ... }, $shape ($($f.documentedRuns) runs; CPU $($f.documentedAllCpuMs) ms/query) | $($f.documentedAllMs) ms | the same pattern for 1 runtime $($f.documentedOneMs) ms (CPU $($f.documentedOneCpuMs) ms) | $($f.documentedRatio)x |"
+        "| B5 fan-out, foreach loop in one runspace, $shape (CPU $($f.sequentialAllCpuMs) ms/query) | $($f.sequentialAllMs) ms | Get-CriContainer -All against 1 runtime $($f.singleCmdletMs) ms (CPU $($f.singleCmdletCpuMs) ms) | $($f.sequentialRatio)x |"
+        "| B5 (floor) bare ListContainers to all runtimes at once (Task.WhenAll), $shape (CPU $($f.floorAllCpuMs) ms/query) | $($f.floorAllMs) ms | the same to 1 runtime $($f.floorOneMs) ms (CPU $($f.floorOneCpuMs) ms) | $($f.floorRatio)x |"
+        if ($f['scaling']) {
+            $series = ($f.scaling | ForEach-Object { "$($_.runtimes): $($_.poolMs) ms (machine $($_.poolMachineBusyPercent)% busy), floor $($_.floorMs) ms" }) -join '; '
+            "| B5 pool and floor by number of runtimes | $series | | |"
+        }
+        "| B5 the $($f.runtimes) private runtimes (crips-runtime.sh up in this run, one after another: $($f.runtimesUpSeconds) s) | RSS $($f.runtimeRssMbEach) MB each (containerd, registry, shims), $($f.runtimeRssMbTotal) MB in all | fixture made in $($f.fixtureSeconds) s | |"
+    }
 )
-$dates = foreach ($name in 'B1', 'B2', 'B3', 'B4') { if ($measured[$name]) { "$name $($measured[$name]['measuredAt'])" } }
+$dates = foreach ($name in 'B1', 'B2', 'B3', 'B4', 'B5') { if ($measured[$name]) { "$name $($measured[$name]['measuredAt'])" } }
 @"
 # CriPS benchmarks ($($result.machine), $($result.runtime))
 
@@ -169,5 +185,6 @@ $($rows -join "`n")
 
 Measured: $($dates -join '; ').
 Peak RSS of the benchmark process in the last run ($($Benchmark -join ', ')): $peakRssMb MB.
+Load average (1, 5, 15 min) of the machine in the last run: $($result.loadAverage.atStart) at the start, $($result.loadAverage.atEnd) at the end.
 "@ | Set-Content (Join-Path $resultsDir 'results.md')
 Get-Content (Join-Path $resultsDir 'results.md')

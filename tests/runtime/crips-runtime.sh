@@ -194,7 +194,16 @@ EOF
     start_daemon "$REG_PID" "$DIR/log/registry.log" "$REG_BIN" serve "$DIR/registry/config.yml"
     log "registry started (pid $(<"$REG_PID"), $REG)"
   fi
-  wait_for 15 curl -fsS "http://$REG/v2/" || die "registry does not answer; see $DIR/log/registry.log"
+  # Answering is not enough: another runtime's `up` may have taken the port between our check and our bind,
+  # and then its registry answers while ours has exited. The listener must be our pid.
+  wait_for 15 registry_is_ours || return 1
+}
+
+registry_is_ours() {
+  local listeners
+  alive "$REG_PID" "$REG_BIN" && curl -fsS -o /dev/null "http://$REG/v2/" || return 1
+  listeners=$(ss -Hltnp "sport = :${REG##*:}")   # captured first, as in has_tag
+  grep -q "pid=$(<"$REG_PID")," <<<"$listeners"
 }
 
 # --- up: images -----------------------------------------------------------------------------
@@ -489,9 +498,14 @@ cmd_up() {
     write_env_files
   else
     rm -f "$REG_SHARED"
-    choose_registry
-    write_env_files        # early, so the chosen port is remembered even if a later step fails
-    start_registry
+    local attempt
+    for attempt in 1 2 3; do
+      choose_registry
+      write_env_files        # early, so the chosen port is remembered even if a later step fails
+      start_registry && break
+      (( attempt < 3 )) || die "registry does not answer as ours on $REG; see $DIR/log/registry.log"
+      log "registry on $REG is not ours (port taken meanwhile?); choosing another port"
+    done
     ensure_images
   fi
   write_cni
