@@ -178,13 +178,19 @@ Describe 'The report examples across two nodes (examples/reports)' -Skip:([bool]
 
         It 'writes one CSV row per container, and one per pod without containers, per node' {
             $csv[0].PSObject.Properties.Name | Should -Be $columns
-            ConvertTo-Line ($csv | Where-Object $ours) $columns | Should -Be @(
-                "$hostName|$Endpoint|$prefix-a|web|$($web.Id)|Ready|app|$($first.Id)|$spareImage|Exited|0"
-                "$hostName|$Endpoint|$prefix-a|web|$($web.Id)|Ready|app|$($restarted.Id)|$spareImage|Running|1"
-                "$hostName|$Endpoint|$prefix-a|web|$($web.Id)|Ready|sidecar|$((Get-CriContainer -RuntimeEndpoint $Endpoint -PodId $web.Id -Name sidecar -All).Id)|$spareImage|Created|0"
-                "$hostName|$Endpoint2|$prefix-b|batch|$($batch.Id)|Ready|job|$($job.Id)|$TestImage|Running|0"
-                "$hostName|$Endpoint2|$prefix-b|idle|$($idle.Id)|Ready|||||"
-            )
+            $expected = @{
+                $Endpoint = @(
+                    "$hostName|$Endpoint|$prefix-a|web|$($web.Id)|Ready|app|$($first.Id)|$spareImage|Exited|0"
+                    "$hostName|$Endpoint|$prefix-a|web|$($web.Id)|Ready|app|$($restarted.Id)|$spareImage|Running|1"
+                    "$hostName|$Endpoint|$prefix-a|web|$($web.Id)|Ready|sidecar|$((Get-CriContainer -RuntimeEndpoint $Endpoint -PodId $web.Id -Name sidecar -All).Id)|$spareImage|Created|0"
+                )
+                $Endpoint2 = @(
+                    "$hostName|$Endpoint2|$prefix-b|batch|$($batch.Id)|Ready|job|$($job.Id)|$TestImage|Running|0"
+                    "$hostName|$Endpoint2|$prefix-b|idle|$($idle.Id)|Ready|||||"
+                )
+            }
+            # Rows come sorted by node (host name, then endpoint), whichever node answered first.
+            ConvertTo-Line ($csv | Where-Object $ours) $columns | Should -Be @($Endpoint, $Endpoint2 | Sort-Object | ForEach-Object { $expected[$_] })
             # The second node holds our pods only.
             @($csv | Where-Object RuntimeEndpoint -eq $Endpoint2).Count | Should -Be 2
         }
