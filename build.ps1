@@ -210,11 +210,12 @@ function Invoke-IntegrationTests([string] $Path) {
     $pesterJson = Join-Path $Results 'pester.json'
     Remove-Item -Force $pesterJson -ErrorAction SilentlyContinue
     try {
-        Invoke-ChildPwsh -NoModule "& '$Root/tests/Invoke-IntegrationTests.ps1' -ModulePath '$Staged' -ResultPath '$pesterJson' -Path '$Path'"
+        # To the console, not into this function's result: the counts are read from the JSON file.
+        Invoke-ChildPwsh -NoModule "& '$Root/tests/Invoke-IntegrationTests.ps1' -ModulePath '$Staged' -ResultPath '$pesterJson' -Path '$Path'" | Out-Host
     } catch {
         Write-Warning $_
     } finally {
-        if ($startedHere -and -not $KeepRuntime) { Stop-RuntimeForCriPS }
+        if ($startedHere -and -not $KeepRuntime) { Stop-RuntimeForCriPS | Out-Host }
     }
     if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
 }
