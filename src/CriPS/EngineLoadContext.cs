@@ -34,14 +34,10 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
         name.Name == EngineAssemblyName ? Instance.LoadFromAssemblyName(name) : null;
 }
 
-/// <summary>Hooks the engine's load context into the default one when the module is imported, and tunes malloc.</summary>
+/// <summary>Hooks the engine's load context into the default one when the module is imported.</summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
-    public void OnImport()
-    {
-        AssemblyLoadContext.Default.Resolving += EngineLoadContext.ResolveEngine;
-        MallocTuning.Apply();
-    }
+    public void OnImport() => AssemblyLoadContext.Default.Resolving += EngineLoadContext.ResolveEngine;
 
     public void OnRemove(PSModuleInfo module) => AssemblyLoadContext.Default.Resolving -= EngineLoadContext.ResolveEngine;
 }
