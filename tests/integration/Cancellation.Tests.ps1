@@ -104,15 +104,24 @@ namespace CriPSTests
         Remove-CriImage -RuntimeEndpoint $Endpoint -Name $big -Force -ErrorAction SilentlyContinue
         $run = Start-InRunspace "Invoke-CriImagePull -RuntimeEndpoint '$Endpoint' -Image '$big'"
         try {
-            # Stop once a layer downloads, so the stop lands in the middle of the transfer.
-            $deadline = [datetime]::UtcNow.AddSeconds(10)
-            while (-not ($run.PowerShell.Streams.Progress | Where-Object ParentActivityId -EQ 1) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 10 }
-            $run.Async.IsCompleted | Should -BeFalse -Because 'the pull is still running'
-            $layers = @(Get-ContainerdContent -Active -Address $ContainerdAddress | Where-Object Ref -Like 'layer-sha256:*' | ForEach-Object { $_.Ref -replace '^layer-' })
-            $layers | Should -Not -BeNullOrEmpty -Because 'containerd is downloading a layer'
             Wait-CallsInFlight $baseline { param($now) $now -gt $baseline } | Should -BeGreaterThan $baseline -Because 'the measure sees the pull in flight'
-
-            Stop-Timed $run | Should -BeLessThan 1
+            # Stop as soon as containerd is part way through a layer: the loopback registry serves the 100 MB
+            # in well under a second, and a layer that finished before the stop would say nothing about it.
+            $layers = @()
+            $deadline = [datetime]::UtcNow.AddSeconds(10)
+            while (-not $layers -and -not $run.Async.IsCompleted -and [datetime]::UtcNow -lt $deadline) {
+                $layers = @(Get-ContainerdContent -Active -Address $ContainerdAddress |
+                    Where-Object { $_.Ref -like 'layer-sha256:*' -and $_.Offset -lt $_.Total } | ForEach-Object { $_.Ref -replace '^layer-' })
+            }
+            $stopSeconds = Stop-Timed $run
+            if (-not $layers) {
+                # Seen in 1 run of 6 on a quiet machine: the loopback registry outran the polling, and the pull
+                # passed every layer (or finished) before the stop; this run says nothing about stopping mid-layer.
+                Set-ItResult -Skipped -Because 'the pull passed every layer before one was seen part way'
+                return
+            }
+            $run.Async.IsCompleted | Should -BeTrue
+            $stopSeconds | Should -BeLessThan 1
             $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
         } finally {
             $run.PowerShell.Dispose()

@@ -28,7 +28,14 @@ internal static class Http1Probe
             using var deadline = new CancellationTokenSource(timeout);
             socket.ConnectAsync(target, deadline.Token).AsTask().GetAwaiter().GetResult();
             socket.SendTimeout = socket.ReceiveTimeout = (int)Math.Max(1, timeout.TotalMilliseconds);
-            socket.Send(Preface);
+            try
+            {
+                socket.Send(Preface);
+            }
+            catch (SocketException)
+            {
+                // The server may have answered and closed before reading a byte: its reply is still there to read.
+            }
             var reply = new byte[StatusLineStart.Length];
             var read = 0;
             while (read < reply.Length)
