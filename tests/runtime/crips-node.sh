@@ -45,6 +45,8 @@ readonly HERE
 
 log() { printf '%(%H:%M:%S)T crips-node: %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=daemon-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.sh"
 
 usage() {
   echo "usage: ${0##*/} up|down [--purge]|status [DIR] [--style 1.23|1.26|1.28]" >&2
@@ -85,14 +87,6 @@ need_root() {
     echo "crips-node: must run as root (it starts dockerd and containerd and makes mounts)" >&2
     exit 3
   fi
-}
-
-alive() {
-  local pid
-  [[ -s $1 ]] || return 1
-  pid=$(<"$1")
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [[ $(readlink -f "/proc/$pid/exe" 2>/dev/null) == "$(readlink -f "$2")" ]]
 }
 
 # put_file DEST [MODE] < content
@@ -348,6 +342,7 @@ EOF
 write_doubles() {
   mkdir -p "$BIN"
   install -m 0755 "$HERE/node-systemctl.sh" "$SYSTEMCTL"
+  install -m 0644 "$HERE/daemon-lib.sh" "$BIN/daemon-lib.sh"
   put_file "$BIN/kubelet" 0755 <<EOF
 #!/usr/bin/env bash
 # kubelet double of a crips-node: no kubelet can run here, only its version is asked for.

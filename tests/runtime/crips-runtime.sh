@@ -33,6 +33,8 @@ readonly PACKAGES=(containerd runc containernetworking-plugins docker-registry u
 
 log() { printf '%(%H:%M:%S)T crips-runtime: %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=daemon-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.sh"
 
 usage() {
   echo "usage: ${0##*/} up|down [--purge]|status|bench-images [DIR]" >&2
@@ -72,32 +74,12 @@ need_root() {
   fi
 }
 
-# alive PIDFILE BINARY: true when the recorded pid still runs BINARY (a stale or reused
-# pid must never be signalled or mistaken for our daemon).
-alive() {
-  local pid
-  [[ -s $1 ]] || return 1
-  pid=$(<"$1")
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [[ $(readlink -f "/proc/$pid/exe" 2>/dev/null) == "$(readlink -f "$2")" ]]
-}
-
 # put_file DEST < content: replace DEST only when the content differs, so unchanged
 # files keep their mtime (containerd's CNI watcher and our checksum stay quiet).
 put_file() {
   local tmp=$1.new
   cat >"$tmp"
   if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv -f "$tmp" "$1"; fi
-}
-
-# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
-wait_for() {
-  local tries=$(( $1 * 10 )); shift
-  while (( tries-- > 0 )); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  return 1
 }
 
 # start_daemon PIDFILE LOG BINARY ARGS...: detach BINARY with a pid file we own.

@@ -17,7 +17,8 @@ cmd=${1:-}; DIR=$(realpath -m "${2:-/tmp/crips-sshd}"); PORT=${3:-2299}
 [[ $(id -u) == 0 ]] || die "must run as root (sshd)"
 PIDFILE=$DIR/sshd.pid
 
-alive() { [[ -s $PIDFILE ]] && [[ $(readlink -f "/proc/$(<"$PIDFILE")/exe" 2>/dev/null) == "$(readlink -f /usr/sbin/sshd)" ]]; }
+# shellcheck source=daemon-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.sh"
 
 up() {
   if ! command -v sshd >/dev/null; then
@@ -48,10 +49,9 @@ UsePAM no
 StrictModes no
 Subsystem powershell $(command -v dotnet) $CRIPS_PWSH_DLL -sshs -NoLogo -NoProfile
 CONF
-  if ! alive; then
+  if ! alive "$PIDFILE" /usr/sbin/sshd; then
     /usr/sbin/sshd -f "$DIR/sshd_config" -E "$DIR/sshd.log"
-    for _ in $(seq 50); do alive && break; sleep 0.1; done
-    alive || die "sshd did not start; see $DIR/sshd.log"
+    wait_for 5 alive "$PIDFILE" /usr/sbin/sshd || die "sshd did not start; see $DIR/sshd.log"
     log "sshd started on 127.0.0.1:$PORT (pid $(<"$PIDFILE"))"
   fi
   printf 'CRIPS_SSH_PORT=%s\nCRIPS_SSH_KEY=%s\nCRIPS_SSH_USER=root\n' "$PORT" "$DIR/id_ed25519" >"$DIR/sshd.env"
@@ -59,7 +59,7 @@ CONF
 }
 
 down() {
-  if alive; then kill "$(<"$PIDFILE")"; log "sshd stopped"; fi
+  if alive "$PIDFILE" /usr/sbin/sshd; then kill "$(<"$PIDFILE")"; log "sshd stopped"; fi
   rm -rf "$DIR"
 }
 

@@ -26,6 +26,8 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 NODE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 readonly NODE
+# shellcheck source=daemon-lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/daemon-lib.sh"
 readonly ROOT=$NODE/root UNITS=$NODE/units PIDS=$NODE/pids LOGS=$NODE/log
 readonly DOCKER_SOCK=$NODE/docker.sock DOCKER_PID=$NODE/pids/dockerd.pid
 readonly CTD_SOCK=$NODE/ctd/run/containerd.sock CTD_PID=$NODE/pids/containerd.pid
@@ -40,24 +42,6 @@ printf '%s\n' "$*" >>"$NODE/systemctl.log"
 fail() { echo "systemctl: $*" >&2; exit 1; }
 
 # --- daemons --------------------------------------------------------------------------------
-
-# alive PIDFILE BINARY: the recorded pid still runs BINARY (a stale pid is never signalled).
-alive() {
-  local pid
-  [[ -s $1 ]] || return 1
-  pid=$(<"$1")
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [[ $(readlink -f "/proc/$pid/exe" 2>/dev/null) == "$(readlink -f "$2")" ]]
-}
-
-# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds or SECONDS of wall time have passed.
-wait_for() {
-  local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-  until "$@" >/dev/null 2>&1; do
-    (( $(date +%s%N) < deadline )) || return 1
-    sleep 0.1
-  done
-}
 
 # stop_pid NAME PIDFILE BINARY SECONDS: TERM, then KILL, only the pid we recorded.
 stop_pid() {
