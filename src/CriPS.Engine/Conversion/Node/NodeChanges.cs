@@ -17,7 +17,6 @@ internal sealed class NodeChanges(NodeFiles files, NodeBackup backup)
 
     public bool WriteBytes(string nodePath, byte[] content, UnixFileFacts? facts = null)
     {
-        files.RemoveLeftoverTemporaries(nodePath);
         var current = files.ReadBytes(nodePath);
         if (current is not null && current.AsSpan().SequenceEqual(content))
             return false;

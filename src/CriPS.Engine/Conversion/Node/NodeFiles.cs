@@ -74,7 +74,7 @@ internal sealed class NodeFiles
     {
         var path = HostPath(nodePath);
         var created = CreateParents(nodePath);
-        RemoveLeftoverTemporaries(nodePath);
+        RemoveLeftoverTemporaries(path);
         var temporary = TemporaryName(path, Environment.ProcessId);
         try
         {
@@ -99,9 +99,8 @@ internal sealed class NodeFiles
     /// A run killed between writing a temporary file and renaming it leaves the temporary behind; the run that
     /// resumes removes it, unless the process that wrote it still runs.
     /// </summary>
-    public void RemoveLeftoverTemporaries(string nodePath)
+    private static void RemoveLeftoverTemporaries(string path)
     {
-        var path = HostPath(nodePath);
         var directory = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(directory))
             return;
