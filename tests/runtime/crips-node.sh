@@ -233,29 +233,7 @@ EOF
 
 write_cni() {
   local p
-  put_file "$ROOT/etc/cni/net.d/10-cripsnode.conflist" <<EOF
-{
-  "cniVersion": "1.0.0",
-  "name": "$BRIDGE",
-  "plugins": [
-    {
-      "type": "bridge",
-      "bridge": "$BRIDGE",
-      "isGateway": true,
-      "ipMasq": true,
-      "hairpinMode": true,
-      "ipam": {
-        "type": "host-local",
-        "dataDir": "/var/lib/cni/networks",
-        "ranges": [[{ "subnet": "$SUBNET" }]],
-        "routes": [{ "dst": "0.0.0.0/0" }]
-      }
-    },
-    { "type": "portmap", "capabilities": { "portMappings": true } },
-    { "type": "loopback" }
-  ]
-}
-EOF
+  bridge_conflist "$BRIDGE" "$BRIDGE" "$SUBNET" "/var/lib/cni/networks" | put_file "$ROOT/etc/cni/net.d/10-cripsnode.conflist"
   mkdir -p "$ROOT/opt/cni/bin"
   for p in "${CNI_PLUGINS[@]}"; do install -m 0755 "/usr/lib/cni/$p" "$ROOT/opt/cni/bin/$p"; done
 }

@@ -311,29 +311,7 @@ ensure_images() {
 
 write_cni() {
   mkdir -p "$CNI_CONF" "$DIR/cni/ipam"
-  put_file "$CNI_CONF/10-crips.conflist" <<EOF
-{
-  "cniVersion": "1.0.0",
-  "name": "crips",
-  "plugins": [
-    {
-      "type": "bridge",
-      "bridge": "$BRIDGE",
-      "isGateway": true,
-      "ipMasq": true,
-      "hairpinMode": true,
-      "ipam": {
-        "type": "host-local",
-        "dataDir": "$DIR/cni/ipam",
-        "ranges": [[{ "subnet": "${CRIPS_POD_SUBNET:-10.88.91.0/24}" }]],
-        "routes": [{ "dst": "0.0.0.0/0" }]
-      }
-    },
-    { "type": "portmap", "capabilities": { "portMappings": true } },
-    { "type": "loopback" }
-  ]
-}
-EOF
+  bridge_conflist "crips" "$BRIDGE" "${CRIPS_POD_SUBNET:-10.88.91.0/24}" "$DIR/cni/ipam" | put_file "$CNI_CONF/10-crips.conflist"
 }
 
 # write_hosts: containerd reaches our registry over plain HTTP through certs.d/REG/hosts.toml;

@@ -1,4 +1,4 @@
-# daemon-lib.sh: what the runtime scripts share about the daemons they start. Sourced, never run:
+# daemon-lib.sh: what the runtime scripts share (their daemons' pid files, waiting, the CNI network). Sourced, never run:
 # crips-runtime.sh, crips-node.sh, crips-sshd.sh, and node-systemctl.sh (crips-node.sh installs a copy beside it).
 
 # alive PIDFILE BINARY: true when the recorded pid still runs BINARY (a stale or reused
@@ -19,4 +19,32 @@ wait_for() {
     (( $(date +%s%N) < deadline )) || return 1
     sleep 0.1
   done
+}
+
+# bridge_conflist NAME BRIDGE SUBNET IPAM_DIR: the CNI bridge network (with portmap and loopback) of the private
+# runtime and of the prepared nodes, on stdout.
+bridge_conflist() {
+  cat <<EOF_CONFLIST
+{
+  "cniVersion": "1.0.0",
+  "name": "$1",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$2",
+      "isGateway": true,
+      "ipMasq": true,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "dataDir": "$4",
+        "ranges": [[{ "subnet": "$3" }]],
+        "routes": [{ "dst": "0.0.0.0/0" }]
+      }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } },
+    { "type": "loopback" }
+  ]
+}
+EOF_CONFLIST
 }
