@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
@@ -77,69 +78,78 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
             }
         }, CancellationToken.None);
 
-        var buffer = new byte[ChunkSize];
-        long offset = 0;
-        var finished = false;
-        string? digest = expected;
+        // Pooled and no larger than the blob: a fresh 1 MiB array per blob lands on the large object heap, which
+        // only a full collection frees; an import of many blobs would hold them all until then.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(size, 1, ChunkSize));
         try
         {
-            while (offset < size)
+            long offset = 0;
+            var finished = false;
+            string? digest = expected;
+            try
             {
-                var read = await ReadSourceAsync(source, buffer.AsMemory(0, (int)Math.Min(ChunkSize, size - offset)), target, guard.Token)
-                    .ConfigureAwait(false);
-                if (read == 0)
-                    throw new ImageArchiveException($"The archive ends inside {target}: {offset} of {size} bytes are there. Is it truncated?", target);
-                hash?.AppendData(buffer, 0, read);
-                var request = new Ctd.Content.WriteContentRequest
+                while (offset < size)
                 {
-                    Action = Ctd.Content.WriteAction.Write,
-                    Offset = offset,
-                    // Wrapped, not copied: the message is serialized before WriteAsync returns, so the buffer is free again after it.
-                    Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)),
-                };
-                await call.RequestStream.WriteAsync(request, guard.Token).ConfigureAwait(false);
-                offset += read;
-                onChunk?.Invoke(buffer.AsMemory(0, read));
-                guard.Progress();
+                    var read = await ReadSourceAsync(source, buffer.AsMemory(0, (int)Math.Min(ChunkSize, size - offset)), target, guard.Token)
+                        .ConfigureAwait(false);
+                    if (read == 0)
+                        throw new ImageArchiveException($"The archive ends inside {target}: {offset} of {size} bytes are there. Is it truncated?", target);
+                    hash?.AppendData(buffer, 0, read);
+                    var request = new Ctd.Content.WriteContentRequest
+                    {
+                        Action = Ctd.Content.WriteAction.Write,
+                        Offset = offset,
+                        // Wrapped, not copied: the message is serialized before WriteAsync returns, so the buffer is free again after it.
+                        Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)),
+                    };
+                    await call.RequestStream.WriteAsync(request, guard.Token).ConfigureAwait(false);
+                    offset += read;
+                    onChunk?.Invoke(buffer.AsMemory(0, read));
+                    guard.Progress();
+                }
+                digest ??= Sha256Digest.Format(hash!.GetHashAndReset());
+                var commit = new Ctd.Content.WriteContentRequest { Action = Ctd.Content.WriteAction.Commit, Offset = offset, Total = size, Expected = digest };
+                if (labels is not null)
+                    foreach (var (key, value) in labels)
+                        commit.Labels[key] = value;
+                await call.RequestStream.WriteAsync(commit, guard.Token).ConfigureAwait(false);
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                if (await answers.ConfigureAwait(false) is { } refused)
+                    throw refused;
+                finished = true;
+                return (committed is { Length: > 0 } ? committed : digest, false);
             }
-            digest ??= Sha256Digest.Format(hash!.GetHashAndReset());
-            var commit = new Ctd.Content.WriteContentRequest { Action = Ctd.Content.WriteAction.Commit, Offset = offset, Total = size, Expected = digest };
-            if (labels is not null)
-                foreach (var (key, value) in labels)
-                    commit.Labels[key] = value;
-            await call.RequestStream.WriteAsync(commit, guard.Token).ConfigureAwait(false);
-            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-            if (await answers.ConfigureAwait(false) is { } refused)
-                throw refused;
-            finished = true;
-            return (committed is { Length: > 0 } ? committed : digest, false);
+            catch (Exception e) when (e is RpcException or InvalidOperationException or IOException && !finished)
+            {
+                // Writing fails once containerd has ended the session; its answer says why.
+                var answer = await answers.ConfigureAwait(false) ?? e as RpcException;
+                // Known digests are checked on the first message; computed ones on commit (docker save's identical
+                // VERSION files, a layer the namespace has): either way the store has the blob.
+                if (answer is { StatusCode: StatusCode.AlreadyExists } && digest is not null)
+                    return (digest, true);
+                await AbortAsync(reference).ConfigureAwait(false);
+                guard.ThrowIfStalled(target);
+                if (cancel.IsCancellationRequested)
+                    throw new OperationCanceledException(cancel);
+                if (answer is { StatusCode: StatusCode.FailedPrecondition or StatusCode.InvalidArgument } failed)
+                    throw new ImageArchiveException($"containerd refused {target}: {failed.Status.Detail}", target, failed);
+                if (answer is not null)
+                    throw translate(answer, "ContainerdContentWrite", target);
+                throw;
+            }
+            catch (Exception) when (!finished)
+            {
+                // Truncated input, Ctrl+C, a stall: leave no ingest behind.
+                call.Dispose();
+                await answers.ConfigureAwait(false);
+                await AbortAsync(reference).ConfigureAwait(false);
+                guard.ThrowIfStalled(target);
+                throw;
+            }
         }
-        catch (Exception e) when (e is RpcException or InvalidOperationException or IOException && !finished)
+        finally
         {
-            // Writing fails once containerd has ended the session; its answer says why.
-            var answer = await answers.ConfigureAwait(false) ?? e as RpcException;
-            // Known digests are checked on the first message; computed ones on commit (docker save's identical
-            // VERSION files, a layer the namespace has): either way the store has the blob.
-            if (answer is { StatusCode: StatusCode.AlreadyExists } && digest is not null)
-                return (digest, true);
-            await AbortAsync(reference).ConfigureAwait(false);
-            guard.ThrowIfStalled(target);
-            if (cancel.IsCancellationRequested)
-                throw new OperationCanceledException(cancel);
-            if (answer is { StatusCode: StatusCode.FailedPrecondition or StatusCode.InvalidArgument } failed)
-                throw new ImageArchiveException($"containerd refused {target}: {failed.Status.Detail}", target, failed);
-            if (answer is not null)
-                throw translate(answer, "ContainerdContentWrite", target);
-            throw;
-        }
-        catch (Exception) when (!finished)
-        {
-            // Truncated input, Ctrl+C, a stall: leave no ingest behind.
-            call.Dispose();
-            await answers.ConfigureAwait(false);
-            await AbortAsync(reference).ConfigureAwait(false);
-            guard.ThrowIfStalled(target);
-            throw;
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -10,8 +10,13 @@ public sealed record CrictlConfig(string? RuntimeEndpoint, string? ImageEndpoint
     /// <summary>Reads the file; a missing file is an empty config, a malformed one is an error naming it.</summary>
     public static CrictlConfig Load(string path)
     {
-        if (!File.Exists(path))
-            return Empty;
+        // Kept apart from the parsing: compiling a method whose handler names YamlException loads YamlDotNet,
+        // which every first call would then pay for on a node without the file.
+        return File.Exists(path) ? LoadExisting(path) : Empty;
+    }
+
+    private static CrictlConfig LoadExisting(string path)
+    {
         try
         {
             return Parse(File.ReadAllText(path));
