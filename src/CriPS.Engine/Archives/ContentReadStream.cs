@@ -7,11 +7,12 @@ namespace CriPS.Engine.Archives;
 /// <summary>
 /// A read-only stream over one Content.Read call. It hashes what passes through and, at the end, fails unless
 /// the blob had exactly the size and digest its descriptor promised, so a corrupt store never exports silently.
+/// Without <paramref name="verify"/> it checks the size only.
 /// </summary>
 internal sealed class ContentReadStream(AsyncServerStreamingCall<Ctd.Content.ReadContentResponse> call, StallGuard guard,
-    string digest, long size, object? target, Func<RpcException, CriException> translate, TransferProgress? progress) : Stream
+    string digest, long size, object? target, Func<RpcException, CriException> translate, TransferProgress? progress, bool verify = true) : Stream
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? _hash = verify ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
     private ReadOnlyMemory<byte> _pending;
     private long _received;
     private bool _ended;
@@ -46,7 +47,7 @@ internal sealed class ContentReadStream(AsyncServerStreamingCall<Ctd.Content.Rea
             {
                 guard.Progress();
                 _pending = call.ResponseStream.Current.Data.Memory;
-                _hash.AppendData(_pending.Span);
+                _hash?.AppendData(_pending.Span);
                 _received += _pending.Length;
                 return;
             }
@@ -61,7 +62,7 @@ internal sealed class ContentReadStream(AsyncServerStreamingCall<Ctd.Content.Rea
             throw translate(e);
         }
         _ended = true;
-        var actual = Sha256Digest.Format(_hash.GetHashAndReset());
+        var actual = _hash is null ? digest : Sha256Digest.Format(_hash.GetHashAndReset());
         if (_received != size || (digest.StartsWith("sha256:", StringComparison.Ordinal) && actual != digest))
             throw new CriException("ContainerdContentCorrupt", CriErrorCategory.InvalidData,
                 $"The blob {digest} in containerd's store reads back as {_received} bytes with digest {actual}, not {size} bytes with its own digest.",
@@ -79,7 +80,7 @@ internal sealed class ContentReadStream(AsyncServerStreamingCall<Ctd.Content.Rea
         {
             call.Dispose();
             guard.Dispose();
-            _hash.Dispose();
+            _hash?.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
 using Ctd = CriPS.Engine.Containerd;
@@ -21,14 +20,15 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
 
     /// <summary>
     /// Writes <paramref name="size"/> bytes of <paramref name="source"/> as one blob. With an expected digest,
-    /// containerd verifies it on commit and a blob it already has is skipped (Existed). Without one the digest is
-    /// computed here while streaming and containerd checks it again on commit.
+    /// containerd verifies it on commit and a blob it already has is skipped (Existed). Without one (docker save
+    /// before 25 names layers by path) containerd's own digest is taken: it hashes every byte anyway, and answers
+    /// each write with the digest of the data so far. Hashing here too cost a gigabyte's worth of CPU per gigabyte
+    /// and loaded OpenSSL into the process.
     /// </summary>
     public async Task<(string Digest, bool Existed)> WriteAsync(string reference, Stream source, long size, string? expected,
         IReadOnlyDictionary<string, string>? labels, Action<ReadOnlyMemory<byte>>? onChunk, object? target, CancellationToken cancel)
     {
         using var guard = new StallGuard(stallLimit, cancel);
-        using var hash = expected is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         using var call = client.Write(new CallOptions(headers, cancellationToken: guard.Token));
         // The first message opens the ingest. With the expected digest, containerd answers AlreadyExists at once
         // when it has the blob (and adds it to the import's lease), so nothing is sent twice.
@@ -57,6 +57,8 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
             throw;
         }
 
+        // The digest of all the data: from the answer to the last write, or for an empty blob from the first answer.
+        string? whole = size == 0 && call.ResponseStream.Current is { Offset: 0 } opened ? opened.Digest : null;
         // containerd answers every message; reading the answers on the side keeps the writes flowing.
         string? committed = null;
         var answers = Task.Run(async () =>
@@ -66,8 +68,11 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
                 while (await call.ResponseStream.MoveNext(guard.Token).ConfigureAwait(false))
                 {
                     guard.Progress();
-                    if (call.ResponseStream.Current.Action == Ctd.Content.WriteAction.Commit)
-                        committed = call.ResponseStream.Current.Digest;
+                    var answer = call.ResponseStream.Current;
+                    if (answer.Action == Ctd.Content.WriteAction.Commit)
+                        committed = answer.Digest;
+                    else if (answer.Offset == size)
+                        whole = answer.Digest;
                 }
                 return null;
             }
@@ -85,7 +90,6 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
         {
             long offset = 0;
             var finished = false;
-            string? digest = expected;
             try
             {
                 while (offset < size)
@@ -94,7 +98,6 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
                         .ConfigureAwait(false);
                     if (read == 0)
                         throw new ImageArchiveException($"The archive ends inside {target}: {offset} of {size} bytes are there. Is it truncated?", target);
-                    hash?.AppendData(buffer, 0, read);
                     var request = new Ctd.Content.WriteContentRequest
                     {
                         Action = Ctd.Content.WriteAction.Write,
@@ -107,8 +110,7 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
                     onChunk?.Invoke(buffer.AsMemory(0, read));
                     guard.Progress();
                 }
-                digest ??= Sha256Digest.Format(hash!.GetHashAndReset());
-                var commit = new Ctd.Content.WriteContentRequest { Action = Ctd.Content.WriteAction.Commit, Offset = offset, Total = size, Expected = digest };
+                var commit = new Ctd.Content.WriteContentRequest { Action = Ctd.Content.WriteAction.Commit, Offset = offset, Total = size, Expected = expected ?? "" };
                 if (labels is not null)
                     foreach (var (key, value) in labels)
                         commit.Labels[key] = value;
@@ -117,16 +119,16 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
                 if (await answers.ConfigureAwait(false) is { } refused)
                     throw refused;
                 finished = true;
-                return (committed is { Length: > 0 } ? committed : digest, false);
+                return (committed is { Length: > 0 } ? committed : expected ?? whole!, false);
             }
             catch (Exception e) when (e is RpcException or InvalidOperationException or IOException && !finished)
             {
                 // Writing fails once containerd has ended the session; its answer says why.
                 var answer = await answers.ConfigureAwait(false) ?? e as RpcException;
-                // Known digests are checked on the first message; computed ones on commit (docker save's identical
-                // VERSION files, a layer the namespace has): either way the store has the blob.
-                if (answer is { StatusCode: StatusCode.AlreadyExists } && digest is not null)
-                    return (digest, true);
+                // Known digests are checked on the first message, others on commit (docker save's identical VERSION
+                // files, a layer the namespace has): either way the store has the blob, named by the last answer.
+                if (answer is { StatusCode: StatusCode.AlreadyExists } && (expected ?? whole) is { } known)
+                    return (known, true);
                 await AbortAsync(reference).ConfigureAwait(false);
                 guard.ThrowIfStalled(target);
                 if (cancel.IsCancellationRequested)
@@ -166,21 +168,26 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
         }
     }
 
-    /// <summary>A blob as a stream that checks its size and digest when it reaches the end.</summary>
-    public Stream OpenRead(string digest, long size, object? target, CancellationToken cancel, TransferProgress? progress = null)
+    /// <summary>A blob as a stream that checks its size, and unless told otherwise its digest, when it reaches the end.</summary>
+    public Stream OpenRead(string digest, long size, object? target, CancellationToken cancel, TransferProgress? progress = null, bool verifyDigest = true)
     {
         var guard = new StallGuard(stallLimit, cancel);
         var call = client.Read(new Ctd.Content.ReadContentRequest { Digest = digest }, new CallOptions(headers, cancellationToken: guard.Token));
-        return new ContentReadStream(call, guard, digest, size, target, e => translate(e, "ContainerdContentRead", target), progress);
+        return new ContentReadStream(call, guard, digest, size, target, e => translate(e, "ContainerdContentRead", target), progress, verifyDigest);
     }
 
-    /// <summary>A small blob (a manifest, an index, a config) into memory; larger than the limit is an error.</summary>
-    public async Task<byte[]> ReadSmallAsync(string digest, long size, int limit, object? target, CancellationToken cancel)
+    /// <summary>
+    /// A small blob (a manifest, an index, a config) into memory; larger than the limit is an error. Without
+    /// <paramref name="verifyDigest"/> only the size is checked: for reads that only look up a name or an ID, where a
+    /// damaged document fails to parse or gives an ID that does not match, and which would otherwise load OpenSSL
+    /// into a conversion that must stay under 150 MiB. Bytes that leave the store (export) are always verified.
+    /// </summary>
+    public async Task<byte[]> ReadSmallAsync(string digest, long size, int limit, object? target, CancellationToken cancel, bool verifyDigest = true)
     {
         if (size > limit)
             throw new ImageArchiveException($"{target} ({digest}) is {size} bytes; a manifest or config over {limit} bytes is not accepted.", target);
         using var memory = new MemoryStream((int)size);
-        await using (var blob = OpenRead(digest, size, target, cancel))
+        await using (var blob = OpenRead(digest, size, target, cancel, verifyDigest: verifyDigest))
             await blob.CopyToAsync(memory, cancel).ConfigureAwait(false);
         return memory.ToArray();
     }

@@ -184,7 +184,7 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
             var config = File(entry.Config, "config");
             var layers = entry.Layers.Select(l => File(l, "layer")).ToList();
             var platform = OciJson.Parse<ImageConfigPlatform>(
-                await store.ReadSmallAsync(config.Digest, config.Size, DocumentLimit, entry.Config, cancel).ConfigureAwait(false), entry.Config);
+                await store.ReadSmallAsync(config.Digest, config.Size, DocumentLimit, entry.Config, cancel, verifyDigest: false).ConfigureAwait(false), entry.Config);
             var manifest = new OciDocument
             {
                 SchemaVersion = 2,
@@ -198,9 +198,9 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
                 }).ToList(),
             };
             var bytes = OciJson.Serialize(manifest);
-            var digest = Sha256Digest.Of(bytes);
+            string digest;
             using (var source = new MemoryStream(bytes))
-                await store.WriteAsync($"{referencePrefix}-{_writes++}", source, bytes.Length, digest, null, null, $"the manifest of {entry.Config}", cancel)
+                (digest, _) = await store.WriteAsync($"{referencePrefix}-{_writes++}", source, bytes.Length, null, null, null, $"the manifest of {entry.Config}", cancel)
                     .ConfigureAwait(false);
             await store.AddLabelsAsync(digest, ChildLabels(manifest), cancel).ConfigureAwait(false);
             var target = new OciDescriptor

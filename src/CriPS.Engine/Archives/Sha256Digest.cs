@@ -4,6 +4,4 @@ namespace CriPS.Engine.Archives;
 internal static class Sha256Digest
 {
     public static string Format(byte[] hash) => "sha256:" + Convert.ToHexString(hash).ToLowerInvariant();
-
-    public static string Of(byte[] data) => Format(System.Security.Cryptography.SHA256.HashData(data));
 }

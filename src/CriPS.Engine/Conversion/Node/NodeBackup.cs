@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -61,7 +60,6 @@ internal sealed class NodeBackup
             entry.Uid = f.Uid;
             entry.Gid = f.Gid;
             entry.Size = bytes.Length;
-            entry.Sha256 = Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
             _files.WriteAtomic(Directory + "/" + entry.Copy, bytes, new UnixFileFacts(UnixFileMode.UserRead | UnixFileMode.UserWrite, 0, 0));
         }
         _manifest.Entries.Add(entry);
@@ -108,8 +106,9 @@ internal sealed class BackupEntry
     public string? Mode { get; set; }
     public uint Uid { get; set; }
     public uint Gid { get; set; }
+    // No checksum: nothing reads one (rollback copies the bytes back), and it was the conversion's only reason to
+    // load OpenSSL, 4-5 MiB of a process that must stay under 150 MiB.
     public long Size { get; set; }
-    public string? Sha256 { get; set; }
 
     public UnixFileFacts Facts => new((UnixFileMode)Convert.ToInt32(Mode ?? "0644", 8), Uid, Gid);
 }
