@@ -76,12 +76,33 @@ if ('B2' -in $Benchmark) {
 $pwsh = Join-Path $PSHOME 'pwsh'
 $pwshArgs = @()
 if (-not (Test-Path $pwsh) -or -not ((Get-Item $pwsh).UnixMode -match '^-..x')) { $pwsh = [Environment]::ProcessPath; $pwshArgs = @(Join-Path $PSHOME 'pwsh.dll') }
+# Taken in turn, one round after another, so a change in the machine's load falls on all four alike. The built-in
+# module is the reference: what importing any module and running one command costs in this pwsh.
+$coldCommands = [ordered]@{
+    bare = '1'
+    builtin = 'Import-Module Microsoft.PowerShell.Utility; $null = Get-Random'
+    import = "Import-Module '$ModulePath'"
+    importAndQuery = "Import-Module '$ModulePath'; `$null = Get-CriContainer -RuntimeEndpoint '$RuntimeEndpoint'"
+}
 $null = & $pwsh @pwshArgs -NoProfile -c 1
-$bare = Measure-Median $ColdRuns { & $pwsh @pwshArgs -NoProfile -c 1 }
-$withModule = Measure-Median $ColdRuns { & $pwsh @pwshArgs -NoProfile -c "Import-Module '$ModulePath'; `$null = Get-CriContainer -RuntimeEndpoint '$RuntimeEndpoint'" }
-$importOnly = Measure-Median $ColdRuns { & $pwsh @pwshArgs -NoProfile -c "Import-Module '$ModulePath'" }
-$B2 = [ordered]@{ runs = $ColdRuns; barePwshMs = $bare; importMs = $importOnly; importAndQueryMs = $withModule
-                  addedByImportMs = [math]::Round($importOnly - $bare, 1); addedByImportAndQueryMs = [math]::Round($withModule - $bare, 1) }
+$coldTimes = @{}
+foreach ($name in $coldCommands.Keys) { $coldTimes[$name] = [Collections.Generic.List[double]]::new() }
+$watch = [Diagnostics.Stopwatch]::new()
+foreach ($round in 1..$ColdRuns) {
+    foreach ($name in $coldCommands.Keys) {
+        $watch.Restart(); $null = & $pwsh @pwshArgs -NoProfile -c $coldCommands[$name]; $coldTimes[$name].Add($watch.Elapsed.TotalMilliseconds)
+    }
+}
+$cold = @{}
+foreach ($name in $coldCommands.Keys) { $cold[$name] = [math]::Round((Get-Median $coldTimes[$name].ToArray()), 1) }
+# Whether this pwsh's engine assembly carries ReadyToRun code: without it, every module import JIT-compiles
+# PowerShell's own module loading, which a bare `pwsh -c 1` never runs.
+$engineFile = [IO.File]::OpenRead((Join-Path $PSHOME 'System.Management.Automation.dll'))
+try { $pwshReadyToRun = [Reflection.PortableExecutable.PEReader]::new($engineFile).PEHeaders.CorHeader.ManagedNativeHeaderDirectory.Size -gt 0 } finally { $engineFile.Dispose() }
+$B2 = [ordered]@{ runs = $ColdRuns; barePwshMs = $cold.bare; importMs = $cold.import; importAndQueryMs = $cold.importAndQuery
+                  builtinModuleMs = $cold.builtin; pwshReadyToRun = $pwshReadyToRun
+                  addedByImportMs = [math]::Round($cold.import - $cold.bare, 1); addedByImportAndQueryMs = [math]::Round($cold.importAndQuery - $cold.bare, 1)
+                  addedByBuiltinModuleMs = [math]::Round($cold.builtin - $cold.bare, 1) }
 }
 
 if ('B3' -in $Benchmark) {
@@ -148,6 +169,10 @@ $rows = @(
     if ($B2) {
         "| B2 pwsh + Import-Module ($($B2.runs) runs) | +$($B2.addedByImportMs) ms | bare pwsh $($B2.barePwshMs) ms | |"
         "| B2 pwsh + Import-Module + Get-CriContainer | +$($B2.addedByImportAndQueryMs) ms | bare pwsh $($B2.barePwshMs) ms | |"
+        if ($B2['builtinModuleMs']) {
+            $engineCode = if ($B2.pwshReadyToRun) { 'ReadyToRun' } else { 'IL only, no ReadyToRun code' }
+            "| B2 (reference) pwsh + Import-Module Microsoft.PowerShell.Utility + Get-Random, a built-in module (this pwsh's System.Management.Automation.dll: $engineCode) | +$($B2.addedByBuiltinModuleMs) ms | bare pwsh $($B2.barePwshMs) ms | |"
+        }
     }
     if ($B3) {
         $p = $B3.pull; $i = $B3.import
