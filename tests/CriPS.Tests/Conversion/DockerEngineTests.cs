@@ -78,29 +78,26 @@ public sealed class DockerEngineTests
     }
 
     [Fact]
-    public async Task ASilentPeerIsATimeoutWithinTheDeadline()
+    public Task ASilentPeerIsATimeoutWithinTheDeadline() => WithSilentSocket(async path =>
     {
-        var path = Path.Combine(Path.GetTempPath(), $"crips-silent-{Guid.NewGuid():N}.sock");
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen();
-        try
-        {
-            using var docker = new DockerEngine("unix://" + path, TimeSpan.FromMilliseconds(300));
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            var e = await Assert.ThrowsAsync<CriException>(() => docker.SnapshotAsync(CancellationToken.None));
-            Assert.Equal("CriTimeout", e.ErrorId);
-            Assert.Equal(CriErrorCategory.OperationTimeout, e.Category);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+        using var docker = new DockerEngine("unix://" + path, TimeSpan.FromMilliseconds(300));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<CriException>(() => docker.SnapshotAsync(CancellationToken.None));
+        Assert.Equal("CriTimeout", e.ErrorId);
+        Assert.Equal(CriErrorCategory.OperationTimeout, e.Category);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+    });
 
     [Fact]
-    public async Task TheCallersCancellationIsNotTurnedIntoAnError()
+    public Task TheCallersCancellationIsNotTurnedIntoAnError() => WithSilentSocket(async path =>
+    {
+        using var docker = new DockerEngine(path, TimeSpan.FromSeconds(30));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => docker.SnapshotAsync(cancel.Token));
+    });
+
+    /// <summary>A socket that accepts connections and never answers: a daemon that hangs.</summary>
+    private static async Task WithSilentSocket(Func<string, Task> test)
     {
         var path = Path.Combine(Path.GetTempPath(), $"crips-silent-{Guid.NewGuid():N}.sock");
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -108,9 +105,7 @@ public sealed class DockerEngineTests
         listener.Listen();
         try
         {
-            using var docker = new DockerEngine(path, TimeSpan.FromSeconds(30));
-            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => docker.SnapshotAsync(cancel.Token));
+            await test(path);
         }
         finally
         {
