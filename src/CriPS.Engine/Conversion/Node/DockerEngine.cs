@@ -47,7 +47,15 @@ internal sealed class DockerEngine : IDisposable
         var query = string.Join("&", names.Select(n => "names=" + Uri.EscapeDataString(n)));
         var response = await SendAsync(HttpMethod.Get, "images/get?" + query, "DockerImageSave", _timeout, cancel).ConfigureAwait(false);
         // Disposing the stream closes the response; the caller reads it at its own pace, under its own stall guard.
-        return await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            return await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
     }
 
     public async Task StopContainerAsync(string id, TimeSpan grace, CancellationToken cancel)
