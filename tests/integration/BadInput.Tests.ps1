@@ -34,17 +34,7 @@ Describe 'Bad input' {
         }
 
         # Peers that are not runtimes: one answering as an HTTP/1 server does, one that never answers, one root-only.
-        $http1 = New-UnixListener bad-http1
-        $http1Server = Start-ThreadJob -ArgumentList $http1.Socket {
-            param($l)
-            $reply = [Text.Encoding]::ASCII.GetBytes("HTTP/1.1 400 Bad Request`r`nContent-Type: text/plain`r`nConnection: close`r`n`r`n400 Bad Request")
-            while ($true) {
-                try { $s = $l.Accept() } catch { break }
-                $buffer = [byte[]]::new(4096)
-                try { $null = $s.Receive($buffer); $null = $s.Send($reply); $s.Shutdown('Both') } catch { }
-                $s.Close()
-            }
-        }
+        $http1 = New-Http1Listener bad-http1
         $silent = New-UnixListener bad-silent
         $rootOnly = New-UnixListener bad-root
         & chmod 600 $rootOnly.Path
@@ -108,7 +98,6 @@ Describe 'Bad input' {
     }
     AfterAll {
         Remove-UnixListener $http1
-        $http1Server | Stop-Job -PassThru | Remove-Job -Force
         Remove-UnixListener $silent
         Remove-UnixListener $rootOnly
         if ($have.Runtime) { Remove-TestPods $prefix }

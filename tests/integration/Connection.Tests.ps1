@@ -43,27 +43,14 @@ Describe 'Endpoint errors' {
         }
     }
     It 'tells a plain HTTP/1 server apart from a runtime: CriNotARuntime' {
-        # A listener that answers every connection the way an HTTP/1-only server (Docker's API socket) does.
-        $listener = New-UnixListener http1
+        $listener = New-Http1Listener http1
         $path = $listener.Path
-        $server = Start-ThreadJob -ArgumentList $listener.Socket {
-            param($l)
-            $reply = [Text.Encoding]::ASCII.GetBytes("HTTP/1.1 400 Bad Request`r`nContent-Type: text/plain`r`nConnection: close`r`n`r`n400 Bad Request")
-            while ($true) {
-                try { $s = $l.Accept() } catch { break }
-                $buffer = [byte[]]::new(4096)
-                $null = $s.Receive($buffer)
-                $null = $s.Send($reply)
-                $s.Shutdown('Both'); $s.Close()
-            }
-        }
         try {
             $err = Get-ErrorRecord { Get-CriContainer -RuntimeEndpoint $path -TimeoutSec 5 }
             $err.FullyQualifiedErrorId | Should -BeLike 'CriNotARuntime,*'
             $err.CategoryInfo.Category | Should -Be 'ProtocolError'
         } finally {
             Remove-UnixListener $listener
-            $server | Stop-Job -PassThru | Remove-Job -Force
         }
     }
     It 'never hangs on a peer that accepts and stays silent: CriTimeout within -TimeoutSec' {

@@ -2,9 +2,7 @@ BeforeDiscovery {
     . $PSScriptRoot/TestFixture.ps1
     # A real dockerd and containerd on a prepared node tree (tests/runtime/crips-node.sh): root, and the private
     # runtime's registry for the node's images.
-    $ConversionSkipReason = if ((& id -u) -ne '0') { 'the Docker node needs root' }
-                            elseif (-not $IsPrivateRuntime) { 'the Docker node needs the private runtime (CRIPS_TEST_PRIVATE_RUNTIME=1)' }
-    if ($ConversionSkipReason) { Write-Host "Conversion.Tests.ps1 skipped: $ConversionSkipReason" }
+    $ConversionSkipReason = Get-DaemonSkipReason 'the Docker node'
 }
 
 Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -Skip:([bool]$ConversionSkipReason) {

@@ -1,9 +1,7 @@
 BeforeDiscovery {
     . $PSScriptRoot/TestFixture.ps1
     # Two real runtimes: the private one, and the containerd of a prepared node once converted to serve CRI.
-    $MultiSkipReason = if ((& id -u) -ne '0') { 'the second runtime (a prepared node) needs root' }
-                       elseif (-not $IsPrivateRuntime) { 'needs the private runtime (CRIPS_TEST_PRIVATE_RUNTIME=1)' }
-    if ($MultiSkipReason) { Write-Host "MultiEndpoint.Tests.ps1 skipped: $MultiSkipReason" }
+    $MultiSkipReason = Get-DaemonSkipReason 'the second runtime (a prepared node)'
 }
 
 Describe 'Several runtimes from one session (the ForEach-Object -Parallel pattern of about_CriPS)' -Skip:([bool]$MultiSkipReason) {

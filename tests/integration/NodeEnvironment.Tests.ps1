@@ -1,9 +1,7 @@
 BeforeDiscovery {
     . $PSScriptRoot/TestFixture.ps1
     # The node runs a real dockerd and containerd and makes mounts: root, and the private runtime's registry.
-    $NodeSkipReason = if ((& id -u) -ne '0') { 'the Docker node needs root' }
-                      elseif (-not $IsPrivateRuntime) { 'the Docker node needs the private runtime (CRIPS_TEST_PRIVATE_RUNTIME=1)' }
-    if ($NodeSkipReason) { Write-Host "NodeEnvironment.Tests.ps1 skipped: $NodeSkipReason" }
+    $NodeSkipReason = Get-DaemonSkipReason 'the Docker node'
 }
 
 Describe 'The prepared Docker node (crips-node.sh)' -Skip:([bool]$NodeSkipReason) {

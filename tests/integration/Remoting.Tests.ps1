@@ -1,9 +1,7 @@
 BeforeDiscovery {
     . $PSScriptRoot/TestFixture.ps1
     # A private sshd on loopback (tests/runtime/crips-sshd.sh) with PowerShell's SSH subsystem; root starts it.
-    $RemotingSkipReason = if ((& id -u) -ne '0') { 'the private sshd needs root' }
-                          elseif (-not $IsPrivateRuntime) { 'needs the private runtime (CRIPS_TEST_PRIVATE_RUNTIME=1)' }
-    if ($RemotingSkipReason) { Write-Host "Remoting.Tests.ps1 skipped: $RemotingSkipReason" }
+    $RemotingSkipReason = Get-DaemonSkipReason 'the private sshd'
 }
 
 Describe 'PowerShell remoting over SSH carries CriPS objects' -Skip:([bool]$RemotingSkipReason) {

@@ -1,9 +1,7 @@
 BeforeDiscovery {
     . $PSScriptRoot/TestFixture.ps1
     # Two real runtimes: the private one, and a second private runtime this file starts beside it.
-    $ReportsSkipReason = if ((& id -u) -ne '0') { 'the second private runtime needs root' }
-                         elseif (-not $IsPrivateRuntime) { 'needs the private runtime (CRIPS_TEST_PRIVATE_RUNTIME=1)' }
-    if ($ReportsSkipReason) { Write-Host "Reports.Tests.ps1 skipped: $ReportsSkipReason" }
+    $ReportsSkipReason = Get-DaemonSkipReason 'the second private runtime'
 }
 
 Describe 'The report examples across two nodes (examples/reports)' -Skip:([bool]$ReportsSkipReason) {

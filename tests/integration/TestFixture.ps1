@@ -64,6 +64,15 @@ function Get-ErrorRecord([scriptblock] $Script) {
     }
 }
 
+function Get-DaemonSkipReason([string] $Needs) {
+    <# Why a file that starts daemons of its own (a node, a second runtime, an sshd) is skipped, or nothing: they
+       need root, and the private runtime (its registry serves their images). Says so on the host, too. #>
+    $reason = if ((& id -u) -ne '0') { "$Needs needs root" }
+              elseif (-not $IsPrivateRuntime) { "$Needs needs the private runtime (CRIPS_TEST_PRIVATE_RUNTIME=1)" }
+    if ($reason) { Write-Host "$(Split-Path -Leaf $MyInvocation.PSCommandPath) skipped: $reason" }
+    $reason
+}
+
 function New-UnixListener([string] $Name) {
     # A Unix socket that accepts connections (the kernel completes them) and answers nothing unless served.
     $path = Join-Path ([IO.Path]::GetTempPath()) "crips-$Name-$PID.sock"
@@ -74,9 +83,26 @@ function New-UnixListener([string] $Name) {
     [pscustomobject]@{ Path = $path; Socket = $socket }
 }
 
+function New-Http1Listener([string] $Name) {
+    # A Unix socket that answers every connection the way an HTTP/1-only server (Docker's API socket) does.
+    $listener = New-UnixListener $Name
+    $server = Start-ThreadJob -ArgumentList $listener.Socket {
+        param($l)
+        $reply = [Text.Encoding]::ASCII.GetBytes("HTTP/1.1 400 Bad Request`r`nContent-Type: text/plain`r`nConnection: close`r`n`r`n400 Bad Request")
+        while ($true) {
+            try { $s = $l.Accept() } catch { break }
+            $buffer = [byte[]]::new(4096)
+            try { $null = $s.Receive($buffer); $null = $s.Send($reply); $s.Shutdown('Both') } catch { }
+            $s.Close()
+        }
+    }
+    $listener | Add-Member -NotePropertyName Server -NotePropertyValue $server -PassThru
+}
+
 function Remove-UnixListener($Listener) {
     $Listener.Socket.Close()
     Remove-Item $Listener.Path -ErrorAction SilentlyContinue
+    if ($Listener.PSObject.Properties['Server']) { $Listener.Server | Stop-Job -PassThru | Remove-Job -Force }
 }
 
 function Get-PwshCommand {

@@ -22,8 +22,8 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
     /// Writes <paramref name="size"/> bytes of <paramref name="source"/> as one blob. With an expected digest,
     /// containerd verifies it on commit and a blob it already has is skipped (Existed). Without one (docker save
     /// before 25 names layers by path) containerd's own digest is taken: it hashes every byte anyway, and answers
-    /// each write with the digest of the data so far. Hashing here too cost a gigabyte's worth of CPU per gigabyte
-    /// and loaded OpenSSL into the process.
+    /// each write with the digest of the data so far. Hashing here as well did that work twice and loaded OpenSSL
+    /// into the process.
     /// </summary>
     public async Task<(string Digest, bool Existed)> WriteAsync(string reference, Stream source, long size, string? expected,
         IReadOnlyDictionary<string, string>? labels, Action<ReadOnlyMemory<byte>>? onChunk, object? target, CancellationToken cancel)

@@ -8,8 +8,9 @@ namespace CriPS.Engine.Conversion;
 /// The five Docker Engine API calls a conversion makes (version, image and container lists, save, stop), over the
 /// daemon's socket with System.Net.Http, which the gRPC channels have loaded already, and read with JsonDocument.
 /// Docker.DotNet did this before; it brought its own HTTP stack and a reflection serializer over all of Docker's
-/// models: 11 MiB for the three reads of the survey, and 5 MiB of the conversion's peak, which must stay under
-/// 150 MiB. Requests carry no API version, so any daemon answers in its own (a 20.10 daemon refuses newer ones).
+/// models: 11 MiB more RSS for the survey's three reads in a pwsh that had made a CRI call already, and 5 MiB of
+/// the conversion's peak (B4, the same node before and after), which must stay under 150 MiB. Requests carry no
+/// API version, so any daemon answers in its own (a 20.10 daemon refuses newer ones).
 /// </summary>
 internal sealed class DockerEngine : IDisposable
 {
