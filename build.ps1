@@ -9,10 +9,15 @@
       Package  Build, then packs out/CriPS into out/packages/CriPS.<version>.nupkg, the package PSResourceGet
              installs (Publish-PSResource -NupkgPath to a repository, or a local folder repository).
       Test   Build, then the unit tests (xunit) and the integration tests (Pester, in a child pwsh against a real
-             runtime); ends with one line "N passed, N failed, N skipped"; exit code 1 on any failure.
+             runtime: each containerd of -Runtime in turn, all three by default); counts per runtime with its exact
+             version, then one line "N passed, N failed, N skipped"; exit code 1 on any failure.
       Demo   Build, bring up the private runtime, and show its pods, containers and images through CriPS; then
              convert a prepared Docker node to containerd and back (Convert-DockerNodeToContainerd).
       Env    -Action Up|Down|Status for the private runtime (root; Debian packages are installed when missing).
+    -Runtime picks the private runtime's containerd: containerd-1.6 (the machine's package, Debian 12), containerd-1.7
+    (Debian 13's package) or containerd-2.1 (Debian unstable's); the last two are downloaded from those suites with a
+    private apt state and unpacked below the runtime's folder (tests/runtime/packages-lib.sh), never installed.
+    Demo and Env take one (containerd-1.6 by default), Test any (all three by default).
       Bench  the benchmarks (not part of Test); results under bench/results/. -Benchmark picks some (B4, the move of
              1 GiB of Docker images by Convert-DockerNodeToContainerd, runs only when named); the others keep
              their last results. Bench never uses the tests' runtime: it brings up its own, one after another
@@ -41,6 +46,10 @@ param(
     [ValidateSet('Up', 'Down', 'Status')]
     [string] $Action = 'Status',
 
+    # Test, Demo, Env: the private runtime's containerd (Test: each in turn). Commas separate names also in one
+    # string, as `pwsh -File build.ps1 Test -Runtime containerd-1.7,containerd-2.1` passes them.
+    [string[]] $Runtime,
+
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
@@ -57,6 +66,9 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
+$KnownRuntimes = 'containerd-1.6', 'containerd-1.7', 'containerd-2.1'
+$Runtime = @($Runtime | ForEach-Object { $_ -split ',' } | ForEach-Object Trim | Where-Object { $_ })
+foreach ($name in $Runtime) { if ($name -notin $KnownRuntimes) { throw "Unknown runtime '$name': -Runtime takes $($KnownRuntimes -join ', ')." } }
 $Root = $PSScriptRoot
 $Out = Join-Path $Root 'out'
 $Staged = Join-Path $Out 'CriPS'
@@ -195,29 +207,47 @@ function Get-TrxCounts([string] $Path) {
     [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout; Skipped = [int]$c.total - [int]$c.executed }
 }
 
-function Invoke-IntegrationTests([string] $Path) {
-    # Pester, in a child pwsh, against CRIPS_TEST_ENDPOINT or (as root) the private runtime; returns the counts.
+function Use-Containerd([string] $Name) {
+    # crips-runtime.sh reads CRIPS_CONTAINERD ("1.7"); a child that restarts the runtime inherits it.
+    $env:CRIPS_CONTAINERD = $Name -replace '^containerd-', ''
+}
+
+function Invoke-IntegrationTests([string] $Path, [string] $Runtime = 'containerd-1.6', [switch] $NextRuntimeFollows) {
+    # Pester, in a child pwsh, against CRIPS_TEST_ENDPOINT or (as root) the private runtime with $Runtime's
+    # containerd; returns the counts and the runtime's name and version. The runtime is stopped afterwards when
+    # this call started it (unless -KeepRuntime) and always when another containerd follows.
+    $saved = @{}
+    foreach ($name in 'CRIPS_TEST_ENDPOINT', 'CRIPS_TEST_IMAGE', 'CRIPS_TEST_PRIVATE_RUNTIME') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
     $startedHere = $false
+    $vars = $null
+    $label = if ($env:CRIPS_TEST_ENDPOINT) { $env:CRIPS_TEST_ENDPOINT } else { $Runtime }
     if (-not $env:CRIPS_TEST_ENDPOINT -and (Test-IsRoot)) {
+        Use-Containerd $Runtime
         $startedHere = -not (Get-PrivateRuntimeStatus)
         $vars = Start-RuntimeForCriPS
         foreach ($v in $vars.GetEnumerator()) { Set-Item "env:$($v.Key)" $v.Value }
         $env:CRIPS_TEST_ENDPOINT = $vars.CRIPS_RUNTIME_ENDPOINT
         $env:CRIPS_TEST_IMAGE = $vars.CRIPS_BUSYBOX_IMAGE
         $env:CRIPS_TEST_PRIVATE_RUNTIME = '1'
+        $label = "containerd $($vars.CRIPS_CONTAINERD_VERSION)"
     }
     $null = New-Item -ItemType Directory -Force $Results
-    $pesterJson = Join-Path $Results 'pester.json'
+    $pesterJson = Join-Path $Results "pester-$($Runtime).json"
     Remove-Item -Force $pesterJson -ErrorAction SilentlyContinue
+    $watch = [Diagnostics.Stopwatch]::StartNew()
     try {
+        Write-Host "`n=== Integration tests on $label ===`n"
         # To the console, not into this function's result: the counts are read from the JSON file.
         Invoke-ChildPwsh -NoModule "& '$Root/tests/Invoke-IntegrationTests.ps1' -ModulePath '$Staged' -ResultPath '$pesterJson' -Path '$Path'" | Out-Host
     } catch {
         Write-Warning $_
     } finally {
-        if ($startedHere -and -not $KeepRuntime) { Stop-RuntimeForCriPS | Out-Host }
+        if ($vars -and ($NextRuntimeFollows -or ($startedHere -and -not $KeepRuntime))) { Stop-RuntimeForCriPS | Out-Host }
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
     }
-    if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    $counts = if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    $counts | Add-Member -NotePropertyName Runtime -NotePropertyValue $label -PassThru |
+        Add-Member -NotePropertyName Seconds -NotePropertyValue ([math]::Round($watch.Elapsed.TotalSeconds)) -PassThru
 }
 
 function Invoke-TestTask {
@@ -231,16 +261,32 @@ function Invoke-TestTask {
     $unitTrx = Join-Path $Results 'unit.trx'
     $unit = if (Test-Path $unitTrx) { Get-TrxCounts $unitTrx } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
 
-    $integration = Invoke-IntegrationTests (Join-Path $Root 'tests/integration')
+    # A given endpoint is one runtime; the private runtime runs each containerd asked for, one after another
+    # (each stopped before the next: its pods go through CRI first).
+    $runtimes = @(if ($env:CRIPS_TEST_ENDPOINT -or -not (Test-IsRoot)) { 'containerd-1.6' }
+                  elseif ($Runtime) { $Runtime } else { $KnownRuntimes })
+    $integration = for ($i = 0; $i -lt $runtimes.Count; $i++) {
+        Invoke-IntegrationTests (Join-Path $Root 'tests/integration') $runtimes[$i] -NextRuntimeFollows:($i -lt $runtimes.Count - 1)
+    }
 
     Write-Host ("Unit tests: passed {0}, failed {1}, skipped {2}" -f $unit.Passed, $unit.Failed, $unit.Skipped)
-    Write-Host ("Integration tests: passed {0}, failed {1}, skipped {2}" -f $integration.Passed, $integration.Failed, $integration.Skipped)
-    $failed = $unit.Failed + $integration.Failed
-    Write-Host ("Tests: {0} passed, {1} failed, {2} skipped" -f ($unit.Passed + $integration.Passed), $failed, ($unit.Skipped + $integration.Skipped))
+    foreach ($r in $integration) {
+        Write-Host ("Integration tests on {0}: passed {1}, failed {2}, skipped {3} ({4} s)" -f $r.Runtime, $r.Passed, $r.Failed, $r.Skipped, $r.Seconds)
+    }
+    $sum = { param($property) ($integration | Measure-Object -Property $property -Sum).Sum }
+    $failed = $unit.Failed + (& $sum Failed)
+    Write-Host ("Tests: {0} passed, {1} failed, {2} skipped" -f ($unit.Passed + (& $sum Passed)), $failed, ($unit.Skipped + (& $sum Skipped)))
     if ($failed -gt 0) { exit 1 }
 }
 
+function Select-OneRuntime {
+    # Demo and Env run one containerd: -Runtime's, else CRIPS_CONTAINERD's, else the machine's own package.
+    if (@($Runtime).Count -gt 1) { throw "$Task runs one runtime; -Runtime named $($Runtime -join ', ')." }
+    if ($Runtime) { Use-Containerd $Runtime[0] }
+}
+
 function Invoke-DemoTask {
+    Select-OneRuntime
     Invoke-BuildTask
     $vars = Start-RuntimeForCriPS
     Invoke-ChildPwsh "& '$Root/examples/demo.ps1' -RuntimeEndpoint '$($vars.CRIPS_RUNTIME_ENDPOINT)' -Image '$($vars.CRIPS_BUSYBOX_IMAGE)'"
@@ -250,6 +296,7 @@ function Invoke-DemoTask {
 }
 
 function Invoke-EnvTask {
+    Select-OneRuntime
     switch ($Action) {
         'Up' {
             Invoke-BuildTask

@@ -3,7 +3,9 @@
 #
 # A throw-away container runtime for CriPS tests, entirely below DIR
 # (default ${CRIPS_RUNTIME_DIR:-/tmp/crips-runtime}; keep it short, it holds unix sockets):
-#   - a private containerd with its CRI plugin, socket DIR/containerd.sock
+#   - a private containerd with its CRI plugin, socket DIR/containerd.sock: version $CRIPS_CONTAINERD (1.6, the
+#     machine's package, by default; 1.7 and 2.1 from other Debian suites, see packages-lib.sh), its data in
+#     DIR/ctd/VERSION, its config in the file version that containerd reads as it is (2, 3 or 4)
 #   - a plain-HTTP docker-registry on 127.0.0.1:PORT (a free port, chosen once, then reused)
 #   - two tiny images built offline (busybox, pause) and pushed to that registry
 #   - a CNI bridge network "crips" (device crips0, or $CRIPS_BRIDGE; subnet 10.88.91.0/24 or $CRIPS_POD_SUBNET)
@@ -23,6 +25,7 @@ readonly BUSYBOX_TAGS=(1.36 latest)
 readonly PAUSE_TAG=3.9
 # A second runtime beside the first needs its own bridge and subnet: CRIPS_BRIDGE, CRIPS_POD_SUBNET.
 readonly BRIDGE=${CRIPS_BRIDGE:-crips0}
+readonly CONTAINERD_WANTED=${CRIPS_CONTAINERD:-1.6}
 readonly SHARED_REGISTRY=${CRIPS_USE_REGISTRY:-}
 readonly CNI_BIN=/usr/lib/cni
 readonly FIRST_PORT=5100 LAST_PORT=5999
@@ -35,6 +38,8 @@ log() { printf '%(%H:%M:%S)T crips-runtime: %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 # shellcheck source=daemon-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.sh"
+# shellcheck source=packages-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/packages-lib.sh"
 
 usage() {
   echo "usage: ${0##*/} up|down [--purge]|status|bench-images [DIR]" >&2
@@ -61,8 +66,21 @@ set_paths() {
   REG_SHARED=$DIR/registry.shared
   CTD_PID=$PIDS/containerd.pid
   CTD_SUM=$PIDS/containerd.sum
+  # the binary `up` started (versions differ in path), so down and status check and stop that one
+  CTD_EXE=$PIDS/containerd.exe
   REG_BIN=$(command -v docker-registry || echo /usr/bin/docker-registry)
-  CTD_BIN=$(command -v containerd || echo /usr/bin/containerd)
+  CTD_BIN=$(cat "$CTD_EXE" 2>/dev/null || command -v containerd || echo /usr/bin/containerd)
+}
+
+# select_containerd: the containerd of CRIPS_CONTAINERD, its ctr, its data folder and its config version.
+select_containerd() {
+  local bindir
+  bindir=$(containerd_bin_dir "$CONTAINERD_WANTED" "$DIR/pkg") || exit 1
+  NEW_CTD_BIN=$bindir/containerd
+  CTR_BIN=$bindir/ctr
+  CTD_VERSION=$(containerd_version "$NEW_CTD_BIN")
+  CTD_CONFIG_VERSION=$(containerd_config_version "$CTD_VERSION")
+  CTD_DATA=$DIR/ctd/$CONTAINERD_WANTED
 }
 
 # --- small helpers --------------------------------------------------------------------------
@@ -119,7 +137,6 @@ ensure_packages() {
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${PACKAGES[@]}" >&2
   REG_BIN=$(command -v docker-registry)
-  CTD_BIN=$(command -v containerd)
 }
 
 # --- up: registry ---------------------------------------------------------------------------
@@ -330,19 +347,29 @@ server = "http://$REG"
 EOF
 }
 
+# write_containerd_config: the same settings in the file version this containerd reads as it is (2 for 1.x; 3 for
+# 2.0-2.2, where the CRI plugin split into images and runtime; 4 for 2.3+, where the servers became plugins). NRI is
+# off: from 2.0 it is on by default and would listen on the host's /var/run/nri/nri.sock.
 write_containerd_config() {
-  mkdir -p "$DIR"/ctd/{root,state,opt,runc}
-  put_file "$CTD_CONF" <<EOF
-version = 2
-root = "$DIR/ctd/root"
-state = "$DIR/ctd/state"
+  local nri=""
+  mkdir -p "$CTD_DATA"/{root,state,opt,runc}
+  (( CTD_CONFIG_VERSION > 2 )) && nri='
+  "io.containerd.nri.v1.nri",'
+  {
+    cat <<EOF
+version = $CTD_CONFIG_VERSION
+root = "$CTD_DATA/root"
+state = "$CTD_DATA/state"
 disabled_plugins = [
   "io.containerd.snapshotter.v1.aufs",
   "io.containerd.snapshotter.v1.btrfs",
   "io.containerd.snapshotter.v1.devmapper",
-  "io.containerd.snapshotter.v1.zfs",
+  "io.containerd.snapshotter.v1.zfs",$nri
 ]
 
+EOF
+    if (( CTD_CONFIG_VERSION < 4 )); then
+      cat <<EOF
 [grpc]
   address = "$SOCK"
 
@@ -354,16 +381,34 @@ disabled_plugins = [
 
 [metrics]
   address = ""
+EOF
+    else
+      cat <<EOF
+[plugins."io.containerd.server.v1.grpc"]
+  address = "$SOCK"
+
+[plugins."io.containerd.server.v1.ttrpc"]
+  address = "$SOCK.ttrpc"
+EOF
+    fi
+    cat <<EOF
 
 [plugins."io.containerd.internal.v1.opt"]
-  path = "$DIR/ctd/opt"
+  path = "$CTD_DATA/opt"
+EOF
+    if (( CTD_CONFIG_VERSION == 2 )); then cri_config_v2; else cri_config_v3; fi
+  } | put_file "$CTD_CONF"
+}
+
+# The CRI settings of containerd 1.x: one plugin. Root here lacks CAP_SYS_RESOURCE; without restrict_oom_score_adj
+# every RunPodSandbox fails in runc ("can't get final child's PID from pipe: EOF").
+cri_config_v2() {
+  cat <<EOF
 
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$REG/crips/pause:$PAUSE_TAG"
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
-  # Root here lacks CAP_SYS_RESOURCE; without this every RunPodSandbox fails in runc
-  # ("can't get final child's PID from pipe: EOF").
   restrict_oom_score_adj = true
 
   [plugins."io.containerd.grpc.v1.cri".containerd]
@@ -374,7 +419,7 @@ disabled_plugins = [
       runtime_type = "io.containerd.runc.v2"
 
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        Root = "$DIR/ctd/runc"
+        Root = "$CTD_DATA/runc"
         SystemdCgroup = false
 
   [plugins."io.containerd.grpc.v1.cri".cni]
@@ -387,19 +432,59 @@ disabled_plugins = [
 EOF
 }
 
+# The same for containerd 2.x: images, runtime and the streaming server are three plugins.
+cri_config_v3() {
+  cat <<EOF
+
+[plugins."io.containerd.grpc.v1.cri"]
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+
+[plugins."io.containerd.cri.v1.images"]
+  snapshotter = "overlayfs"
+
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    sandbox = "$REG/crips/pause:$PAUSE_TAG"
+
+  [plugins."io.containerd.cri.v1.images".registry]
+    config_path = "$CERTS"
+
+[plugins."io.containerd.cri.v1.runtime"]
+  restrict_oom_score_adj = true
+
+  [plugins."io.containerd.cri.v1.runtime".containerd]
+    default_runtime_name = "runc"
+
+    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+
+      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
+        Root = "$CTD_DATA/runc"
+        SystemdCgroup = false
+
+  [plugins."io.containerd.cri.v1.runtime".cni]
+    bin_dirs = ["$CNI_BIN"]
+    conf_dir = "$CNI_CONF"
+    max_conf_num = 1
+EOF
+}
+
 # --- up: containerd -------------------------------------------------------------------------
 
-ctd_answers() { timeout 5 ctr --connect-timeout 2s -a "$SOCK" version >/dev/null 2>&1; }
+ctd_answers() { timeout 5 "$CTR_BIN" --connect-timeout 2s -a "$SOCK" version >/dev/null 2>&1; }
 
+# start_containerd: the selected version; a running one of ours with another config (or another version, whose
+# config differs in its data folder) is stopped first. Its own folder comes first on PATH, so containerd starts
+# the shim of its own version, not the machine's.
 start_containerd() {
   local sum plugins
-  sum=$(sha256sum "$CTD_CONF" | cut -d' ' -f1)
+  sum=$(sha256sum "$CTD_CONF" "$NEW_CTD_BIN" | sha256sum | cut -d' ' -f1)
   if alive "$CTD_PID" "$CTD_BIN" && [[ $(cat "$CTD_SUM" 2>/dev/null) != "$sum" ]]; then
-    log "containerd config changed; restarting (running shims survive)"
+    log "containerd binary or config changed; restarting (running shims survive)"
     stop_daemon containerd "$CTD_PID" "$CTD_BIN"
   fi
   if alive "$CTD_PID" "$CTD_BIN"; then
-    log "containerd already running (pid $(<"$CTD_PID"))"
+    log "containerd $CTD_VERSION already running (pid $(<"$CTD_PID"))"
   else
     rm -f "$CTD_PID"
     if [[ -S $SOCK ]] && ctd_answers; then
@@ -407,12 +492,14 @@ start_containerd() {
     fi
     rm -f "$SOCK" "$SOCK.ttrpc"
     echo "$sum" >"$CTD_SUM"
-    start_daemon "$CTD_PID" "$DIR/log/containerd.log" "$CTD_BIN" --config "$CTD_CONF"
-    log "containerd started (pid $(<"$CTD_PID"))"
+    CTD_BIN=$NEW_CTD_BIN
+    echo "$CTD_BIN" >"$CTD_EXE"
+    PATH=$(dirname "$CTD_BIN"):$PATH start_daemon "$CTD_PID" "$DIR/log/containerd.log" "$CTD_BIN" --config "$CTD_CONF"
+    log "containerd $CTD_VERSION started (pid $(<"$CTD_PID"))"
   fi
   wait_for 30 ctd_answers || die "containerd does not answer on $SOCK; see $DIR/log/containerd.log"
   # a config mistake shows up as a CRI plugin that failed to load, not as a dead daemon
-  plugins=$(ctr -a "$SOCK" plugins ls 2>/dev/null) || true
+  plugins=$("$CTR_BIN" -a "$SOCK" plugins ls 2>/dev/null) || true
   grep -Eq '^io\.containerd\.grpc\.v1[[:space:]]+cri[[:space:]].*[[:space:]]ok[[:space:]]*$' <<<"$plugins" \
     || die "containerd runs but its CRI plugin is not ok; see $DIR/log/containerd.log"
 }
@@ -428,6 +515,7 @@ CRIPS_BUSYBOX_IMAGE=$REG/crips/busybox:${BUSYBOX_TAGS[0]}
 CRIPS_PAUSE_IMAGE=$REG/crips/pause:$PAUSE_TAG
 CRIPS_SPARE_IMAGE=$REG/crips/spare:1
 CRIPS_BIG_IMAGE=$REG/crips/big:1
+CRIPS_CONTAINERD_VERSION=$CTD_VERSION
 EOF
   put_file "$DIR/crictl.yaml" <<EOF
 runtime-endpoint: unix://$SOCK
@@ -453,6 +541,7 @@ cmd_up() {
   ensure_packages
   lock
   mkdir -p "$PIDS" "$DIR/log"
+  select_containerd
   if [[ -n $SHARED_REGISTRY ]]; then
     use_shared_registry
     write_env_files
@@ -481,9 +570,9 @@ cmd_up() {
 # warn_leftovers: pods should have been removed through CRI first; name what remains.
 warn_leftovers() {
   local t n=0
-  for t in "$DIR"/ctd/state/io.containerd.runtime.v2.task/*/*; do
+  for t in "$DIR"/ctd/*/state/io.containerd.runtime.v2.task/*/*; do
     [[ -e $t ]] || continue
-    log "WARNING: task state remains: ${t#"$DIR"/ctd/state/io.containerd.runtime.v2.task/} (its shim may still run)"
+    log "WARNING: task state remains: ${t#"$DIR"/ctd/} (its shim may still run)"
     n=$(( n + 1 ))
   done
   if (( n > 0 )) && command -v iptables >/dev/null \
@@ -506,7 +595,7 @@ purge() {
   if ip link show "$BRIDGE" >/dev/null 2>&1; then
     ip link delete "$BRIDGE" && log "deleted bridge $BRIDGE"
   fi
-  rm -rf "${DIR:?}"/{ctd,registry,oci,cni,certs.d,log,pids} "$DIR"/stage-* \
+  rm -rf "${DIR:?}"/{ctd,pkg,registry,oci,cni,certs.d,log,pids} "$DIR"/stage-* \
     "$SOCK" "$SOCK.ttrpc" "$CTD_CONF" "$ENV_FILE" "$DIR/crictl.yaml" "$DIR/.lock" "$REG_SHARED"
   rmdir "$DIR" 2>/dev/null || true
   log "purged $DIR"
