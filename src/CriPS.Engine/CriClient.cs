@@ -65,7 +65,36 @@ public sealed partial class CriClient
         {
             // Runtimes older than CRI 1.28 (containerd 1.6) do not have it; the verbose config tells instead.
         }
-        return CriMapper.ToRuntimeInfo(version, status, config, _origin);
+        var info = CriMapper.ToRuntimeInfo(version, status, config, _origin);
+        if (version.RuntimeName == "containerd" && (info.SandboxImage is null || info.Snapshotter is null))
+            await AddImageServiceFactsAsync(info, cancel).ConfigureAwait(false);
+        return info;
+    }
+
+    /// <summary>
+    /// From containerd 2.0 the verbose Status holds only the runtime's config: the sandbox image and the snapshotter
+    /// belong to the image service, which reports them nowhere directly. The sandbox image is the one image the
+    /// runtime lists as pinned (2.x pins exactly its pinned_images.sandbox when it pulls it, so before the first
+    /// pull it stays empty); the snapshotter is the snapshotter plugin whose root is the image filesystem
+    /// ImageFsInfo names. Facts that cannot be read this way stay empty rather than guessed.
+    /// </summary>
+    private async Task AddImageServiceFactsAsync(RuntimeInfo info, CancellationToken cancel)
+    {
+        if (info.SandboxImage is null)
+        {
+            var images = await Call("ListImages", null, null, o => _images.Images.ListImagesAsync(new V1.ListImagesRequest(), o), cancel, _images);
+            var pinned = images.Images.Where(i => i.Pinned && i.RepoTags.Count > 0).ToList();
+            if (pinned.Count == 1)
+                info.SandboxImage = pinned[0].RepoTags[0];
+        }
+        if (info.Snapshotter is null)
+        {
+            var filesystems = await GetImageFilesystemsAsync(cancel).ConfigureAwait(false);
+            var roots = filesystems.Where(f => f.Kind == "Image").Select(f => f.Mountpoint).ToHashSet(StringComparer.Ordinal);
+            var containerd = ContainerdClient.Connect(_runtime.Endpoint.Address, "k8s.io", Timeout);
+            var snapshotters = await containerd.GetPluginsAsync(["type==io.containerd.snapshotter.v1"], cancel).ConfigureAwait(false);
+            info.Snapshotter = snapshotters.FirstOrDefault(p => p.Exports.TryGetValue("root", out var root) && roots.Contains(root))?.Id;
+        }
     }
 
     public async Task<QueryResult<Pod>> GetPodsAsync(PodQuery query, CancellationToken cancel)
@@ -224,11 +253,26 @@ public sealed partial class CriClient
         return pod;
     }
 
-    public Task StopPodAsync(string id, CancellationToken cancel) =>
-        Call("StopPodSandbox", "Pod", id, o => _runtime.Runtime.StopPodSandboxAsync(new V1.StopPodSandboxRequest { PodSandboxId = id }, o), cancel);
+    public async Task StopPodAsync(string id, CancellationToken cancel)
+    {
+        await RequirePodAsync(id, cancel).ConfigureAwait(false);
+        await Call("StopPodSandbox", "Pod", id, o => _runtime.Runtime.StopPodSandboxAsync(new V1.StopPodSandboxRequest { PodSandboxId = id }, o), cancel);
+    }
 
-    public Task RemovePodAsync(string id, CancellationToken cancel) =>
-        Call("RemovePodSandbox", "Pod", id, o => _runtime.Runtime.RemovePodSandboxAsync(new V1.RemovePodSandboxRequest { PodSandboxId = id }, o), cancel);
+    public async Task RemovePodAsync(string id, CancellationToken cancel)
+    {
+        await RequirePodAsync(id, cancel).ConfigureAwait(false);
+        await Call("RemovePodSandbox", "Pod", id, o => _runtime.Runtime.RemovePodSandboxAsync(new V1.RemovePodSandboxRequest { PodSandboxId = id }, o), cancel);
+    }
+
+    // containerd 1.7+, 2.x and CRI-O answer a stop or removal of an unknown pod with success (the kubelet retries
+    // them), so a mistyped id would read as done: a status call first makes it CriPodNotFound on every runtime.
+    private Task RequirePodAsync(string id, CancellationToken cancel) =>
+        Call("PodSandboxStatus", "Pod", id, o => _runtime.Runtime.PodSandboxStatusAsync(new V1.PodSandboxStatusRequest { PodSandboxId = id }, o), cancel);
+
+    // The same for containers (cri-dockerd answers a stop of an unknown container with Unknown, not NotFound).
+    private Task RequireContainerAsync(string id, CancellationToken cancel) =>
+        Call("ContainerStatus", "Container", id, o => _runtime.Runtime.ContainerStatusAsync(new V1.ContainerStatusRequest { ContainerId = id }, o), cancel);
 
     public async Task<Container> CreateContainerAsync(string podId, ContainerSpec spec, CancellationToken cancel)
     {
@@ -263,13 +307,19 @@ public sealed partial class CriClient
     }
 
     /// <summary>Stops a container, giving it <paramref name="graceSeconds"/> after SIGTERM before SIGKILL.</summary>
-    public Task StopContainerAsync(string id, long graceSeconds, CancellationToken cancel) =>
-        Call("StopContainer", "Container", id,
+    public async Task StopContainerAsync(string id, long graceSeconds, CancellationToken cancel)
+    {
+        await RequireContainerAsync(id, cancel).ConfigureAwait(false);
+        await Call("StopContainer", "Container", id,
             o => _runtime.Runtime.StopContainerAsync(new V1.StopContainerRequest { ContainerId = id, Timeout = graceSeconds }, o),
             cancel, timeout: Timeout + TimeSpan.FromSeconds(graceSeconds));
+    }
 
-    public Task RemoveContainerAsync(string id, CancellationToken cancel) =>
-        Call("RemoveContainer", "Container", id, o => _runtime.Runtime.RemoveContainerAsync(new V1.RemoveContainerRequest { ContainerId = id }, o), cancel);
+    public async Task RemoveContainerAsync(string id, CancellationToken cancel)
+    {
+        await RequireContainerAsync(id, cancel).ConfigureAwait(false);
+        await Call("RemoveContainer", "Container", id, o => _runtime.Runtime.RemoveContainerAsync(new V1.RemoveContainerRequest { ContainerId = id }, o), cancel);
+    }
 
     /// <summary>Runs a command in a running container and waits for it, at most <paramref name="commandTimeout"/>.</summary>
     public async Task<ExecResult> ExecSyncAsync(string id, string[] command, TimeSpan commandTimeout, CancellationToken cancel)

@@ -281,6 +281,27 @@ public sealed class ErrorTranslatorTests : IDisposable
     }
 
     [Fact]
+    public void DockersNoSuchContainerAsUnknownIsNotFound()
+    {
+        // cri-dockerd 0.4.3's answer to ContainerStatus of an id Docker does not know.
+        var e = ErrorTranslator.Translate(Rpc(StatusCode.Unknown, "Error response from daemon: No such container: 4c1d8f0a9e"),
+            Containerd, "ContainerStatus", "Container", "4c1d8f0a9e");
+
+        Assert.Equal("CriContainerNotFound", e.ErrorId);
+        Assert.Equal(CriErrorCategory.ObjectNotFound, e.Category);
+        Assert.Equal("4c1d8f0a9e", e.Target);
+    }
+
+    [Fact]
+    public void UnknownWithOtherWordsStaysTheOperationFailing()
+    {
+        var e = ErrorTranslator.Translate(Rpc(StatusCode.Unknown, "failed to create shim task"), Containerd, "StartContainer", "Container", "4c1d8f0a9e");
+
+        Assert.Equal("CriStartContainerFailed", e.ErrorId);
+        Assert.Equal(CriErrorCategory.NotSpecified, e.Category);
+    }
+
+    [Fact]
     public void NotFoundWithoutAKindIsTheOperationFailing()
     {
         var e = ErrorTranslator.Translate(Rpc(StatusCode.NotFound, "no such thing"), Containerd, "ListMetrics");

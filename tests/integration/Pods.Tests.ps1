@@ -66,7 +66,10 @@ Describe 'Get-CriPod' -Skip:$NoRuntime {
         $p = Get-CriPod -Id $web.Id -Detailed
         $p.IsDetailed | Should -BeTrue
         [System.Net.IPAddress]::Parse($p.IP) | Should -Not -BeNullOrEmpty
+        # CriPS sends the kubelet's namespace options; containerd 2.x reports back only what it was sent
         $p.NetworkNamespaceMode | Should -Be 'Pod'
+        $p.PidNamespaceMode | Should -Be 'Container'
+        $p.IpcNamespaceMode | Should -Be 'Pod'
         $p.LogDirectory | Should -Be $logs
         if ($IsPrivateRuntime) {
             $p.IP | Should -BeLike '10.88.91.*'

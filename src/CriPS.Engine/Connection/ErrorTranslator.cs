@@ -56,6 +56,9 @@ internal static class ErrorTranslator
                     target ?? endpoint.Address, e),
             StatusCode.NotFound when kind is not null => new CriException($"Cri{kind}NotFound", CriErrorCategory.ObjectNotFound,
                 $"{kind} '{target}' was not found: {message}", target, e),
+            // cri-dockerd passes Docker's "No such container: ID" on as Unknown.
+            StatusCode.Unknown when kind is not null && message.Contains("No such container", StringComparison.OrdinalIgnoreCase) =>
+                new CriException($"Cri{kind}NotFound", CriErrorCategory.ObjectNotFound, $"{kind} '{target}' was not found: {message}", target, e),
             StatusCode.PermissionDenied => new CriException("CriPermissionDenied", CriErrorCategory.PermissionDenied,
                 $"{operation} on {endpoint} was refused: {message}", target ?? endpoint.Address, e),
             _ => new CriException($"Cri{operation}Failed", CategoryOf(e.StatusCode),

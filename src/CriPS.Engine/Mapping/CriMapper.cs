@@ -210,7 +210,8 @@ internal static class CriMapper
             if (Object(config, "cni") is { } cni)
             {
                 info.CniConfDir = String(cni, "confDir");
-                info.CniBinDir = String(cni, "binDir");
+                // containerd 2.x: a list (binDirs), its binDir left empty
+                info.CniBinDir = String(cni, "binDir") ?? (Strings(cni, "binDirs") is { Length: > 0 } dirs ? string.Join(':', dirs) : null);
             }
         }
 

@@ -23,6 +23,13 @@ internal static class Specs
             ?? (config.LogDirectory.Length > 0 ? config.LogDirectory : $"/var/log/pods/{metadata.Namespace}_{metadata.Name}_{metadata.Uid}");
         config.Linux ??= new V1.LinuxPodSandboxConfig();
         config.Linux.CgroupParent = spec.CgroupParent ?? config.Linux.CgroupParent;
+        // The kubelet always sends the namespace options (the network and IPC of the pod, a PID namespace per
+        // container); containerd 2.x reports back only what was sent, so without them a pod's modes read empty.
+        config.Linux.SecurityContext ??= new V1.LinuxSandboxSecurityContext();
+        config.Linux.SecurityContext.NamespaceOptions ??= new V1.NamespaceOption
+        {
+            Network = V1.NamespaceMode.Pod, Pid = V1.NamespaceMode.Container, Ipc = V1.NamespaceMode.Pod,
+        };
         foreach (var (key, value) in spec.Labels)
             config.Labels[key] = value;
         foreach (var (key, value) in spec.Annotations)
@@ -49,6 +56,10 @@ internal static class Specs
         config.Image.Image = spec.Image ?? config.Image.Image;
         if (config.Image.Image.Length == 0)
             throw Missing("CriInvalidContainerConfig", "image.image", "the container's image", "-Image", spec.Config?.Source);
+        // As the kubelet fills it: CRI-O checks the signature policy against the reference the user wrote and
+        // refuses a container without it whenever a policy is configured.
+        if (config.Image.UserSpecifiedImage.Length == 0)
+            config.Image.UserSpecifiedImage = config.Image.Image;
         if (spec.Command.Length > 0)
         {
             config.Command.Clear();
