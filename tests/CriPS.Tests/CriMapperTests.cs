@@ -682,14 +682,17 @@ public class CriMapperTests
         """;
 
     // containerd 2.x: the sandbox image moved to the image service's pinned images.
+    // The shape containerd 2.1.9 sends (measured): the runtime plugin's config only, CNI folders as a list, no
+    // sandbox image and no snapshotter (those belong to the image service).
     private const string Containerd2Config = """
         {
           "containerd": {
             "defaultRuntimeName": "runc",
-            "runtimes": { "runc": { "runtimeType": "io.containerd.runc.v2", "options": { "SystemdCgroup": true } } }
+            "runtimes": { "runc": { "runtimeType": "io.containerd.runc.v2", "options": { "SystemdCgroup": true }, "snapshotter": "" } }
           },
-          "cni": { "binDir": "", "binDirs": ["/opt/cni/bin"], "confDir": "/etc/cni/net.d" },
-          "pinnedImages": { "sandbox": "registry.k8s.io/pause:3.10" }
+          "cni": { "binDir": "", "binDirs": ["/opt/cni/bin", "/usr/lib/cni"], "confDir": "/etc/cni/net.d", "maxConfNum": 1 },
+          "restrictOOMScoreAdj": true,
+          "containerdRootDir": "/var/lib/containerd"
         }
         """;
 
@@ -750,13 +753,14 @@ public class CriMapperTests
     {
         var info = CriMapper.ToRuntimeInfo(Version(), Status(Containerd2Config), null, Origin);
 
-        Assert.Equal("registry.k8s.io/pause:3.10", info.SandboxImage);
+        // Not in this reply: CriClient reads them from the image service (the pinned image, the snapshotter's root).
+        Assert.Null(info.SandboxImage);
         Assert.Null(info.Snapshotter);
         Assert.Equal("runc", info.DefaultRuntimeName);
         Assert.True(info.SystemdCgroup);
         Assert.Equal("systemd", info.CgroupDriver);
         Assert.Equal("/etc/cni/net.d", info.CniConfDir);
-        Assert.Null(info.CniBinDir); // "" counts as unset
+        Assert.Equal("/opt/cni/bin:/usr/lib/cni", info.CniBinDir); // binDir "" counts as unset, binDirs as a search path
     }
 
     [Fact]
