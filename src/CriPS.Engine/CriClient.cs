@@ -4,6 +4,7 @@ using CriPS.Engine.Connection;
 using CriPS.Engine.Endpoints;
 using CriPS.Engine.Filtering;
 using CriPS.Engine.Images;
+using CriPS.Engine.Logs;
 using CriPS.Engine.Mapping;
 using V1 = CriPS.Engine.Cri.V1;
 
@@ -233,8 +234,12 @@ public sealed partial class CriClient
     public async Task<Pod> RunPodAsync(PodSpec spec, CancellationToken cancel)
     {
         var config = Specs.ToPodSandboxConfig(spec);
+        // The kubelet makes the pod's log folder before RunPodSandbox; CRI-O's conmon and cri-dockerd do not.
+        if (_runtime.Endpoint.IsUnix)
+            LogFolders.Create(config.LogDirectory);
         var reply = await Call("RunPodSandbox", null, config.Metadata.Name,
             o => _runtime.Runtime.RunPodSandboxAsync(new V1.RunPodSandboxRequest { Config = config, RuntimeHandler = spec.RuntimeHandler ?? "" }, o), cancel);
+        _runtime.PodConfigs.Remember(reply.PodSandboxId, config);
         return await GetPodAsync(reply.PodSandboxId, cancel).ConfigureAwait(false);
     }
 
@@ -274,20 +279,26 @@ public sealed partial class CriClient
     private Task RequireContainerAsync(string id, CancellationToken cancel) =>
         Call("ContainerStatus", "Container", id, o => _runtime.Runtime.ContainerStatusAsync(new V1.ContainerStatusRequest { ContainerId = id }, o), cancel);
 
-    public async Task<Container> CreateContainerAsync(string podId, ContainerSpec spec, CancellationToken cancel)
+    /// <summary>
+    /// Creates a container in a pod. CRI asks for the pod's config again (runtimes take the log folder and the cgroup
+    /// parent from it): <paramref name="podConfig"/> when given (as crictl create takes it); else the config this
+    /// session created the pod with; else the pod's config as the runtime reports it (containerd's verbose info,
+    /// CRI-O's annotations), with the kubelet's log folder, /var/log/pods/NAMESPACE_NAME_UID, where it reports none
+    /// (cri-dockerd). The pod's metadata is always the runtime's.
+    /// </summary>
+    public async Task<Container> CreateContainerAsync(string podId, ContainerSpec spec, CancellationToken cancel, Configs.PodConfig? podConfig = null)
     {
         var config = Specs.ToContainerConfig(spec);
         var pod = await GetPodAsync(podId, cancel).ConfigureAwait(false);
-        // containerd takes the log directory and the cgroup parent (the container's cgroup goes under the pod's)
-        // from this copy of the pod's config, so it must carry them.
-        var sandbox = new V1.PodSandboxConfig
-        {
-            Metadata = new V1.PodSandboxMetadata { Name = pod.Name, Namespace = pod.Namespace, Uid = pod.Uid, Attempt = pod.Attempt },
-            LogDirectory = pod.LogDirectory ?? "",
-            Linux = new V1.LinuxPodSandboxConfig { CgroupParent = pod.CgroupParent ?? "" },
-            Labels = { pod.Labels },
-            Annotations = { pod.Annotations },
-        };
+        var sandbox = podConfig is not null ? Specs.ToPodSandboxConfig(new PodSpec { Config = podConfig })
+            : _runtime.PodConfigs.Recall(pod.Id) ?? Specs.ToPodSandboxConfig(Specs.PodSpecOf(pod));
+        sandbox.Metadata = new V1.PodSandboxMetadata { Name = pod.Name, Namespace = pod.Namespace, Uid = pod.Uid, Attempt = pod.Attempt };
+        Specs.AddKubeletLabels(config, pod);
+        // The kubelet makes the container's log folder (NAME/ under the pod's); containerd does it itself, CRI-O's
+        // conmon and cri-dockerd do not, and the container then fails to start.
+        if (_runtime.Endpoint.IsUnix && Path.GetDirectoryName(Path.Combine(sandbox.LogDirectory, config.LogPath)) is { Length: > 0 } folder
+            && Path.IsPathRooted(folder))
+            LogFolders.Create(folder);
         // The pod was just found, so a NotFound here is about the image: keep the runtime's own words.
         var reply = await Call("CreateContainer", null, podId,
             o => _runtime.Runtime.CreateContainerAsync(new V1.CreateContainerRequest { PodSandboxId = podId, Config = config, SandboxConfig = sandbox }, o), cancel);

@@ -23,6 +23,7 @@ public enum CriErrorCategory
     AuthenticationError,
     ReadError,
     InvalidResult,
+    WriteError,
 }
 
 /// <summary>A failure with a stable ErrorId (e.g. CriRuntimeUnavailable), a category and the failing item.</summary>

@@ -453,11 +453,28 @@ public class FilterTests
     }
 
     [Theory]
-    [InlineData("abc", "sha256:abc")]
-    [InlineData("sha256:abc", "sha256:abc")]
+    [InlineData("abc", "abc")]
+    [InlineData("sha256:abc", "abc")]
+    [InlineData("SHA256:abc", "abc")]
     [InlineData("sha512:abc", "sha512:abc")]
-    public void WithDigestAlgorithm(string typed, string expected)
+    public void WithoutSha256(string typed, string expected)
     {
-        Assert.Equal(expected, Filters.WithDigestAlgorithm(typed));
+        Assert.Equal(expected, Filters.WithoutSha256(typed));
+    }
+
+    [Theory]
+    [InlineData("aaa111")]
+    [InlineData("sha256:aaa111")]
+    [InlineData("aaa1")]
+    [InlineData("sha256:aaa1")]
+    public void ImageIdsListedWithoutTheAlgorithmAsCriOListsThem(string typed)
+    {
+        // CRI-O 1.36 lists image ids as bare hex.
+        var bare = AllImages.Select(i => new Image { Id = i.Id.Replace("sha256:", ""), RepoTags = i.RepoTags, RepoDigests = i.RepoDigests }).ToList();
+
+        var r = Filters.Images(bare, new ImageQuery { Id = [typed] });
+
+        Assert.Empty(r.Errors);
+        Assert.Equal(["aaa111"], r.Items.Select(i => i.Id));
     }
 }

@@ -105,4 +105,82 @@ public class SpecTests
         Assert.Equal("CriInvalidContainerConfig", e.ErrorId);
         Assert.Contains("-Image", e.Message);
     }
+
+    [Fact]
+    public void AContainerCarriesTheImageAsTheUserWroteItAsTheKubeletSendsIt()
+    {
+        var message = Specs.ToContainerConfig(new ContainerSpec { Name = "web", Image = "registry.example/web:1" });
+
+        Assert.Equal("registry.example/web:1", message.Image.Image);
+        Assert.Equal("registry.example/web:1", message.Image.UserSpecifiedImage);
+    }
+
+    [Fact]
+    public void AConfigsOwnUserSpecifiedImageIsKept()
+    {
+        var config = ContainerConfig.FromText("""
+            { "metadata": { "name": "web" }, "image": { "image": "sha256:abc", "user_specified_image": "web:1" } }
+            """, "ctr.json");
+
+        Assert.Equal("web:1", Specs.ToContainerConfig(new ContainerSpec { Config = config }).Image.UserSpecifiedImage);
+    }
+
+    [Fact]
+    public void APodGetsTheKubeletsNamespaceOptionsAndLabels()
+    {
+        var message = Specs.ToPodSandboxConfig(new PodSpec { Name = "web", Namespace = "shop", Uid = "u-1" });
+
+        var options = message.Linux.SecurityContext.NamespaceOptions;
+        Assert.Equal((Engine.Cri.V1.NamespaceMode.Pod, Engine.Cri.V1.NamespaceMode.Container, Engine.Cri.V1.NamespaceMode.Pod),
+            (options.Network, options.Pid, options.Ipc));
+        Assert.Equal("web", message.Labels["io.kubernetes.pod.name"]);
+        Assert.Equal("shop", message.Labels["io.kubernetes.pod.namespace"]);
+        Assert.Equal("u-1", message.Labels["io.kubernetes.pod.uid"]);
+        Assert.Equal("/var/log/pods/shop_web_u-1", message.LogDirectory);
+    }
+
+    [Fact]
+    public void APodConfigsOwnNamespaceOptionsAndLabelsWin()
+    {
+        var config = PodConfig.FromText("""
+            { "metadata": { "name": "web", "namespace": "shop", "uid": "u-1" }, "labels": { "io.kubernetes.pod.name": "mine" },
+              "linux": { "security_context": { "namespace_options": { "network": 2 } } } }
+            """, "pod.json");
+
+        var message = Specs.ToPodSandboxConfig(new PodSpec { Config = config });
+
+        Assert.Equal(Engine.Cri.V1.NamespaceMode.Node, message.Linux.SecurityContext.NamespaceOptions.Network);
+        Assert.Equal("mine", message.Labels["io.kubernetes.pod.name"]);
+    }
+
+    [Fact]
+    public void APodAsTheRuntimeReportsItBecomesItsConfigWithTheKubeletsLogFolderWhereNoneIsReported()
+    {
+        var pod = new Pod { Id = "p1", Name = "web", Namespace = "shop", Uid = "u-1", Attempt = 2, CgroupParent = "/kubepods",
+                            Labels = new() { ["app"] = "web" } };
+
+        var message = Specs.ToPodSandboxConfig(Specs.PodSpecOf(pod));
+
+        Assert.Equal(("web", "shop", "u-1", 2u), (message.Metadata.Name, message.Metadata.Namespace, message.Metadata.Uid, message.Metadata.Attempt));
+        Assert.Equal("/var/log/pods/shop_web_u-1", message.LogDirectory);
+        Assert.Equal("/kubepods", message.Linux.CgroupParent);
+        Assert.Equal("web", message.Labels["app"]);
+
+        pod.LogDirectory = "/srv/logs/web";
+        Assert.Equal("/srv/logs/web", Specs.ToPodSandboxConfig(Specs.PodSpecOf(pod)).LogDirectory);
+    }
+
+    [Fact]
+    public void AContainerGetsTheKubeletsLabelsNamingItAndItsPod()
+    {
+        var message = Specs.ToContainerConfig(new ContainerSpec { Name = "app", Image = "busybox", Labels = new() { ["io.kubernetes.pod.uid"] = "given" } });
+        var pod = new Pod { Id = "p1", Name = "web", Namespace = "shop", Uid = "u-1" };
+
+        Specs.AddKubeletLabels(message, pod);
+
+        Assert.Equal("app", message.Labels["io.kubernetes.container.name"]);
+        Assert.Equal("web", message.Labels["io.kubernetes.pod.name"]);
+        Assert.Equal("shop", message.Labels["io.kubernetes.pod.namespace"]);
+        Assert.Equal("given", message.Labels["io.kubernetes.pod.uid"]);
+    }
 }

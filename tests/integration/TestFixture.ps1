@@ -16,6 +16,19 @@ $script:ContainerdAddress = if ($env:CRIPS_TEST_CONTAINERD_ADDRESS) { $env:CRIPS
 $script:NoContainerd = $script:NoRuntime -or -not $script:ContainerdAddress
 # Facts only the private runtime guarantees (its CNI subnet, its config) are checked only there.
 $script:IsPrivateRuntime = $env:CRIPS_TEST_PRIVATE_RUNTIME -eq '1'
+# Which runtime answers (containerd, cri-o, docker) and its version ([version] 2.1.9): tests assert what each really
+# does. Asked once per run and endpoint (the environment keeps it for the next file), not once per file.
+$script:RuntimeName = $null
+$script:RuntimeVersion = $null
+if (-not $script:NoRuntime) {
+    if ($env:CRIPS_TEST_RUNTIME -notlike "$($script:Endpoint)|*") {
+        $info = Get-CriRuntimeInfo -RuntimeEndpoint $script:Endpoint -ErrorAction SilentlyContinue
+        if ($info) { $env:CRIPS_TEST_RUNTIME = "$($script:Endpoint)|$($info.RuntimeName)|$($info.RuntimeVersion)" }
+    }
+    $parts = "$env:CRIPS_TEST_RUNTIME||" -split '\|'
+    $script:RuntimeName = $parts[1]
+    if ($parts[2] -match '\d+\.\d+\.\d+') { $script:RuntimeVersion = [version]$Matches[0] }
+}
 
 function New-TestPrefix {
     # Everything a test run creates carries this prefix (names, namespaces), so runs never see each other's objects.

@@ -55,6 +55,12 @@ internal sealed class CriChannel
     public V1.RuntimeService.RuntimeServiceClient Runtime { get; }
     public V1.ImageService.ImageServiceClient Images { get; }
 
+    /// <summary>
+    /// The configs pods were created with through this channel, by pod id: CreateContainer needs the pod's config
+    /// again, and not every runtime reports it back (cri-dockerd reports none). Bounded: the oldest go first.
+    /// </summary>
+    public PodConfigMemory PodConfigs { get; } = new(capacity: 1024);
+
     /// <summary>The runtime's Version reply, once a call on this channel has checked it.</summary>
     public V1.VersionResponse? Version => _version;
 

@@ -65,10 +65,10 @@ internal static class Filters
     {
         var result = new QueryResult<Image>();
         HashSet<string>? ids = q.Id.Length > 0
-            ? IdPrefixResolver.Resolve(images, i => i.Id, q.Id, "Image", result.Errors, WithDigestAlgorithm)
+            ? IdPrefixResolver.Resolve(images, i => WithoutSha256(i.Id), q.Id, "Image", result.Errors, WithoutSha256)
             : null;
         result.Items.AddRange(images.Where(i =>
-            (ids is null || ids.Contains(i.Id))
+            (ids is null || ids.Contains(WithoutSha256(i.Id)))
             && (q.Name.Length == 0 || q.Name.Any(n => NameMatches(i, n)))
             && (!q.Dangling || i.Dangling)
             && (!q.Pinned || i.Pinned)));
@@ -79,8 +79,11 @@ internal static class Filters
         return result;
     }
 
-    /// <summary>Users type image ids with or without "sha256:"; the runtime lists them with it.</summary>
-    internal static string WithDigestAlgorithm(string id) => id.Contains(':') ? id : "sha256:" + id;
+    /// <summary>
+    /// Image ids are compared without "sha256:": users type them either way, containerd lists them with it and
+    /// CRI-O without. Another algorithm's prefix stays, so it never matches a sha256 id by accident.
+    /// </summary>
+    internal static string WithoutSha256(string id) => id.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase) ? id[7..] : id;
 
     private static bool NameMatches(Image image, string pattern) =>
         NamePatterns(pattern).Any(p => image.RepoTags.Any(t => Wildcard.IsMatch(p, t)) || image.RepoDigests.Any(d => Wildcard.IsMatch(p, d)));

@@ -32,6 +32,10 @@ internal static class Specs
         };
         foreach (var (key, value) in spec.Labels)
             config.Labels[key] = value;
+        // The kubelet's labels naming the pod; CRI-O sends container events with their status only for such pods.
+        config.Labels.TryAdd(CriMapper.PodNameLabel, metadata.Name);
+        config.Labels.TryAdd(CriMapper.PodNamespaceLabel, metadata.Namespace);
+        config.Labels.TryAdd(PodUidLabel, metadata.Uid);
         foreach (var (key, value) in spec.Annotations)
             config.Annotations[key] = value;
         config.PortMappings.Add(spec.PortMappings.Select(p => new V1.PortMapping
@@ -89,6 +93,30 @@ internal static class Specs
         config.Linux ??= new V1.LinuxContainerConfig();
         return config;
     }
+
+    /// <summary>A pod as the runtime reports it, as the spec it could have been created from.</summary>
+    public static PodSpec PodSpecOf(Pod pod)
+    {
+        var spec = new PodSpec
+        {
+            Name = pod.Name, Namespace = pod.Namespace, Uid = pod.Uid, Attempt = pod.Attempt,
+            LogDirectory = pod.LogDirectory, CgroupParent = pod.CgroupParent,
+            Labels = new(pod.Labels, StringComparer.Ordinal), Annotations = new(pod.Annotations, StringComparer.Ordinal),
+        };
+        return spec;
+    }
+
+    /// <summary>The kubelet's labels on a container, naming it and its pod (CRI-O's events need the pod uid).</summary>
+    public static void AddKubeletLabels(V1.ContainerConfig config, Pod pod)
+    {
+        config.Labels.TryAdd(ContainerNameLabel, config.Metadata.Name);
+        config.Labels.TryAdd(CriMapper.PodNameLabel, pod.Name);
+        config.Labels.TryAdd(CriMapper.PodNamespaceLabel, pod.Namespace);
+        config.Labels.TryAdd(PodUidLabel, pod.Uid);
+    }
+
+    public const string ContainerNameLabel = "io.kubernetes.container.name";
+    public const string PodUidLabel = "io.kubernetes.pod.uid";
 
     private static CriException Missing(string errorId, string field, string what, string parameter, string? source) =>
         new(errorId, CriErrorCategory.InvalidArgument,

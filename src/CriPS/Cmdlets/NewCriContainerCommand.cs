@@ -42,6 +42,14 @@ public sealed class NewCriContainerCommand : CriCmdlet
     public object? Config { get; set; }
 
     /// <summary>Host paths to mount: /host/path:/container/path[:ro|rw].</summary>
+    /// <summary>
+    /// The config the pod was created with, as crictl create takes it (file, JSON, YAML or hashtable). Without it the
+    /// config this session created the pod with is used, else what the runtime reports of it.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? PodConfig { get; set; }
+
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[] Mount { get; set; } = [];
@@ -79,6 +87,7 @@ public sealed class NewCriContainerCommand : CriCmdlet
     public SwitchParameter Tty { get; set; }
 
     private Engine.Configs.ContainerConfig? _config;
+    private Engine.Configs.PodConfig? _podConfig;
     private List<MountSpec> _mounts = new();
 
     /// <summary>The config and mounts are read once, before any pod is touched.</summary>
@@ -87,6 +96,7 @@ public sealed class NewCriContainerCommand : CriCmdlet
         try
         {
             _config = Config is null ? null : ConfigArgument.ToContainerConfig(Config, this, "-Config");
+            _podConfig = PodConfig is null ? null : ConfigArgument.ToPodConfig(PodConfig, this, "-PodConfig");
             _mounts = Mount.Select(MountSpec.Parse).ToList();
         }
         catch (CriException e)
@@ -119,7 +129,7 @@ public sealed class NewCriContainerCommand : CriCmdlet
         if (Pull && image is { Length: > 0 } && !PullIfMissing(image))
             return;
         Container? created = null;
-        if (TryAwait(async c => created = await Client.CreateContainerAsync(PodId, spec, c), "CreateContainer"))
+        if (TryAwait(async c => created = await Client.CreateContainerAsync(PodId, spec, c, _podConfig), "CreateContainer"))
             WriteObject(created);
     }
 
