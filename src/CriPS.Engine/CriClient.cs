@@ -348,10 +348,12 @@ public sealed partial class CriClient
                                       && (e.Category == CriErrorCategory.OperationTimeout || e.Message.Contains("timeout", StringComparison.OrdinalIgnoreCase)))
         {
             // The runtime ends a command that outlives its limit; that is the command's doing, not the runtime's.
-            throw new CriException("CriCommandTimeout", CriErrorCategory.OperationTimeout,
-                $"'{string.Join(' ', command)}' ran longer than its limit of {commandTimeout.TotalSeconds:0} s and was stopped; raise -TimeoutSec to give it longer.",
-                id, e);
+            throw CommandTimedOut(id, command, commandTimeout, e);
         }
+        // CRI-O answers a command it stopped at its limit with success, exit code -1 and conmon's words on stderr
+        // (so that the kubelet's probes fail rather than turn Unknown).
+        if (reply.ExitCode == -1 && reply.Stdout.IsEmpty && reply.Stderr.ToStringUtf8() == CriOTimedOutMessage)
+            throw CommandTimedOut(id, command, commandTimeout, null);
         return _origin.Stamp(new ExecResult
         {
             ContainerId = id,
@@ -362,6 +364,13 @@ public sealed partial class CriClient
             Duration = watch.Elapsed,
         });
     }
+
+    private const string CriOTimedOutMessage = "command timed out";
+
+    private static CriException CommandTimedOut(string id, string[] command, TimeSpan limit, Exception? inner) =>
+        new("CriCommandTimeout", CriErrorCategory.OperationTimeout,
+            $"'{string.Join(' ', command)}' ran longer than its limit of {limit.TotalSeconds:0} s and was stopped; raise -TimeoutSec to give it longer.",
+            id, inner);
 
     public Task StartContainerAsync(string id, CancellationToken cancel) =>
         Call("StartContainer", "Container", id, o => _runtime.Runtime.StartContainerAsync(new V1.StartContainerRequest { ContainerId = id }, o), cancel);

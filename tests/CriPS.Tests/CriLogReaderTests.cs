@@ -455,7 +455,67 @@ public sealed class CriLogReaderTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => follow.Task.WaitAsync(TimeSpan.FromSeconds(1)));
     }
 
+    // ---- Docker's json-file format (cri-dockerd) ----
+
+    [Fact]
+    public void ADockerJsonObjectGivesItsStreamTimeAndTextWithoutTheNewline()
+    {
+        var line = Encoding.UTF8.GetBytes("{\"log\":\"a\\tb\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-28T00:21:17.5Z\"}");
+
+        Assert.True(DockerJsonLogFormat.TryParse(line, out var record, out var content, out var length));
+
+        Assert.Equal((LogStreams.Stderr, false, T0.AddMilliseconds(500)), (record.Stream, record.IsPartial, record.Timestamp));
+        Assert.Equal("a\tb", Encoding.UTF8.GetString(content!, 0, length));
+    }
+
+    [Fact]
+    public void DockerJsonLinesAreReadAsTheKubeletReadsThem()
+    {
+        var path = Write(Json(0, "stdout", """hello \"quoted\" \u00e9\n"""), Json(1, "stderr", """oops\n"""), Json(2, "stdout", """\n"""));
+
+        var lines = Read(path, new LogQuery());
+
+        Assert.Equal(["hello \"quoted\" \u00e9", "oops", ""], lines.Select(l => l.Text));
+        Assert.Equal(["stdout", "stderr", "stdout"], lines.Select(l => l.StreamName));
+        Assert.Equal(At(1), lines[1].Timestamp);
+    }
+
+    [Fact]
+    public void DockerSplitsLongLinesIntoObjectsWithoutANewlineAndTheyAreJoined()
+    {
+        var path = Write(Json(0, "stdout", "one-"), Json(1, "stderr", """err\n"""), Json(2, "stdout", """two\n"""));
+
+        Assert.Equal(["err", "one-two"], Read(path, new LogQuery()).Select(l => l.Text));
+    }
+
+    [Fact]
+    public void TailAndStreamFiltersWorkOnDockerJsonLines()
+    {
+        var path = Write(Json(0, "stdout", """o0\n"""), Json(1, "stderr", """e1\n"""), Json(2, "stdout", "o2-"), Json(3, "stdout", """o3\n"""),
+            Json(4, "stderr", """e4\n"""));
+
+        Assert.Equal(["o2-o3", "e4"], Read(path, new LogQuery { Tail = 2 }).Select(l => l.Text));
+        Assert.Equal(["o0", "o2-o3"], Read(path, new LogQuery { Tail = 5, Streams = LogStreams.Stdout }).Select(l => l.Text));
+    }
+
+    [Theory]
+    [InlineData("""{"log":"no stream\n","time":"2026-11-28T00:21:17Z"}""")]
+    [InlineData("""{"log":"bad time\n","stream":"stdout","time":"yesterday"}""")]
+    [InlineData("""{"log":"cut""")]
+    public void BrokenDockerJsonLinesAreMalformedAndReadingGoesOn(string broken)
+    {
+        var path = Write(broken + "\n", Json(1, "stdout", """after\n"""));
+
+        var all = CriLogReader.Read(path, new LogQuery(), CancellationToken.None).ToList();
+
+        Assert.True(all[0].IsMalformed);
+        Assert.Equal("after", all[1].Text);
+    }
+
     // ---- helpers ----
+
+    private static string Json(int second, string stream, string escapedText) =>
+        $"{{\"log\":\"{escapedText}\",\"stream\":\"{stream}\",\"time\":\"{At(second):yyyy-MM-dd'T'HH:mm:ss.fffffff}12Z\"}}\n";
 
     private static DateTime At(int second) => T0.AddSeconds(second);
 

@@ -96,6 +96,14 @@ public class CriMapperTests
         Assert.Equal(ticksSinceEpoch, (t - DateTime.UnixEpoch).Ticks);
     }
 
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(-6795364578871345152L)] // Go's zero time as UnixNano, what cri-dockerd sends for "not yet"
+    public void NoTimeForZeroOrGosZeroTime(long ns)
+    {
+        Assert.Null(CriMapper.ToUtcOrNull(ns));
+    }
+
     private const string PodVerboseInfo = """
         {
           "pid": 4242,

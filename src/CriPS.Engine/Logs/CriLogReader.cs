@@ -206,6 +206,8 @@ public static class CriLogReader
     /// <summary>One record into the joiner: the line it completes when selected, a malformed line, or null.</summary>
     private static LogLine? Take(ReadOnlySpan<byte> raw, long offset, string path, LogLineJoiner joiner, LogQuery query)
     {
+        if (DockerJsonLogFormat.LooksLikeOne(raw))
+            return TakeDockerJson(raw, offset, path, joiner, query);
         if (!CriLogFormat.TryParse(raw, out var record))
             // Blank lines carry nothing to lose; anything else is worth a warning.
             return raw.Trim((byte)' ').Length == 0 ? null : Malformed(path, offset, raw, null);
@@ -214,6 +216,24 @@ public static class CriLogReader
             return null;
         var line = joiner.Add(record, raw[record.ContentStart..]);
         return line is not null && query.Selects(line.Stream, line.Timestamp) ? line : null;
+    }
+
+    /// <summary>The same for a line of Docker's json-file format (cri-dockerd's containers), as the kubelet reads both.</summary>
+    private static LogLine? TakeDockerJson(ReadOnlySpan<byte> raw, long offset, string path, LogLineJoiner joiner, LogQuery query)
+    {
+        if (!DockerJsonLogFormat.TryParse(raw, out var record, out var content, out var length))
+            return Malformed(path, offset, raw, null);
+        try
+        {
+            if ((query.Streams & record.Stream) == 0)
+                return null;
+            var line = joiner.Add(record, content.AsSpan(0, length));
+            return line is not null && query.Selects(line.Stream, line.Timestamp) ? line : null;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(content!);
+        }
     }
 
     private static LogLine Malformed(string path, long offset, ReadOnlySpan<byte> raw, string? why) => new()
@@ -280,8 +300,35 @@ public static class CriLogReader
             head = block.AsSpan((int)(lineStart - blockStart), length);
         else
             head = header.AsSpan(0, RandomAccess.Read(handle, header.AsSpan(0, length), lineStart));
+        if (DockerJsonLogFormat.LooksLikeOne(head))
+            return VisitDockerJson(handle, lineStart, lineEnd, scan);
         // The header fits in 64 bytes; a longer content does not matter here, so a cut header is parsed as is.
         return CriLogFormat.TryParse(head, out var record) && scan.Add(record, lineStart);
+    }
+
+    /// <summary>
+    /// A json-file line names its stream and time after its text, so it is read whole: Docker writes at most 16 KiB of
+    /// text per line, which JSON escaping can grow sixfold; a longer line is not one of Docker's and is not counted.
+    /// </summary>
+    private static bool VisitDockerJson(SafeFileHandle handle, long lineStart, long lineEnd, TailScan scan)
+    {
+        const int MaxDockerLineBytes = 6 * 16 * 1024 + 256;
+        var length = lineEnd - lineStart;
+        if (length > MaxDockerLineBytes)
+            return false;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            var read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)length), lineStart);
+            if (!DockerJsonLogFormat.TryParse(buffer.AsSpan(0, read), out var record, out var content, out _))
+                return false;
+            System.Buffers.ArrayPool<byte>.Shared.Return(content!);
+            return scan.Add(record, lineStart);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>The bookkeeping of <see cref="FindTailStart"/>: per stream the line whose start is still sought.</summary>

@@ -14,7 +14,11 @@ internal static class CriMapper
     /// <summary>CRI timestamps are nanoseconds since the Unix epoch; 0 means "not yet".</summary>
     public static DateTime ToUtc(long unixNanoseconds) => DateTime.UnixEpoch.AddTicks(unixNanoseconds / 100);
 
-    public static DateTime? ToUtcOrNull(long unixNanoseconds) => unixNanoseconds == 0 ? null : ToUtc(unixNanoseconds);
+    /// <summary>
+    /// No time for 0, and for anything before the epoch: cri-dockerd sends Go's zero time (year 1) for a container
+    /// not started or not finished, whose UnixNano overflows to -6795364578871345152 (1754-08-30).
+    /// </summary>
+    public static DateTime? ToUtcOrNull(long unixNanoseconds) => unixNanoseconds <= 0 ? null : ToUtc(unixNanoseconds);
 
     public static Pod ToPod(V1.PodSandbox p, Origin origin) => origin.Stamp(new Pod
     {
