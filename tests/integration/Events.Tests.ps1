@@ -220,6 +220,37 @@ Describe 'Get-CriEvent on a runtime that streams container events' -Skip:($NoRun
             [string[]] (Get-Seen $listener).Type | Should -Contain 'Deleted'
         }
     }
+    It 'on containerd 1.7 shares one stream among its listeners: each event reaches one of them, never both (containerd issue #7318)' -Skip:(-not $SingleReader) {
+        # Probes cannot tell when two listeners are both subscribed (a probe's events go to one), so both wait as -NoProbe does.
+        $first = Start-Listener '' -NoProbe
+        $second = Start-Listener '' -NoProbe
+        $ids = @(foreach ($n in 1..3) { (Invoke-Lifecycle "shared-$n").Id })
+        $ofOurs = { param($listener) @(Get-Seen $listener | Where-Object ContainerId -in $ids | ForEach-Object { "$($_.ContainerId) $($_.Type)" }) }
+        # Twelve events; streams stopped by earlier tests still take one each in turn before they notice (they are gone).
+        $deadline = [datetime]::UtcNow.AddSeconds(15)
+        while (((& $ofOurs $first).Count + (& $ofOurs $second).Count) -lt 8 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $first.PowerShell.Stop()
+        $second.PowerShell.Stop()
+
+        $a = & $ofOurs $first
+        $b = & $ofOurs $second
+        $a.Count | Should -BeGreaterThan 0 -Because 'the first listener gets its share'
+        $b.Count | Should -BeGreaterThan 0 -Because 'the second listener gets its share'
+        @($a | Where-Object { $_ -in $b }) | Should -BeNullOrEmpty -Because 'containerd 1.7 hands each event to one stream only'
+    }
+    It 'on containerd 2.0 and later gives every listener every event' -Skip:($SingleReader -or $RuntimeName -ne 'containerd') {
+        $first = Start-Listener ''
+        $second = Start-Listener ''
+        $c = Invoke-Lifecycle both
+        $null = Wait-Event $first { $_.ContainerId -eq $c.Id -and $_.Type -eq 'Deleted' }
+        $null = Wait-Event $second { $_.ContainerId -eq $c.Id -and $_.Type -eq 'Deleted' }
+        $first.PowerShell.Stop()
+        $second.PowerShell.Stop()
+
+        foreach ($listener in $first, $second) {
+            [string[]] @(Get-Seen $listener | Where-Object ContainerId -eq $c.Id).Type | Select-Object -Unique | Should -Be @('Created', 'Started', 'Stopped', 'Deleted')
+        }
+    }
     It 'ends by itself after -TimeoutSec, without an error' {
         $watch = [Diagnostics.Stopwatch]::StartNew()
         $errors = $null

@@ -34,11 +34,16 @@ Describe 'Get-CriContainerLog' -Skip:$NoRuntime {
             # By index: enumerating the collection waits until the pipeline has ended.
             for ($i = 0; $i -lt $Follow.Output.Count; $i++) { $Follow.Output[$i] }
         }
+        function Get-FollowErrors($Follow) {
+            # By index too: the error stream of a follow still running is open, and enumerating it would wait for its end.
+            $errors = $Follow.PowerShell.Streams.Error
+            for ($i = 0; $i -lt $errors.Count; $i++) { $errors[$i] }
+        }
         function Wait-FollowOutput($Follow, [int] $Count, [int] $TimeoutSec = 20) {
             $deadline = [datetime]::UtcNow.AddSeconds($TimeoutSec)
             while ($Follow.Output.Count -lt $Count) {
                 if ([datetime]::UtcNow -gt $deadline -or $Follow.Async.IsCompleted) {
-                    throw "Expected $Count lines from -Follow, got $($Follow.Output.Count): $((Get-FollowOutput $Follow).Message -join ' | ') $($Follow.PowerShell.Streams.Error -join ' | ')"
+                    throw "Expected $Count lines from -Follow, got $($Follow.Output.Count): $((Get-FollowOutput $Follow).Message -join ' | ') $((Get-FollowErrors $Follow) -join ' | ')"
                 }
                 Start-Sleep -Milliseconds 50
             }
@@ -189,7 +194,7 @@ Describe 'Get-CriContainerLog' -Skip:$NoRuntime {
                 Open-Gate $c.Id go
                 Wait-FollowEnd $follow | Should -BeTrue -Because 'the container exits and -Follow ends with it'
                 $follow.Output.Message | Should -Be @('ready', 'line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'oops', 'end')
-                $follow.PowerShell.Streams.Error | Should -BeNullOrEmpty
+                Get-FollowErrors $follow | Should -BeNullOrEmpty
             } finally { $follow.PowerShell.Dispose() }
         }
         It 'waits for a container that has not started yet, with -Tail and -Raw' {

@@ -5,6 +5,22 @@ Describe 'Get-CriContainerStats and Get-CriPodStats' -Skip:$NoRuntime {
         . $PSScriptRoot/TestFixture.ps1
         $PSDefaultParameterValues['*-Cri*:RuntimeEndpoint'] = $Endpoint
         $prefix = New-TestPrefix
+        $cgroupParent = $null
+        function Remove-TestCgroup([string] $Parent) {
+            # The runtime creates the pod's cgroup parent but leaves it behind; remove the empty folders, deepest first.
+            # Only a runtime on this machine made it, and only root may remove it.
+            if (-not $Parent -or $Endpoint -notmatch '^(unix://)?/' -or (& id -u) -ne '0') { return }
+            $roots = @(Get-ChildItem /sys/fs/cgroup -Directory -ErrorAction SilentlyContinue) + @(Get-Item /sys/fs/cgroup)
+            foreach ($root in $roots) {
+                $dir = Join-Path $root.FullName $Parent.TrimStart('/')
+                if (-not (Test-Path -LiteralPath $dir)) { continue }
+                $all = @(Get-ChildItem -LiteralPath $dir -Directory -Recurse) + @(Get-Item -LiteralPath $dir)
+                $all | Sort-Object { $_.FullName.Length } -Descending | ForEach-Object {
+                    try { [IO.Directory]::Delete($_.FullName) } catch { Write-Warning "Cannot remove cgroup $($_.FullName): $_" }
+                }
+            }
+        }
+
         $null = Invoke-CriImagePull -Image $TestImage
 
         # containerd 1.6 measures a pod only through its cgroup parent, which the kubelet always sets.
@@ -25,19 +41,6 @@ Describe 'Get-CriContainerStats and Get-CriPodStats' -Skip:$NoRuntime {
         # A pod without a cgroup parent, as New-CriPod makes by default.
         $plain = New-CriPod "$prefix-plain" -Namespace $prefix -LogDirectory (New-TestLogDirectory "$prefix-plain")
 
-        function Remove-TestCgroup([string] $Parent) {
-            # The runtime creates the pod's cgroup parent but leaves it behind; remove the empty folders, deepest first.
-            if (-not $Parent -or -not $IsPrivateRuntime) { return }
-            $roots = @(Get-ChildItem /sys/fs/cgroup -Directory -ErrorAction SilentlyContinue) + @(Get-Item /sys/fs/cgroup)
-            foreach ($root in $roots) {
-                $dir = Join-Path $root.FullName $Parent.TrimStart('/')
-                if (-not (Test-Path -LiteralPath $dir)) { continue }
-                $all = @(Get-ChildItem -LiteralPath $dir -Directory -Recurse) + @(Get-Item -LiteralPath $dir)
-                $all | Sort-Object { $_.FullName.Length } -Descending | ForEach-Object {
-                    try { [IO.Directory]::Delete($_.FullName) } catch { Write-Warning "Cannot remove cgroup $($_.FullName): $_" }
-                }
-            }
-        }
     }
     AfterAll {
         Remove-TestPods $prefix

@@ -360,6 +360,8 @@ write_containerd_config() {
 version = $CTD_CONFIG_VERSION
 root = "$CTD_DATA/root"
 state = "$CTD_DATA/state"
+# none of the host's drop-ins (2.x reads /etc/containerd/conf.d/*.toml unless told otherwise)
+imports = []
 disabled_plugins = [
   "io.containerd.snapshotter.v1.aufs",
   "io.containerd.snapshotter.v1.btrfs",
