@@ -66,7 +66,7 @@ internal sealed class NodePlan
     {
         try
         {
-            var edit = ContainerdConfig.Apply(survey.ContainerdConfigText, Containerd, survey.ContainerdMajor);
+            var edit = ContainerdConfig.Apply(survey.ContainerdConfigText, Containerd, survey.ContainerdVersion ?? new Version(1, 6));
             Files.Add(PlannedFile.Text(StepNames.ContainerdConfig, NodePaths.ContainerdConfig, edit.Text, edit.Changes));
         }
         catch (CriException e)

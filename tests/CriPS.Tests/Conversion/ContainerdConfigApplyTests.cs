@@ -5,11 +5,14 @@ namespace CriPS.Tests.Conversion;
 public sealed class ContainerdConfigApplyTests
 {
     private static readonly ContainerdCriSettings Wanted = new(true, "registry.k8s.io/pause:3.9", "/etc/containerd/certs.d", "/opt/cni/bin", null);
+    private static readonly Version Containerd16 = new(1, 6, 20);
+    private static readonly Version Containerd21 = new(2, 1, 9);
+    private static readonly Version Containerd23 = new(2, 3, 4);
 
     [Fact]
     public void NewConfigForContainerd1IsVersion2()
     {
-        var edit = ContainerdConfig.Apply(null, Wanted with { CniConfDir = "/etc/cni/net.d" }, 1);
+        var edit = ContainerdConfig.Apply(null, Wanted with { CniConfDir = "/etc/cni/net.d" }, Containerd16);
 
         Assert.Equal("""
             # containerd config for the kubelet, written by CriPS (Convert-DockerNodeToContainerd).
@@ -51,11 +54,11 @@ public sealed class ContainerdConfigApplyTests
     [Fact]
     public void NewConfigForContainerd2IsVersion3WithoutCniWhenNoneIsWanted()
     {
-        var edit = ContainerdConfig.Apply(null, Wanted with { CniBinDir = null, SystemdCgroup = false }, 2);
+        var edit = ContainerdConfig.Apply(null, Wanted with { CniBinDir = null, SystemdCgroup = false }, Containerd21);
 
         Assert.Equal("""
             # containerd config for the kubelet, written by CriPS (Convert-DockerNodeToContainerd).
-            # Version 3 is the format of containerd 2.x; the CRI settings are described in
+            # Version 3 is the format of containerd 2.0 to 2.2; the CRI settings are described in
             # https://github.com/containerd/containerd/blob/main/docs/cri/config.md
             version = 3
 
@@ -75,9 +78,52 @@ public sealed class ContainerdConfigApplyTests
     }
 
     [Fact]
+    public void NewConfigForContainerd23IsVersion4WithTheCriTablesOfVersion3()
+    {
+        var edit = ContainerdConfig.Apply(null, Wanted with { CniBinDir = null }, Containerd23);
+
+        Assert.Contains("version = 4\n", edit.Text);
+        Assert.Contains("# Version 4 is the format of containerd 2.3 and later;", edit.Text);
+        Assert.Contains("[plugins.\"io.containerd.cri.v1.images\".pinned_images]\n  # The pause image every pod sandbox runs.\n  sandbox = \"registry.k8s.io/pause:3.9\"", edit.Text);
+        Assert.Contains("new config file, version 4", edit.Changes);
+    }
+
+    [Fact]
+    public void AVersion4ConfigIsEditedWhereVersion3HasTheCriSettingsAndItsGrpcServerIsRead()
+    {
+        const string Existing = """
+            version = 4
+
+            [plugins."io.containerd.server.v1.grpc"]
+              address = "/run/k8s/containerd.sock"
+
+            [plugins."io.containerd.cri.v1.images".pinned_images]
+              sandbox = "registry.k8s.io/pause:3.10"
+            """;
+
+        var edit = ContainerdConfig.Apply(Existing, Wanted, Containerd23);
+
+        Assert.StartsWith("version = 4", edit.Text);
+        Assert.Contains("sandbox = \"registry.k8s.io/pause:3.9\"", edit.Text);
+        Assert.Contains("[plugins.\"io.containerd.cri.v1.images\".registry]", edit.Text);
+        Assert.Equal("/run/k8s/containerd.sock", ContainerdConfig.Read(Existing).GrpcAddress);
+    }
+
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(2, 2)]
+    public void AVersion4ConfigIsRefusedForAContainerdBefore23(int major, int minor)
+    {
+        var e = Assert.Throws<CriException>(() => ContainerdConfig.Apply("version = 4\n", Wanted, new Version(major, minor)));
+
+        Assert.Equal("ContainerdConfigUnsupported", e.ErrorId);
+        Assert.Contains("version 4 needs containerd 2.3 or later", e.Message);
+    }
+
+    [Fact]
     public void NewVersion3ConfigWritesBinDirForContainerd20()
     {
-        var edit = ContainerdConfig.Apply(null, Wanted, 2);
+        var edit = ContainerdConfig.Apply(null, Wanted, Containerd21);
 
         Assert.EndsWith("""
             [plugins."io.containerd.cri.v1.runtime".cni]
@@ -90,7 +136,7 @@ public sealed class ContainerdConfigApplyTests
     [Fact]
     public void DockerShippedConfigBecomesVersion2ForContainerd1()
     {
-        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.DockerShipped, Wanted, 1);
+        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.DockerShipped, Wanted, Containerd16);
 
         Assert.Equal("""
             #   Copyright 2018-2022 Docker Inc.
@@ -137,7 +183,7 @@ public sealed class ContainerdConfigApplyTests
     [Fact]
     public void DockerShippedConfigBecomesVersion3ForContainerd2()
     {
-        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.DockerShipped, Wanted with { CniBinDir = null }, 2);
+        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.DockerShipped, Wanted with { CniBinDir = null }, Containerd21);
 
         Assert.Equal("""
             #   Copyright 2018-2022 Docker Inc.
@@ -169,7 +215,7 @@ public sealed class ContainerdConfigApplyTests
     [Fact]
     public void Version2SettingsAreEditedWhereTheyAreDottedOrInline()
     {
-        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.Version2Mixed, Wanted with { CniConfDir = "/etc/cni/net.d" }, 1);
+        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.Version2Mixed, Wanted with { CniConfDir = "/etc/cni/net.d" }, Containerd16);
 
         Assert.Equal("""
             version = 2
@@ -205,7 +251,7 @@ public sealed class ContainerdConfigApplyTests
     [Fact]
     public void Version3KeepsItsQuotingAndBinDirsAndRemovesOnlyCriFromDisabledPlugins()
     {
-        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.Version3, Wanted, 2);
+        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.Version3, Wanted, Containerd21);
 
         Assert.Equal("""
             version = 3
@@ -233,7 +279,7 @@ public sealed class ContainerdConfigApplyTests
     [Fact]
     public void Version3BinDirsIsReplacedWhenAnotherDirectoryIsWanted()
     {
-        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.Version3, Wanted with { CniBinDir = "/usr/libexec/cni" }, 2);
+        var edit = ContainerdConfig.Apply(ContainerdConfigFixtures.Version3, Wanted with { CniBinDir = "/usr/libexec/cni" }, Containerd21);
 
         Assert.Contains("  bin_dirs = [\"/usr/libexec/cni\"]\n", edit.Text);
         Assert.DoesNotContain("bin_dir =", edit.Text);
@@ -243,7 +289,7 @@ public sealed class ContainerdConfigApplyTests
     [Fact]
     public void Version2FileStaysVersion2OnContainerd2()
     {
-        var edit = ContainerdConfig.Apply("version = 2\n", Wanted with { CniBinDir = null }, 2);
+        var edit = ContainerdConfig.Apply("version = 2\n", Wanted with { CniBinDir = null }, Containerd21);
 
         Assert.Equal("""
             version = 2
@@ -283,7 +329,7 @@ public sealed class ContainerdConfigApplyTests
 
             """;
 
-        var edit = ContainerdConfig.Apply(text, Wanted with { CniBinDir = null }, 1);
+        var edit = ContainerdConfig.Apply(text, Wanted with { CniBinDir = null }, Containerd16);
 
         Assert.Equal("""
             version = 2
@@ -322,7 +368,7 @@ public sealed class ContainerdConfigApplyTests
                 BinaryName = "runc"
             """;
 
-        var edit = ContainerdConfig.Apply(text, Wanted with { CniBinDir = null }, 1);
+        var edit = ContainerdConfig.Apply(text, Wanted with { CniBinDir = null }, Containerd16);
 
         Assert.Contains("""
             [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
@@ -345,7 +391,7 @@ public sealed class ContainerdConfigApplyTests
 
             """;
 
-        var edit = ContainerdConfig.Apply(text, Wanted, 1);
+        var edit = ContainerdConfig.Apply(text, Wanted, Containerd16);
 
         Assert.StartsWith("""
             version = 2
@@ -364,7 +410,7 @@ public sealed class ContainerdConfigApplyTests
     [InlineData("[ \"a.b\" ]", "[ \"a.b\" ]")]
     public void DisabledPluginsLosesOnlyTheCriIds(string before, string after)
     {
-        var edit = ContainerdConfig.Apply($"version = 2\ndisabled_plugins = {before}\n", Wanted, 1);
+        var edit = ContainerdConfig.Apply($"version = 2\ndisabled_plugins = {before}\n", Wanted, Containerd16);
 
         Assert.StartsWith($"version = 2\ndisabled_plugins = {after}\n", edit.Text);
     }
@@ -385,9 +431,9 @@ public sealed class ContainerdConfigApplyTests
     public void ApplyingTwiceChangesNothingTheSecondTime(string? text, int major)
     {
         var wanted = Wanted with { CniConfDir = "/etc/cni/net.d" };
-        var first = ContainerdConfig.Apply(text, wanted, major);
+        var first = ContainerdConfig.Apply(text, wanted, new Version(major, major == 2 ? 1 : 6));
 
-        var second = ContainerdConfig.Apply(first.Text, wanted, major);
+        var second = ContainerdConfig.Apply(first.Text, wanted, new Version(major, major == 2 ? 1 : 6));
 
         Assert.NotEmpty(first.Changes);
         Assert.Empty(second.Changes);
@@ -402,7 +448,7 @@ public sealed class ContainerdConfigApplyTests
             + "containerd.runtimes.runc = {runtime_type='x', options={SystemdCgroup=true}}\r\n"
             + "registry.config_path = \"/etc/containerd/certs.d\"";
 
-        var edit = ContainerdConfig.Apply(text, Wanted with { CniBinDir = null }, 1);
+        var edit = ContainerdConfig.Apply(text, Wanted with { CniBinDir = null }, Containerd16);
 
         Assert.Empty(edit.Changes);
         Assert.Same(text, edit.Text);
@@ -411,7 +457,7 @@ public sealed class ContainerdConfigApplyTests
     [Fact]
     public void CrLfFileWithoutFinalLineBreakGetsCrLfLines()
     {
-        var edit = ContainerdConfig.Apply("version = 2\r\n[plugins.\"io.containerd.grpc.v1.cri\"]\r\nsandbox_image = \"p\"", Wanted with { CniBinDir = null }, 1);
+        var edit = ContainerdConfig.Apply("version = 2\r\n[plugins.\"io.containerd.grpc.v1.cri\"]\r\nsandbox_image = \"p\"", Wanted with { CniBinDir = null }, Containerd16);
 
         Assert.Equal("version = 2\r\n[plugins.\"io.containerd.grpc.v1.cri\"]\r\nsandbox_image = \"registry.k8s.io/pause:3.9\"\r\n"
             + "\r\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\r\nruntime_type = \"io.containerd.runc.v2\"\r\n"
@@ -424,7 +470,7 @@ public sealed class ContainerdConfigApplyTests
     {
         const string text = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\nruntime_type = \"io.containerd.runc.v1\"\n";
 
-        var edit = ContainerdConfig.Apply(text, Wanted, 1);
+        var edit = ContainerdConfig.Apply(text, Wanted, Containerd16);
 
         Assert.Contains("runtime_type = \"io.containerd.runc.v1\"\n", edit.Text);
         Assert.DoesNotContain(edit.Changes, c => c.StartsWith("runtime_type", StringComparison.Ordinal));
@@ -433,7 +479,7 @@ public sealed class ContainerdConfigApplyTests
     [Fact]
     public void Version3IsRefusedForContainerd1()
     {
-        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply(ContainerdConfigFixtures.Version3, Wanted, 1));
+        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply(ContainerdConfigFixtures.Version3, Wanted, Containerd16));
 
         Assert.Equal("ContainerdConfigUnsupported", error.ErrorId);
         Assert.Equal(CriErrorCategory.InvalidData, error.Category);
@@ -443,7 +489,7 @@ public sealed class ContainerdConfigApplyTests
     [Fact]
     public void Version1WithPluginSectionsIsRefusedWithTheMigrateHint()
     {
-        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("[plugins.cri]\nsandbox_image = \"p\"\n", Wanted, 1));
+        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("[plugins.cri]\nsandbox_image = \"p\"\n", Wanted, Containerd16));
 
         Assert.Equal("ContainerdConfigUnsupported", error.ErrorId);
         Assert.Contains("containerd config migrate", error.Message);
@@ -457,20 +503,20 @@ public sealed class ContainerdConfigApplyTests
 
         foreach (var major in new[] { 1, 2 })
         {
-            var edit = ContainerdConfig.Apply(text, Wanted, major);
+            var edit = ContainerdConfig.Apply(text, Wanted, new Version(major, major == 2 ? 1 : 6));
 
             var facts = ContainerdConfig.Read(edit.Text);
             Assert.Equal((2, false, "registry.k8s.io/pause:3.9", true), (facts.Version, facts.CriDisabled, facts.SandboxImage, facts.SystemdCgroup));
             Assert.Contains("restrict_oom_score_adj = true", edit.Text);
             Assert.Contains(edit.Changes, c => c.Contains("io.containerd.grpc.v1.cri") && c.Contains("now read by containerd"));
-            Assert.Empty(ContainerdConfig.Apply(edit.Text, Wanted, major).Changes);
+            Assert.Empty(ContainerdConfig.Apply(edit.Text, Wanted, new Version(major, major == 2 ? 1 : 6)).Changes);
         }
     }
 
     [Fact]
     public void Version1WithShortPluginIdsIsRefused()
     {
-        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("disabled_plugins = [\"cri\", \"aufs\"]\n", Wanted, 1));
+        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("disabled_plugins = [\"cri\", \"aufs\"]\n", Wanted, Containerd16));
 
         Assert.Equal("ContainerdConfigUnsupported", error.ErrorId);
         Assert.Contains("(aufs)", error.Message);
@@ -485,7 +531,7 @@ public sealed class ContainerdConfigApplyTests
               endpoint = ["https://mirror.gcr.io"]
             """;
 
-        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply(text, Wanted, 1));
+        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply(text, Wanted, Containerd16));
 
         Assert.Equal("ContainerdConfigUnsupported", error.ErrorId);
         Assert.Contains("mirrors", error.Message);
@@ -494,7 +540,7 @@ public sealed class ContainerdConfigApplyTests
     [Fact]
     public void AValueWhereATableIsNeededIsRefused()
     {
-        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\ncni = \"x\"\n", Wanted, 1));
+        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\ncni = \"x\"\n", Wanted, Containerd16));
 
         Assert.Equal("ContainerdConfigUnsupported", error.ErrorId);
         Assert.Contains("`plugins.\"io.containerd.grpc.v1.cri\".cni` holds a value", error.Message);
@@ -503,7 +549,7 @@ public sealed class ContainerdConfigApplyTests
     [Fact]
     public void BadTomlIsRefusedBeforeAnyEdit()
     {
-        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("version = 2\nsandbox_image = \n", Wanted, 1));
+        var error = Assert.Throws<CriException>(() => ContainerdConfig.Apply("version = 2\nsandbox_image = \n", Wanted, Containerd16));
 
         Assert.Equal("ContainerdConfigInvalid", error.ErrorId);
         Assert.Contains("line 2", error.Message);

@@ -10,6 +10,11 @@ namespace CriPS.Engine.Conversion;
 public static class ContainerdConfig
 {
     public const string DefaultGrpcAddress = "/run/containerd/containerd.sock";
+    private const string GrpcServerPlugin = "io.containerd.server.v1.grpc";
+
+    /// <summary>The config version a containerd reads without migrating it: 2 for 1.x, 3 for 2.0-2.2, 4 from 2.3.</summary>
+    public static int ConfigVersionFor(Version containerd) =>
+        containerd.Major < 2 ? 2 : containerd.Major == 2 && containerd.Minor < 3 ? 3 : 4;
 
     private const string InvalidErrorId = "ContainerdConfigInvalid";
     private const string UnsupportedErrorId = "ContainerdConfigUnsupported";
@@ -24,7 +29,9 @@ public static class ContainerdConfig
         var editor = TomlDocumentEditor.Parse(text, InvalidErrorId, UnsupportedErrorId, FileDescription);
         var version = ReadVersion(editor);
         var layout = ContainerdConfigLayout.For(version);
-        var address = TomlValues.AsString(editor.Get("grpc", "address"));
+        // Version 4 (containerd 2.3) names the socket in its grpc server plugin; the old table is still read, deprecated.
+        var address = (version >= 4 ? TomlValues.AsString(editor.Get("plugins", GrpcServerPlugin, "address")) : null)
+            ?? TomlValues.AsString(editor.Get("grpc", "address"));
         var binDir = TomlValues.AsString(editor.Get(layout.CniBinDir));
         if (string.IsNullOrEmpty(binDir) && version >= 3)
         {
@@ -56,11 +63,12 @@ public static class ContainerdConfig
     /// version 2 (containerd 1.x) or 3 (2.x) when it has no plugin sections, as version 1 only renames plugins;
     /// with version 1 plugin sections it is refused: `containerd config migrate` converts those.
     /// </summary>
-    public static ContainerdConfigEdit Apply(string? existingText, ContainerdCriSettings wanted, int containerdMajorVersion)
+    public static ContainerdConfigEdit Apply(string? existingText, ContainerdCriSettings wanted, Version containerdVersion)
     {
+        var containerdMajorVersion = containerdVersion.Major;
         if (string.IsNullOrEmpty(existingText))
         {
-            return Generate(wanted, containerdMajorVersion);
+            return Generate(wanted, containerdVersion);
         }
         var editor = TomlDocumentEditor.Parse(existingText, InvalidErrorId, UnsupportedErrorId, FileDescription);
         var changes = new List<string>();
@@ -69,9 +77,13 @@ public static class ContainerdConfig
         {
             throw Unsupported($"it is a version 3 config, which containerd {containerdMajorVersion}.x cannot read (version 3 needs containerd 2.x).");
         }
-        if (version is < 1 or > 3)
+        if (version == 4 && ConfigVersionFor(containerdVersion) < 4)
         {
-            throw Unsupported($"config version {version} is not known (containerd reads versions 1 to 3).");
+            throw Unsupported($"it is a version 4 config, which containerd {containerdVersion.ToString(2)} cannot read (version 4 needs containerd 2.3 or later).");
+        }
+        if (version is < 1 or > 4)
+        {
+            throw Unsupported($"config version {version} is not known (containerd reads versions 1 to 4).");
         }
         if (version == 1)
         {
@@ -201,14 +213,14 @@ public static class ContainerdConfig
         new(UnsupportedErrorId, CriErrorCategory.InvalidData, $"The {FileDescription} cannot be converted: {reason}", FileDescription);
 
     /// <summary>A small commented config with exactly the wanted settings, in the format of the containerd major version.</summary>
-    private static ContainerdConfigEdit Generate(ContainerdCriSettings wanted, int containerdMajorVersion)
+    private static ContainerdConfigEdit Generate(ContainerdCriSettings wanted, Version containerdVersion)
     {
-        var version = containerdMajorVersion >= 2 ? 3 : 2;
+        var version = ConfigVersionFor(containerdVersion);
         var layout = ContainerdConfigLayout.For(version);
         var text = new StringBuilder();
         var changes = new List<string> { $"new config file, version {version}" };
         text.Append("# containerd config for the kubelet, written by CriPS (Convert-DockerNodeToContainerd).\n");
-        text.Append($"# Version {version} is the format of containerd {(version == 3 ? "2.x" : "1.x")}; the CRI settings are described in\n");
+        text.Append($"# Version {version} is the format of containerd {version switch { 2 => "1.x", 3 => "2.0 to 2.2", _ => "2.3 and later" }}; the CRI settings are described in\n");
         text.Append("# https://github.com/containerd/containerd/blob/main/docs/cri/config.md\n");
         text.Append($"version = {version}\n");
 

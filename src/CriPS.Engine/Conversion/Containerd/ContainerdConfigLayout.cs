@@ -43,7 +43,8 @@ internal sealed class ContainerdConfigLayout
     {
         1 => Cri1x(1, ["plugins", "cri"]),
         2 => Cri1x(2, ["plugins", "io.containerd.grpc.v1.cri"]),
-        _ => new ContainerdConfigLayout(3,
+        // Version 4 (containerd 2.3) moved only the servers (grpc, ttrpc, debug, metrics) into plugins: CRI is where 3 has it.
+        _ => new ContainerdConfigLayout(version,
             sandboxImage: ["plugins", "io.containerd.cri.v1.images", "pinned_images", "sandbox"],
             runcRuntimeType: null,
             systemdCgroup: ["plugins", "io.containerd.cri.v1.runtime", "containerd", "runtimes", "runc", "options", "SystemdCgroup"],
