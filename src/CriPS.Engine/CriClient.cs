@@ -294,6 +294,7 @@ public sealed partial class CriClient
             : _runtime.PodConfigs.Recall(pod.Id) ?? Specs.ToPodSandboxConfig(Specs.PodSpecOf(pod));
         sandbox.Metadata = new V1.PodSandboxMetadata { Name = pod.Name, Namespace = pod.Namespace, Uid = pod.Uid, Attempt = pod.Attempt };
         Specs.AddKubeletLabels(config, pod);
+        Specs.ShareThePodsNamespaces(config, sandbox);
         // The kubelet makes the container's log folder (NAME/ under the pod's); containerd does it itself, CRI-O's
         // conmon and cri-dockerd do not, and the container then fails to start.
         if (_runtime.Endpoint.IsUnix && Path.GetDirectoryName(Path.Combine(sandbox.LogDirectory, config.LogPath)) is { Length: > 0 } folder

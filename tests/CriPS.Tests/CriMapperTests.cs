@@ -183,6 +183,25 @@ public class CriMapperTests
         Assert.Equal(PodVerboseInfo, pod.Info["info"]);
     }
 
+    [Fact]
+    public void PodStatusReadsCriOsAnnotationsForTheLogDirectoryAndCgroupParent()
+    {
+        // CRI-O 1.36's verbose info: no config, the facts in its runtime spec's annotations (server/sandbox_status.go).
+        var pod = CriMapper.ToPod(Sandbox(), Origin);
+        var reply = PodStatus();
+        reply.Info["info"] = """
+            { "image": "registry.k8s.io/pause:3.10", "pid": 77,
+              "runtimeSpec": { "annotations": { "io.kubernetes.cri-o.LogPath": "/var/log/pods/web_nginx_u1/5f1e.log",
+                                                "io.kubernetes.cri-o.CgroupParent": "/kubepods/podu1" } } }
+            """;
+
+        CriMapper.AddStatus(pod, reply);
+
+        Assert.Equal("/var/log/pods/web_nginx_u1", pod.LogDirectory);
+        Assert.Equal("/kubepods/podu1", pod.CgroupParent);
+        Assert.Equal(77, pod.Pid);
+    }
+
     [Theory]
     [InlineData("{not json")]
     [InlineData("[1, 2, 3]")]

@@ -183,4 +183,23 @@ public class SpecTests
         Assert.Equal("shop", message.Labels["io.kubernetes.pod.namespace"]);
         Assert.Equal("given", message.Labels["io.kubernetes.pod.uid"]);
     }
+
+    [Fact]
+    public void AContainerSharesThePodsNamespacesAsTheKubeletSetsThem()
+    {
+        var shared = Specs.ToPodSandboxConfig(new PodSpec { Config = PodConfig.FromText("""
+            { "metadata": { "name": "web", "namespace": "shop", "uid": "u-1" },
+              "linux": { "security_context": { "namespace_options": { "pid": 0, "network": 2 } } } }
+            """, "pod.json") });
+        var own = Specs.ToPodSandboxConfig(new PodSpec { Name = "web" });
+
+        var inShared = Specs.ToContainerConfig(new ContainerSpec { Name = "a", Image = "busybox" });
+        Specs.ShareThePodsNamespaces(inShared, shared);
+        var inOwn = Specs.ToContainerConfig(new ContainerSpec { Name = "a", Image = "busybox" });
+        Specs.ShareThePodsNamespaces(inOwn, own);
+
+        Assert.Equal((Engine.Cri.V1.NamespaceMode.Node, Engine.Cri.V1.NamespaceMode.Pod),
+            (inShared.Linux.SecurityContext.NamespaceOptions.Network, inShared.Linux.SecurityContext.NamespaceOptions.Pid));
+        Assert.Equal(Engine.Cri.V1.NamespaceMode.Container, inOwn.Linux.SecurityContext.NamespaceOptions.Pid);
+    }
 }

@@ -11,6 +11,9 @@ internal static class CriMapper
     public const string PodNameLabel = "io.kubernetes.pod.name";
     public const string PodNamespaceLabel = "io.kubernetes.pod.namespace";
 
+    private const string CriOLogPathAnnotation = "io.kubernetes.cri-o.LogPath";
+    private const string CriOCgroupParentAnnotation = "io.kubernetes.cri-o.CgroupParent";
+
     /// <summary>CRI timestamps are nanoseconds since the Unix epoch; 0 means "not yet".</summary>
     public static DateTime ToUtc(long unixNanoseconds) => DateTime.UnixEpoch.AddTicks(unixNanoseconds / 100);
 
@@ -62,6 +65,13 @@ internal static class CriMapper
             var config = Object(info, "config");
             pod.LogDirectory = config is { } c1 ? String(c1, "log_directory") : null;
             pod.CgroupParent = config is { } c2 && Object(c2, "linux") is { } linux ? String(linux, "cgroup_parent") : null;
+            // CRI-O sends no config: its runtime spec's annotations name the pod's log file (in the log directory)
+            // and its cgroup parent.
+            if (Object(info, "runtimeSpec") is { } spec && Object(spec, "annotations") is { } notes)
+            {
+                pod.LogDirectory ??= String(notes, CriOLogPathAnnotation) is { } logPath ? System.IO.Path.GetDirectoryName(logPath) : null;
+                pod.CgroupParent ??= String(notes, CriOCgroupParentAnnotation);
+            }
         }
     }
 

@@ -115,6 +115,19 @@ internal static class Specs
         config.Labels.TryAdd(PodUidLabel, pod.Uid);
     }
 
+    /// <summary>
+    /// A container's namespaces as the kubelet sets them: the pod's (its network, IPC and whether the pod shares one
+    /// PID namespace). Without them a container asks for the pod's PID namespace, which CRI-O refuses for a pod
+    /// created with a PID namespace per container.
+    /// </summary>
+    public static void ShareThePodsNamespaces(V1.ContainerConfig config, V1.PodSandboxConfig sandbox)
+    {
+        config.Linux ??= new V1.LinuxContainerConfig();
+        config.Linux.SecurityContext ??= new V1.LinuxContainerSecurityContext();
+        config.Linux.SecurityContext.NamespaceOptions ??= sandbox.Linux?.SecurityContext?.NamespaceOptions?.Clone()
+            ?? new V1.NamespaceOption { Network = V1.NamespaceMode.Pod, Pid = V1.NamespaceMode.Container, Ipc = V1.NamespaceMode.Pod };
+    }
+
     public const string ContainerNameLabel = "io.kubernetes.container.name";
     public const string PodUidLabel = "io.kubernetes.pod.uid";
 
