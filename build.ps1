@@ -207,9 +207,15 @@ function Get-TrxCounts([string] $Path) {
     [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout; Skipped = [int]$c.total - [int]$c.executed }
 }
 
+# The Docker Engine the prepared nodes of the conversion tests run beside each containerd: Debian 12's pairing, then
+# Debian 13's (Docker 26.1, whose `docker save` writes an OCI layout) for 1.7 and 2.1. CRIPS_DOCKER set by hand wins.
+$DockerBeside = @{ 'containerd-1.6' = '20.10'; 'containerd-1.7' = '26.1'; 'containerd-2.1' = '26.1' }
+$DockerGiven = [bool]$env:CRIPS_DOCKER
+
 function Use-Containerd([string] $Name) {
-    # crips-runtime.sh reads CRIPS_CONTAINERD ("1.7"); a child that restarts the runtime inherits it.
+    # crips-runtime.sh and crips-node.sh read CRIPS_CONTAINERD ("1.7") and CRIPS_DOCKER ("26.1"); children inherit them.
     $env:CRIPS_CONTAINERD = $Name -replace '^containerd-', ''
+    if (-not $DockerGiven) { $env:CRIPS_DOCKER = $DockerBeside[$Name] }
 }
 
 function Invoke-IntegrationTests([string] $Path, [string] $Runtime = 'containerd-1.6', [switch] $NextRuntimeFollows) {
@@ -229,7 +235,7 @@ function Invoke-IntegrationTests([string] $Path, [string] $Runtime = 'containerd
         $env:CRIPS_TEST_ENDPOINT = $vars.CRIPS_RUNTIME_ENDPOINT
         $env:CRIPS_TEST_IMAGE = $vars.CRIPS_BUSYBOX_IMAGE
         $env:CRIPS_TEST_PRIVATE_RUNTIME = '1'
-        $label = "containerd $($vars.CRIPS_CONTAINERD_VERSION)"
+        $label = "containerd $($vars.CRIPS_CONTAINERD_VERSION) (nodes: Docker $env:CRIPS_DOCKER)"
     }
     $null = New-Item -ItemType Directory -Force $Results
     $pesterJson = Join-Path $Results "pester-$($Runtime).json"

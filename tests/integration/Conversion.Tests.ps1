@@ -108,6 +108,8 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         $info = Get-CriRuntimeInfo -RuntimeEndpoint $ep
         $info.RuntimeName | Should -Be 'containerd'
         $info.RuntimeApiVersion | Should -Be 'v1'
+        # the node's own containerd (CRIPS_CONTAINERD), reading the config the conversion wrote
+        $info.RuntimeVersion | Should -Match "^v?$([regex]::Escape($node.CRIPS_NODE_CONTAINERD_VERSION))"
         $info.RuntimeReady | Should -BeTrue
         $info.NetworkReady | Should -BeTrue
         $info.SandboxImage | Should -Be $node.CRIPS_NODE_SANDBOX_IMAGE

@@ -18,6 +18,10 @@
 #                  DIR/docker and DIR/dx, socket DIR/docker.sock, with images busybox + pause (tagged) + one
 #                  untagged image, and a running container that bind-mounts the Docker socket, as log
 #                  shippers and CI agents do
+#   versions       containerd $CRIPS_CONTAINERD (1.6, the machine's package, by default; 1.7; 2.1) and Docker
+#                  $CRIPS_DOCKER (20.10, the machine's, by default; 26.1, Debian 13's, whose `docker save` writes an
+#                  OCI layout), taken from Debian's packages as packages-lib.sh says; DIR/bin/daemons.env names the
+#                  binaries for the systemctl double. A node keeps the versions it was made with until `down --purge`.
 #   kubelet        cannot run here: the double only records start/stop; `kubelet --version` answers the style's
 #                  version
 # Needs `crips-runtime.sh up` first (its registry serves the images; $CRIPS_RUNTIME_DIR/runtime.env).
@@ -47,6 +51,8 @@ log() { printf '%(%H:%M:%S)T crips-node: %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 # shellcheck source=daemon-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.sh"
+# shellcheck source=packages-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/packages-lib.sh"
 
 usage() {
   echo "usage: ${0##*/} up|down [--purge]|status [DIR] [--style 1.23|1.26|1.28]" >&2
@@ -72,8 +78,14 @@ set_paths() {
   NODE_INDEX=${CRIPS_NODE_INDEX:-$(( $(printf '%s' "$DIR" | cksum | cut -d' ' -f1) % 100 ))}
   BRIDGE=cripsnode$NODE_INDEX
   SUBNET=10.88.$(( 100 + NODE_INDEX )).0/24
+  DAEMONS_ENV=$BIN/daemons.env
   DOCKERD_BIN=$(command -v dockerd || echo /usr/sbin/dockerd)
   CTD_BIN=$(command -v containerd || echo /usr/bin/containerd)
+  # the versions this node was made with, once it was
+  if [[ -f $DAEMONS_ENV ]]; then
+    DOCKERD_BIN=$(sed -n 's/^DOCKERD_BIN=//p' "$DAEMONS_ENV")
+    CTD_BIN=$(sed -n 's/^CTD_BIN=//p' "$DAEMONS_ENV")
+  fi
   # the CLI that matches the daemon (20.10) if the package brought it, else whatever docker is on PATH
   if [[ -x /usr/bin/docker ]]; then DOCKER_CLI=/usr/bin/docker; else DOCKER_CLI=$(command -v docker || true); fi
 }
@@ -422,8 +434,27 @@ CRIPS_NODE_REGISTRY=$REG
 CRIPS_NODE_CNI_BRIDGE=$BRIDGE
 CRIPS_NODE_POD_SUBNET=$SUBNET
 CRIPS_NODE_SYSTEMCTL_LOG=$DIR/systemctl.log
+CRIPS_NODE_CONTAINERD_VERSION=$CTD_VERSION
+CRIPS_NODE_DOCKER_VERSION=$DOCKER_VERSION
 EOF
   mv -f "$tmp" "$ENV_FILE"
+}
+
+# select_daemons: the dockerd and containerd of CRIPS_DOCKER and CRIPS_CONTAINERD, written to DIR/bin/daemons.env for
+# the systemctl double; a node made with other versions must be purged first (its data belongs to them).
+select_daemons() {
+  local ctd dockerd
+  ctd=$(containerd_bin_dir "${CRIPS_CONTAINERD:-1.6}" "$PACKAGE_CACHE")/containerd || exit 1
+  dockerd=$(dockerd_path "${CRIPS_DOCKER:-20.10}" "$PACKAGE_CACHE") || exit 1
+  if [[ -f $DAEMONS_ENV ]] && [[ $ctd != "$CTD_BIN" || $dockerd != "$DOCKERD_BIN" ]]; then
+    die "$DIR was made with $CTD_BIN and $DOCKERD_BIN; run 'down --purge' before using other versions"
+  fi
+  CTD_BIN=$ctd
+  DOCKERD_BIN=$dockerd
+  mkdir -p "$BIN"
+  printf 'CTD_BIN=%s\nDOCKERD_BIN=%s\n' "$CTD_BIN" "$DOCKERD_BIN" >"$DAEMONS_ENV"
+  CTD_VERSION=$(containerd_version "$CTD_BIN")
+  DOCKER_VERSION=$("$DOCKERD_BIN" --version | sed -n 's/^Docker version \([0-9.]*\).*/\1/p')
 }
 
 cmd_up() {
@@ -431,6 +462,7 @@ cmd_up() {
   ensure_packages
   read_runtime_env
   lock
+  select_daemons
   local had
   had=$(cat "$DIR/units/.style" 2>/dev/null || true)
   if [[ -z $STYLE ]]; then STYLE=${had:-1.26}; fi

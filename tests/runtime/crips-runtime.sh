@@ -4,7 +4,8 @@
 # A throw-away container runtime for CriPS tests, entirely below DIR
 # (default ${CRIPS_RUNTIME_DIR:-/tmp/crips-runtime}; keep it short, it holds unix sockets):
 #   - a private containerd with its CRI plugin, socket DIR/containerd.sock: version $CRIPS_CONTAINERD (1.6, the
-#     machine's package, by default; 1.7 and 2.1 from other Debian suites, see packages-lib.sh), its data in
+#     machine's package, by default; 1.7 and 2.1 from other Debian suites, kept in $CRIPS_PACKAGE_CACHE or
+#     /var/cache/crips-test-packages, see packages-lib.sh), its data in
 #     DIR/ctd/VERSION, its config in the file version that containerd reads as it is (2, 3 or 4)
 #   - a plain-HTTP docker-registry on 127.0.0.1:PORT (a free port, chosen once, then reused)
 #   - two tiny images built offline (busybox, pause) and pushed to that registry
@@ -75,7 +76,7 @@ set_paths() {
 # select_containerd: the containerd of CRIPS_CONTAINERD, its ctr, its data folder and its config version.
 select_containerd() {
   local bindir
-  bindir=$(containerd_bin_dir "$CONTAINERD_WANTED" "$DIR/pkg") || exit 1
+  bindir=$(containerd_bin_dir "$CONTAINERD_WANTED" "$PACKAGE_CACHE") || exit 1
   NEW_CTD_BIN=$bindir/containerd
   CTR_BIN=$bindir/ctr
   CTD_VERSION=$(containerd_version "$NEW_CTD_BIN")
@@ -597,7 +598,7 @@ purge() {
   if ip link show "$BRIDGE" >/dev/null 2>&1; then
     ip link delete "$BRIDGE" && log "deleted bridge $BRIDGE"
   fi
-  rm -rf "${DIR:?}"/{ctd,pkg,registry,oci,cni,certs.d,log,pids} "$DIR"/stage-* \
+  rm -rf "${DIR:?}"/{ctd,registry,oci,cni,certs.d,log,pids} "$DIR"/stage-* \
     "$SOCK" "$SOCK.ttrpc" "$CTD_CONF" "$ENV_FILE" "$DIR/crictl.yaml" "$DIR/.lock" "$REG_SHARED"
   rmdir "$DIR" 2>/dev/null || true
   log "purged $DIR"

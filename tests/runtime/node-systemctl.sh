@@ -35,6 +35,11 @@ readonly NS_DIR=$NODE/ns NS_FILE=$NODE/ns/mnt
 readonly START_TIMEOUT=${CRIPS_NODE_START_TIMEOUT:-10}
 DOCKERD_BIN=$(command -v dockerd || echo /usr/sbin/dockerd)
 CTD_BIN=$(command -v containerd || echo /usr/bin/containerd)
+# the versions crips-node.sh chose for this node (Debian packages of other suites, unpacked)
+if [[ -f $NODE/bin/daemons.env ]]; then
+  DOCKERD_BIN=$(sed -n 's/^DOCKERD_BIN=//p' "$NODE/bin/daemons.env")
+  CTD_BIN=$(sed -n 's/^CTD_BIN=//p' "$NODE/bin/daemons.env")
+fi
 readonly DOCKERD_BIN CTD_BIN
 
 printf '%s\n' "$*" >>"$NODE/systemctl.log"
@@ -62,7 +67,8 @@ start_docker() {
   # of its containerd put their sockets in the node's /run/containerd/s, not the host's.
   # Private paths are flags, so daemon.json keeps only what a node's file holds (dockerd refuses a key given
   # both ways). dockerd writes its own pid file; ours (start-stop-daemon's) is the one we trust.
-  nsenter --mount="$NS_FILE" start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$DOCKER_PID" \
+  # its own folder first (docker-proxy); its managed containerd stays the machine's
+  PATH=$(dirname "$DOCKERD_BIN"):$PATH nsenter --mount="$NS_FILE" start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$DOCKER_PID" \
     --output "$LOGS/dockerd.log" --exec "$DOCKERD_BIN" -- \
     --config-file "$ROOT/etc/docker/daemon.json" --data-root "$NODE/docker" --exec-root "$NODE/dx" \
     -H "unix://$DOCKER_SOCK" --pidfile "$NODE/dx/dockerd.pid" \
@@ -151,7 +157,8 @@ start_containerd() {
   local lines
   lines=0
   [[ -f $LOGS/containerd.log ]] && lines=$(wc -l <"$LOGS/containerd.log")
-  nsenter --mount="$NS_FILE" start-stop-daemon --start --quiet --background --make-pidfile \
+  # its own folder first: containerd starts the shim of its own version
+  PATH=$(dirname "$CTD_BIN"):$PATH nsenter --mount="$NS_FILE" start-stop-daemon --start --quiet --background --make-pidfile \
     --pidfile "$CTD_PID" --output "$LOGS/containerd.log" --exec "$CTD_BIN" -- \
     --config /etc/containerd/config.toml 9>&-
   GAVE_UP=0

@@ -10,6 +10,11 @@
 # another minor version is refused by containerd_bin_dir rather than tested under the wrong name.
 declare -Ar CONTAINERD_SUITES=([1.7]=trixie [2.1]=sid)
 readonly CONTAINERD_VERSIONS="1.6 1.7 2.1"
+# Docker Engine: 20.10 is the machine's docker.io (bookworm); 26.1 trixie's, whose `docker save` writes an OCI layout.
+declare -Ar DOCKER_SUITES=([26.1]=trixie)
+readonly DOCKER_VERSIONS="20.10 26.1"
+# Downloads and unpacked packages, kept between runs (a fresh machine fetches them once, about 60 MB).
+readonly PACKAGE_CACHE=${CRIPS_PACKAGE_CACHE:-/var/cache/crips-test-packages}
 
 # debian_mirror: the archive URI this machine's apt uses (deb822 sources first, then sources.list), not written
 # down here, so a machine with another mirror keeps using its own.
@@ -69,6 +74,19 @@ containerd_bin_dir() {
   esac
   have=$(containerd_version "$bin/containerd")
   [[ $have == "$want".* ]] || die "$bin/containerd is $have, not $want.x (did the Debian suite move on?)"
+  echo "$bin"
+}
+
+# dockerd_path VERSION DEST: the dockerd of that Docker version (20.10: the machine's own; 26.1 unpacked below DEST).
+dockerd_path() {
+  local want=$1 dest=$2 bin have
+  case $want in
+    20.10) bin=$(command -v dockerd || echo /usr/sbin/dockerd) ;;
+    26.1) bin=$(debian_package_root "${DOCKER_SUITES[$want]}" docker.io "$dest")/usr/sbin/dockerd ;;
+    *) die "unknown Docker version '$want' (one of: $DOCKER_VERSIONS)" ;;
+  esac
+  have=$("$bin" --version 2>/dev/null | sed -n 's/^Docker version \([0-9.]*\).*/\1/p')
+  [[ $have == "$want".* ]] || die "$bin is Docker $have, not $want.x (did the Debian suite move on?)"
   echo "$bin"
 }
 
