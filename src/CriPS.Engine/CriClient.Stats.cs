@@ -63,11 +63,20 @@ public sealed partial class CriClient
         var podsTask = GetPodsAsync(query, cancel);
         var containersTask = Call("ListContainers", null, null,
             o => _runtime.Runtime.ListContainersAsync(new V1.ListContainersRequest(), o), cancel);
-        await Task.WhenAll(listTask, podsTask, containersTask).ConfigureAwait(false);
-
-        var pods = podsTask.Result;
+        // The pods first: an unknown id is CriPodNotFound even where the runtime measures no pod at all.
+        var pods = await podsTask.ConfigureAwait(false);
         var asked = query.Id.Length > 0;
         var selected = pods.Items.Where(p => asked || query.State is not null || p.State == PodState.Ready).ToList();
+        if (selected.Count == 0)
+        {
+            _ = listTask.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            _ = containersTask.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            var none = new QueryResult<PodStats>();
+            none.Errors.AddRange(pods.Errors);
+            return none;
+        }
+        await Task.WhenAll(listTask, containersTask).ConfigureAwait(false);
+
         var podsById = pods.Items.ToDictionary(p => p.Id, StringComparer.Ordinal);
         var containers = new Dictionary<string, Container>(StringComparer.Ordinal);
         foreach (var c in containersTask.Result.Containers)
@@ -114,7 +123,15 @@ public sealed partial class CriClient
                 o => _runtime.Runtime.ListPodSandboxStatsAsync(new V1.ListPodSandboxStatsRequest(), o), cancel).ConfigureAwait(false);
             return reply.Stats.ToList();
         }
-        catch (CriException e) when (!e.IsEndpointFailure && e.Category is not (CriErrorCategory.NotImplemented or CriErrorCategory.OperationTimeout))
+        catch (CriException e) when (e.Category == CriErrorCategory.NotImplemented)
+        {
+            var version = _runtime.Version;
+            throw new CriException("CriPodStatsNotSupported", CriErrorCategory.NotImplemented,
+                $"The runtime at {_runtime.Endpoint} ({version?.RuntimeName} {version?.RuntimeVersion}) does not measure pods: it does not "
+                + "implement ListPodSandboxStats (cri-dockerd 0.4 does not). Get-CriContainerStats measures their containers.",
+                _runtime.Endpoint.Address, e);
+        }
+        catch (CriException e) when (!e.IsEndpointFailure && e.Category is not CriErrorCategory.OperationTimeout)
         {
             _podStatsListFailure = e;
             return null;

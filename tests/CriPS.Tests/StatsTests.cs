@@ -199,6 +199,25 @@ public class StatsTests
     }
 
     [Fact]
+    public void ZeroCpuAndMemoryOfAContainerWithoutAProcessAreNoMeasurement()
+    {
+        // cri-dockerd 0.4.3 sends zeros, with timestamps, for a created or exited container.
+        var sample = RunningContainerStats();
+        sample.Cpu.UsageCoreNanoSeconds = new V1.UInt64Value { Value = 0 };
+        sample.Memory.WorkingSetBytes = new V1.UInt64Value { Value = 0 };
+        sample.Memory.UsageBytes = new V1.UInt64Value { Value = 0 };
+        var created = new Container { Id = "c0ffee", Name = "busy", State = ContainerState.Created };
+
+        var s = StatsMapper.ToContainerStats(sample, created, null, Origin);
+        var running = StatsMapper.ToContainerStats(sample, Listed, null, Origin);
+
+        Assert.Null(s.CpuUsageCoreNanoSeconds);
+        Assert.Null(s.MemoryWorkingSetBytes);
+        Assert.Equal(8192UL, s.WritableLayerUsedBytes);
+        Assert.Equal(0UL, running.CpuUsageCoreNanoSeconds);   // a running container's zero is a measurement
+    }
+
+    [Fact]
     public void ASampleWithoutTimestampCountsAsNotTaken()
     {
         // containerd 1.6 sends an empty writable layer (mount point, zero values, no time) until it has measured it.

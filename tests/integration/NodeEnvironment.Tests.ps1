@@ -46,7 +46,8 @@ Describe 'The prepared Docker node (crips-node.sh)' -Skip:([bool]$NodeSkipReason
             'etc/default/kubelet'
             'etc/docker/certs.d/registry.example.internal:5000/ca.crt'
             'etc/docker/daemon.json'
-            'etc/docker/key.json'
+            # dockerd writes its libtrust key up to Docker 24; 25 and later have none
+            if ([version]$node.CRIPS_NODE_DOCKER_VERSION -lt [version]'25.0') { 'etc/docker/key.json' }
             'etc/systemd/system/docker.service.d/http-proxy.conf'
             'etc/systemd/system/kubelet.service.d/10-kubeadm.conf'
             'opt/cni/bin/bridge'

@@ -17,6 +17,12 @@ internal static class StatsMapper
         var cpu = Taken(s.Cpu, s.Cpu?.Timestamp);
         var memory = Taken(s.Memory, s.Memory?.Timestamp);
         var layer = Taken(s.WritableLayer, s.WritableLayer?.Timestamp);
+        // cri-dockerd measures a container without a process (created, exited) as zero CPU and zero memory; no
+        // process uses no memory at all, so that is no measurement. (CRI-O measures a created container's runc init,
+        // which is a real process: those figures stay.)
+        if (listed is { State: not ContainerState.Running } && cpu?.UsageCoreNanoSeconds?.Value is null or 0
+            && memory?.WorkingSetBytes?.Value is null or 0 && memory?.UsageBytes?.Value is null or 0)
+            (cpu, memory) = (null, null);
         return origin.Stamp(new ContainerStats
         {
             ContainerId = s.Attributes?.Id is { Length: > 0 } id ? id : listed?.Id ?? "",
