@@ -17,7 +17,8 @@
     -Runtime picks the private runtime's containerd: containerd-1.6 (the machine's package, Debian 12), containerd-1.7
     (Debian 13's package) or containerd-2.1 (Debian unstable's); the last two are downloaded from those suites with a
     private apt state and unpacked below the runtime's folder (tests/runtime/packages-lib.sh), never installed.
-    Demo and Env take one (containerd-1.6 by default), Test any (all three by default).
+    Demo and Env take one (containerd-1.6 by default), Test any (all three by default). CRIPS_CONTAINERD_BIN_DIR, a
+    folder with containerd, ctr and containerd-shim-runc-v2 built elsewhere (2.3, say), replaces the package.
       Bench  the benchmarks (not part of Test); results under bench/results/. -Benchmark picks some (B4, the move of
              1 GiB of Docker images by Convert-DockerNodeToContainerd, runs only when named); the others keep
              their last results. Bench never uses the tests' runtime: it brings up its own, one after another

@@ -73,9 +73,10 @@ namespace CriPSTests
             $now
         }
         function Get-OpenFile([string] $Path) {
-            # This process' descriptors that point at the file.
+            # This process' descriptors that point at the file (cri-dockerd's log path is a link to Docker's file).
+            $target = (Get-Item -LiteralPath $Path).ResolvedTarget ?? $Path
             Get-ChildItem "/proc/$PID/fd" -ErrorAction SilentlyContinue |
-                Where-Object { $_.LinkTarget -eq $Path }
+                Where-Object { $_.LinkTarget -eq $target }
         }
         function Start-InRunspace([string] $Script) {
             $ps = [powershell]::Create()

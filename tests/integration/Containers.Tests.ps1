@@ -82,7 +82,8 @@ Describe 'Get-CriContainer' -Skip:$NoRuntime {
         # finished "before" it started; this one sleeps first.
         $e.FinishedAt | Should -BeGreaterThan $e.StartedAt
         $e.Reason | Should -Not -BeNullOrEmpty
-        (Get-Content $e.LogPath) -join "`n" | Should -Match 'stdout F bye'
+        # the CRI format, or Docker's json-file format on cri-dockerd
+        (Get-Content $e.LogPath) -join "`n" | Should -Match 'stdout F bye|"log":"bye\\n"'
         $w = Get-CriContainer -Id $created.Id -All -Detailed
         $w.StartedAt | Should -BeNullOrEmpty
         if ($IsPrivateRuntime) {

@@ -268,7 +268,8 @@ Describe 'Get-CriContainerLog' -Skip:$NoRuntime {
                 ($follow.Output | Where-Object ContainerId -EQ $b.Id).Message | Should -Be @('b-start', 'b-end')
             } finally { $follow.PowerShell.Dispose() }
         }
-        It 'survives the kubelet''s rotation: rename, ReopenContainerLog, new file' {
+        # cri-dockerd answers ReopenContainerLog with "docker does not support reopening container log files".
+        It 'survives the kubelet''s rotation: rename, ReopenContainerLog, new file' -Skip:($RuntimeName -eq 'docker') {
             $c = New-Writer rotated ('echo before; ' + (Wait-GateScript g1) + '; echo during; ' + (Wait-GateScript g2) + '; echo after')
             $path = Get-LogPath $c.Id
             $follow = Start-Follow $c.Id
@@ -324,7 +325,8 @@ Describe 'Get-CriContainerLog' -Skip:$NoRuntime {
             $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
             $err.TargetObject | Should -Be $first.Id
         }
-        It 'reads the previous attempt''s file when the runtime no longer has that container' {
+        # cri-dockerd deletes a container's log with the container: no file of a removed attempt is left to read.
+        It 'reads the previous attempt''s file when the runtime no longer has that container' -Skip:($RuntimeName -eq 'docker') {
             Remove-CriContainer $first.Id -KeepLogs
             $previous = Get-CriContainerLog $second.Id -Previous
             $previous.Message | Should -Be 'first life'

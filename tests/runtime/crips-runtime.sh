@@ -74,14 +74,22 @@ set_paths() {
 }
 
 # select_containerd: the containerd of CRIPS_CONTAINERD, its ctr, its data folder and its config version.
+# CRIPS_CONTAINERD_BIN_DIR names a folder of containerd, ctr and containerd-shim-runc-v2 built elsewhere (a release
+# no Debian suite ships, such as 2.3) instead; its version is read from the binary.
 select_containerd() {
   local bindir
-  bindir=$(containerd_bin_dir "$CONTAINERD_WANTED" "$PACKAGE_CACHE") || exit 1
+  if [[ -n ${CRIPS_CONTAINERD_BIN_DIR:-} ]]; then
+    bindir=$CRIPS_CONTAINERD_BIN_DIR
+    [[ -x $bindir/containerd && -x $bindir/ctr && -x $bindir/containerd-shim-runc-v2 ]] \
+      || die "CRIPS_CONTAINERD_BIN_DIR=$bindir lacks containerd, ctr or containerd-shim-runc-v2"
+  else
+    bindir=$(containerd_bin_dir "$CONTAINERD_WANTED" "$PACKAGE_CACHE") || exit 1
+  fi
   NEW_CTD_BIN=$bindir/containerd
   CTR_BIN=$bindir/ctr
   CTD_VERSION=$(containerd_version "$NEW_CTD_BIN")
   CTD_CONFIG_VERSION=$(containerd_config_version "$CTD_VERSION")
-  CTD_DATA=$DIR/ctd/$CONTAINERD_WANTED
+  CTD_DATA=$DIR/ctd/${CTD_VERSION%.*}
 }
 
 # --- small helpers --------------------------------------------------------------------------
