@@ -267,7 +267,21 @@ public sealed partial class CriClient
     public async Task RemovePodAsync(string id, CancellationToken cancel)
     {
         await RequirePodAsync(id, cancel).ConfigureAwait(false);
-        await Call("RemovePodSandbox", "Pod", id, o => _runtime.Runtime.RemovePodSandboxAsync(new V1.RemovePodSandboxRequest { PodSandboxId = id }, o), cancel);
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            try
+            {
+                await Call("RemovePodSandbox", "Pod", id, o => _runtime.Runtime.RemovePodSandboxAsync(new V1.RemovePodSandboxRequest { PodSandboxId = id }, o), cancel);
+                return;
+            }
+            catch (CriException e) when (e.Message.Contains("is already in progress", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                // cri-dockerd passes on Docker's "removal of container ... is already in progress" while Docker still
+                // removes one of the pod's containers; the kubelet retries, and so does this, within the call's deadline.
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancel).ConfigureAwait(false);
+            }
+        }
     }
 
     // containerd 1.7+, 2.x and CRI-O answer a stop or removal of an unknown pod with success (the kubelet retries
