@@ -68,7 +68,17 @@ public sealed partial class CriClient
         }
         var info = CriMapper.ToRuntimeInfo(version, status, config, _origin);
         if (version.RuntimeName == "containerd" && (info.SandboxImage is null || info.Snapshotter is null))
-            await AddImageServiceFactsAsync(info, cancel).ConfigureAwait(false);
+        {
+            try
+            {
+                await AddImageServiceFactsAsync(info, cancel).ConfigureAwait(false);
+            }
+            catch (CriException)
+            {
+                // Facts on top of the runtime's status: a proxy that serves CRI but not containerd's own API (or a
+                // refused listing) leaves them empty rather than failing the status the runtime did give.
+            }
+        }
         return info;
     }
 
