@@ -314,7 +314,9 @@ public sealed partial class CriClient
     {
         var config = Specs.ToContainerConfig(spec);
         var pod = await GetPodAsync(podId, cancel).ConfigureAwait(false);
-        var sandbox = podConfig is not null ? Specs.ToPodSandboxConfig(new PodSpec { Config = podConfig })
+        // The runtime's metadata wins over a given config's, also for the kubelet's default log folder it names.
+        var sandbox = podConfig is not null
+            ? Specs.ToPodSandboxConfig(new PodSpec { Config = podConfig, Name = pod.Name, Namespace = pod.Namespace, Uid = pod.Uid, Attempt = pod.Attempt })
             : _runtime.PodConfigs.Recall(pod.Id) ?? Specs.ToPodSandboxConfig(Specs.PodSpecOf(pod));
         sandbox.Metadata = new V1.PodSandboxMetadata { Name = pod.Name, Namespace = pod.Namespace, Uid = pod.Uid, Attempt = pod.Attempt };
         Specs.AddKubeletLabels(config, pod);
