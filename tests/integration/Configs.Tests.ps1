@@ -59,6 +59,14 @@ port_mappings:
         $c = New-CriContainer -PodId $pod.Id -Name "$prefix-renamed" -Config @{ metadata = @{ name = 'ignored' }; image = @{ image = $TestImage }; command = @('sleep', '60') }
         $c.Name | Should -Be "$prefix-renamed"
     }
+    It 'sends the pod config given to -PodConfig with the container, and makes the log folder it names' -Skip:($Endpoint -notmatch '^(unix://)?/') {
+        # The log folder is made for a runtime on this machine only, from the pod config that goes with the container.
+        $elsewhere = New-TestLogDirectory "$prefix-given"
+        $given = @{ metadata = @{ name = 'any'; namespace = 'any'; uid = 'any' }; log_directory = $elsewhere }
+        $c = New-CriContainer -PodId $pod.Id -Name "$prefix-given" -Image $TestImage -Command sleep -Argument 60 -PodConfig $given
+        $c.PodId | Should -Be $pod.Id
+        Test-Path -PathType Container (Join-Path $elsewhere "$prefix-given") | Should -BeTrue
+    }
     It 'refuses a config with an unknown field, naming it, before anything is created' {
         $before = @(Get-CriPod -Namespace $prefix).Count
         $err = Get-ErrorRecord { New-CriPod -Config @{ metadata = @{ name = "$prefix-typo"; namespace = $prefix }; hostnme = 'x' } }
