@@ -134,8 +134,9 @@ namespace CriPSTests
             Start-Sleep -Milliseconds 50
         }
         @(Get-ContainerdContent -Active -Address $ContainerdAddress | Where-Object { $_.Ref -replace '^layer-' -in $layers }) | Should -BeNullOrEmpty
-        if ($RuntimeName -eq 'containerd' -and $RuntimeVersion -ge [version]'2.3') {
-            # containerd 2.3 finishes the layer it was downloading and commits it, cancelled or not (measured with 2.3.4)
+        if ($RuntimeName -eq 'containerd' -and $RuntimeVersion -ge [version]'2.0') {
+            # containerd 2.x may finish the layer it was downloading and commit it after the pull was cancelled (seen on
+            # 2.1.9 and 2.3.4, not in every run): only the ingest and the image are checked there.
         } else {
             @(Get-ContainerdContent -Digest $layers -Address $ContainerdAddress) | Should -BeNullOrEmpty -Because 'the layer was never completed'
         }
