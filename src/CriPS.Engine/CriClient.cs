@@ -268,15 +268,14 @@ public sealed partial class CriClient
         return pod;
     }
 
-    public async Task StopPodAsync(string id, CancellationToken cancel)
-    {
-        await RequirePodAsync(id, cancel).ConfigureAwait(false);
-        await Call("StopPodSandbox", "Pod", id, o => _runtime.Runtime.StopPodSandboxAsync(new V1.StopPodSandboxRequest { PodSandboxId = id }, o), cancel);
-    }
+    // Stop and remove take a full id the caller has looked up (GetPodAsync, GetContainerAsync): containerd 1.7+, 2.x
+    // and CRI-O answer them with success for an unknown id, as the kubelet retries them, so a mistyped id would
+    // otherwise read as done.
+    public Task StopPodAsync(string id, CancellationToken cancel) =>
+        Call("StopPodSandbox", "Pod", id, o => _runtime.Runtime.StopPodSandboxAsync(new V1.StopPodSandboxRequest { PodSandboxId = id }, o), cancel);
 
     public async Task RemovePodAsync(string id, CancellationToken cancel)
     {
-        await RequirePodAsync(id, cancel).ConfigureAwait(false);
         var deadline = DateTime.UtcNow + Timeout;
         while (true)
         {
@@ -293,15 +292,6 @@ public sealed partial class CriClient
             }
         }
     }
-
-    // containerd 1.7+, 2.x and CRI-O answer a stop or removal of an unknown pod with success (the kubelet retries
-    // them), so a mistyped id would read as done: a status call first makes it CriPodNotFound on every runtime.
-    private Task RequirePodAsync(string id, CancellationToken cancel) =>
-        Call("PodSandboxStatus", "Pod", id, o => _runtime.Runtime.PodSandboxStatusAsync(new V1.PodSandboxStatusRequest { PodSandboxId = id }, o), cancel);
-
-    // The same for containers (cri-dockerd answers a stop of an unknown container with Unknown, not NotFound).
-    private Task RequireContainerAsync(string id, CancellationToken cancel) =>
-        Call("ContainerStatus", "Container", id, o => _runtime.Runtime.ContainerStatusAsync(new V1.ContainerStatusRequest { ContainerId = id }, o), cancel);
 
     /// <summary>
     /// Creates a container in a pod. CRI asks for the pod's config again (runtimes take the log folder and the cgroup
@@ -345,19 +335,13 @@ public sealed partial class CriClient
     }
 
     /// <summary>Stops a container, giving it <paramref name="graceSeconds"/> after SIGTERM before SIGKILL.</summary>
-    public async Task StopContainerAsync(string id, long graceSeconds, CancellationToken cancel)
-    {
-        await RequireContainerAsync(id, cancel).ConfigureAwait(false);
-        await Call("StopContainer", "Container", id,
+    public Task StopContainerAsync(string id, long graceSeconds, CancellationToken cancel) =>
+        Call("StopContainer", "Container", id,
             o => _runtime.Runtime.StopContainerAsync(new V1.StopContainerRequest { ContainerId = id, Timeout = graceSeconds }, o),
             cancel, timeout: Timeout + TimeSpan.FromSeconds(graceSeconds));
-    }
 
-    public async Task RemoveContainerAsync(string id, CancellationToken cancel)
-    {
-        await RequireContainerAsync(id, cancel).ConfigureAwait(false);
-        await Call("RemoveContainer", "Container", id, o => _runtime.Runtime.RemoveContainerAsync(new V1.RemoveContainerRequest { ContainerId = id }, o), cancel);
-    }
+    public Task RemoveContainerAsync(string id, CancellationToken cancel) =>
+        Call("RemoveContainer", "Container", id, o => _runtime.Runtime.RemoveContainerAsync(new V1.RemoveContainerRequest { ContainerId = id }, o), cancel);
 
     /// <summary>Runs a command in a running container and waits for it, at most <paramref name="commandTimeout"/>.</summary>
     public async Task<ExecResult> ExecSyncAsync(string id, string[] command, TimeSpan commandTimeout, CancellationToken cancel)

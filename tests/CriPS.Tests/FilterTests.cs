@@ -330,6 +330,20 @@ public class FilterTests
         Assert.Equal(["c1"], r.Items.Select(c => c.Id));
     }
 
+    [Fact]
+    public void AnImageIdMatchesAContainersBareImageIdAsCriOListsIt()
+    {
+        var containers = new[]
+        {
+            new Container { Id = "c1", State = ContainerState.Running, ImageId = "3333", Image = "docker.io/library/busybox:1.36" },
+            new Container { Id = "c2", State = ContainerState.Running, ImageId = "9999", Image = "x" },
+        };
+
+        var r = Filters.Containers(containers, [], new ContainerQuery { Image = ["sha256:3333"] }, new Dictionary<string, string?>());
+
+        Assert.Equal(["c1"], r.Items.Select(c => c.Id));
+    }
+
     [Theory]
     [InlineData("*busybox*", new[] { "c1bbbb" })]
     [InlineData("REGISTRY.K8S.IO/*", new[] { "c2cccc" })]

@@ -185,6 +185,8 @@ Describe 'Bad input' {
            ErrorId = 'CriContainerInvalidId'; Category = 'InvalidArgument'; Target = ' ' }
         @{ Case = 'unknown pod id to stop'; Needs = 'Runtime'; Command = { Stop-CriPod -PodId 'fffffffffffffff' -RuntimeEndpoint $Endpoint -TimeoutSec 5 }
            ErrorId = 'CriPodNotFound'; Category = 'ObjectNotFound'; Target = 'fffffffffffffff' }
+        @{ Case = 'unknown container id to stop'; Needs = 'Runtime'; Command = { Stop-CriContainer -Id 'fffffffffffffff' -RuntimeEndpoint $Endpoint -TimeoutSec 5 }
+           ErrorId = 'CriContainerNotFound'; Category = 'ObjectNotFound'; Target = 'fffffffffffffff' }
         @{ Case = 'unknown pod for a new container'; Needs = 'Runtime'; Command = { New-CriContainer -PodId 'fffffffffffffff' -Name x -Image $TestImage -RuntimeEndpoint $Endpoint -TimeoutSec 5 }
            ErrorId = 'CriPodNotFound'; Category = 'ObjectNotFound'; Target = 'fffffffffffffff' }
         @{ Case = 'unknown pod for stats'; Needs = 'Runtime'; Command = { Get-CriPodStats -PodId 'fffffffffffffff' -RuntimeEndpoint $Endpoint -TimeoutSec 5 }

@@ -110,7 +110,8 @@ internal static class Filters
     {
         if (resolvedId is not null && (c.ImageId == resolvedId || c.ImageRef == resolvedId || c.Image == resolvedId))
             return true;
-        return Wildcard.IsMatch(wanted, c.Image) || (wanted.StartsWith("sha256:", StringComparison.Ordinal) && c.ImageId == wanted);
+        return Wildcard.IsMatch(wanted, c.Image)
+            || (wanted.StartsWith("sha256:", StringComparison.Ordinal) && WithoutSha256(c.ImageId) == WithoutSha256(wanted));
     }
 
     private static bool HasLabels(IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string> wanted) =>

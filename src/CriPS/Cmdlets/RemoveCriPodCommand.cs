@@ -33,9 +33,10 @@ public sealed class RemoveCriPodCommand : CriCmdlet
                     if (!Force)
                         throw new CriException("CriPodRunning", CriErrorCategory.InvalidOperation,
                             $"Pod {pod} ({id}) is still ready; stop it first (Stop-CriPod) or use -Force.", id);
-                    await Client.StopPodAsync(id, c);
+                    await Client.StopPodAsync(pod.Id, c);
                 }
-                await Client.RemovePodAsync(id, c);
+                // The full id from the lookup: runtimes treat removing an unknown id as success.
+                await Client.RemovePodAsync(pod.Id, c);
             }, $"RemovePodSandbox {id}");
         }
     }

@@ -31,8 +31,13 @@ public sealed class StopCriContainerCommand : CriCmdlet
             if (!ShouldProcess(id, $"Stop container (grace {Timeout} s)"))
                 continue;
             Container? stopped = null;
-            if (TryAwait(async c => { await Client.StopContainerAsync(id, Timeout, c); if (PassThru) stopped = await Client.GetContainerAsync(id, c); },
-                    $"StopContainer {id}") && stopped is not null)
+            // Looked up first: a stop of an unknown id succeeds on some runtimes, and must be CriContainerNotFound.
+            if (TryAwait(async c =>
+                    {
+                        stopped = await Client.GetContainerAsync(id, c);
+                        await Client.StopContainerAsync(stopped.Id, Timeout, c);
+                        stopped = PassThru ? await Client.GetContainerAsync(stopped.Id, c) : null;
+                    }, $"StopContainer {id}") && stopped is not null)
                 WriteObject(stopped);
         }
     }

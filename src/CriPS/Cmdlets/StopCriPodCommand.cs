@@ -27,8 +27,13 @@ public sealed class StopCriPodCommand : CriCmdlet
             if (!ShouldProcess(id, "Stop pod sandbox"))
                 continue;
             Pod? pod = null;
-            if (TryAwait(async c => { await Client.StopPodAsync(id, c); if (PassThru) pod = await Client.GetPodAsync(id, c); },
-                    $"StopPodSandbox {id}") && pod is not null)
+            // Looked up first: a stop of an unknown id succeeds on most runtimes, and must be CriPodNotFound.
+            if (TryAwait(async c =>
+                    {
+                        pod = await Client.GetPodAsync(id, c);
+                        await Client.StopPodAsync(pod.Id, c);
+                        pod = PassThru ? await Client.GetPodAsync(pod.Id, c) : null;
+                    }, $"StopPodSandbox {id}") && pod is not null)
                 WriteObject(pod);
         }
     }
