@@ -58,6 +58,7 @@ debian_package_root() {
     mkdir -p "$root"
     dpkg-deb -x "$deb" "$root" || die "dpkg-deb -x $deb failed"
     basename "$deb" >"$root/.unpacked"
+    rm -f "$deb"   # unpacked is all that is used
     log "unpacked $(<"$root/.unpacked") into $root"
   fi
   echo "$root"

@@ -95,16 +95,12 @@ internal static class Specs
     }
 
     /// <summary>A pod as the runtime reports it, as the spec it could have been created from.</summary>
-    public static PodSpec PodSpecOf(Pod pod)
+    public static PodSpec PodSpecOf(Pod pod) => new()
     {
-        var spec = new PodSpec
-        {
-            Name = pod.Name, Namespace = pod.Namespace, Uid = pod.Uid, Attempt = pod.Attempt,
-            LogDirectory = pod.LogDirectory, CgroupParent = pod.CgroupParent,
-            Labels = new(pod.Labels, StringComparer.Ordinal), Annotations = new(pod.Annotations, StringComparer.Ordinal),
-        };
-        return spec;
-    }
+        Name = pod.Name, Namespace = pod.Namespace, Uid = pod.Uid, Attempt = pod.Attempt,
+        LogDirectory = pod.LogDirectory, CgroupParent = pod.CgroupParent,
+        Labels = new(pod.Labels, StringComparer.Ordinal), Annotations = new(pod.Annotations, StringComparer.Ordinal),
+    };
 
     /// <summary>The kubelet's labels on a container, naming it and its pod (CRI-O's events need the pod uid).</summary>
     public static void AddKubeletLabels(V1.ContainerConfig config, Pod pod)
