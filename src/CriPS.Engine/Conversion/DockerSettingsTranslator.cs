@@ -52,7 +52,7 @@ internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
     private string? ExistingHosts(string host) => survey.Files.ReadText(HostsPath(host)) is { } text && !IsOurs(HostsPath(host)) ? text : null;
 
     // A hosts.toml this conversion wrote in an earlier (interrupted) run is not the user's: plan from scratch.
-    private bool IsOurs(string nodePath) => survey.Backup.Entries.Any(e => e.Path == nodePath && !e.Existed);
+    private bool IsOurs(string nodePath) => survey.Backup.Created(nodePath);
 
     private void AddHosts(string host, Func<HostsFile> make)
     {

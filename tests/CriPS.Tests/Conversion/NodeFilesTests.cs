@@ -11,11 +11,127 @@ public sealed class NodeFilesTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Theory]
-    [InlineData("/etc/../../outside")]
-    [InlineData("/../etc")]
-    [InlineData("relative/path")]
-    public void PathsNeverLeaveTheRoot(string nodePath) =>
-        Assert.Throws<ArgumentException>(() => new NodeFiles(_root).HostPath(nodePath));
+    [InlineData("/etc/../../outside", "/outside")]
+    [InlineData("/../etc", "/etc")]
+    [InlineData("/etc/./a//b/", "/etc/a/b")]
+    public void DotDotStopsAtTheRoot(string nodePath, string resolved)
+    {
+        var files = new NodeFiles(_root);
+        Assert.Equal(resolved, files.Resolve(nodePath));
+        Assert.Equal(_root + resolved, files.HostPath(nodePath));
+    }
+
+    [Fact]
+    public void RelativeNodePathsAreRefused() =>
+        Assert.Throws<ArgumentException>(() => new NodeFiles(_root).HostPath("relative/path"));
+
+    [Fact]
+    public void LinksAreFollowedInsideTheRootAsTheNodeWouldSeeThem()
+    {
+        // The host's own /etc must never be reached: absolute targets start again at the root, and ".." stops there.
+        Directory.CreateDirectory(Path.Combine(_root, "opt/configs"));
+        Directory.CreateDirectory(Path.Combine(_root, "etc"));
+        File.CreateSymbolicLink(Path.Combine(_root, "etc/containerd"), "/opt/configs");
+        File.CreateSymbolicLink(Path.Combine(_root, "etc/escape"), "../../../../../../etc");
+        File.CreateSymbolicLink(Path.Combine(_root, "etc/host-root"), "/");
+        var files = new NodeFiles(_root);
+        Assert.Equal("/opt/configs/config.toml", files.Resolve("/etc/containerd/config.toml"));
+        Assert.Equal("/etc/passwd", files.Resolve("/etc/escape/passwd"));
+        Assert.Equal("/etc/passwd", files.Resolve("/etc/host-root/etc/passwd"));
+        Assert.Null(files.ReadBytes("/etc/escape/passwd")); // the root's /etc has no passwd, the host's does
+    }
+
+    [Fact]
+    public void ALinkLoopIsAnErrorNotAHang()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "etc"));
+        File.CreateSymbolicLink(Path.Combine(_root, "etc/a"), "b");
+        File.CreateSymbolicLink(Path.Combine(_root, "etc/b"), "/etc/a");
+        var e = Assert.Throws<CriException>(() => new NodeFiles(_root).Resolve("/etc/a/config.toml"));
+        Assert.Equal("ConversionLinkLoop", e.ErrorId);
+    }
+
+    [Fact]
+    public void AWriteGoesThroughALinkToItsTargetWithTheTargetsModeAndTheLinkStays()
+    {
+        var files = new NodeFiles(_root);
+        files.WriteAtomic("/opt/configs/containerd.toml", "old"u8.ToArray(), Facts("0600"));
+        Directory.CreateDirectory(Path.Combine(_root, "etc/containerd"));
+        var link = Path.Combine(_root, "etc/containerd/config.toml");
+        File.CreateSymbolicLink(link, "../../opt/configs/containerd.toml");
+        Assert.Equal("0600", files.Facts("/etc/containerd/config.toml")!.Value.ModeText); // the target's, not the link's 0777
+
+        var backup = new NodeBackup(files, "/var/lib/backup");
+        Assert.True(new NodeChanges(files, backup).WriteText("/etc/containerd/config.toml", "new"));
+        Assert.Equal("../../opt/configs/containerd.toml", new FileInfo(link).LinkTarget);
+        Assert.Equal("new", File.ReadAllText(Path.Combine(_root, "opt/configs/containerd.toml")));
+        Assert.Equal("0600", files.Facts("/opt/configs/containerd.toml")!.Value.ModeText);
+        var entry = Assert.Single(backup.Entries);
+        Assert.Equal(("/opt/configs/containerd.toml", "0600"), (entry.Path, entry.Mode));
+        Assert.Equal("old", backup.ReadOriginalText("/etc/containerd/config.toml"));
+    }
+
+    [Fact]
+    public void APlantedLinkOutsideTheRootDoesNotRedirectAWrite()
+    {
+        var outside = Path.Combine(Path.GetTempPath(), $"crips-outside-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(_root, "etc"));
+        File.CreateSymbolicLink(Path.Combine(_root, "etc/crictl.yaml"), outside);
+        new NodeFiles(_root).WriteAtomic("/etc/crictl.yaml", "x"u8.ToArray(), Facts("0644"));
+        Assert.False(File.Exists(outside));
+        Assert.Equal("x", File.ReadAllText(_root + outside));
+    }
+
+    [Fact]
+    public void NewFilesAndDirectoriesGetTheirModeWhateverTheUmask()
+    {
+        var old = umask(0);
+        try
+        {
+            var files = new NodeFiles(_root);
+            files.WriteAtomic("/etc/new/a.conf", "x"u8.ToArray(), Facts("0640"));
+            files.CreateDirectory("/var/lib/private", (UnixFileMode)Convert.ToInt32("0700", 8));
+            umask(Convert.ToInt32("0077", 8));
+            files.WriteAtomic("/etc/new/b.conf", "x"u8.ToArray(), Facts("0644"));
+            Assert.Equal("0640", files.Facts("/etc/new/a.conf")!.Value.ModeText);
+            Assert.Equal("0644", files.Facts("/etc/new/b.conf")!.Value.ModeText);
+            Assert.Equal("755", DirectoryMode("etc/new"));
+            Assert.Equal("700", DirectoryMode("var/lib/private"));
+            Assert.Equal("755", DirectoryMode("var/lib"));
+        }
+        finally
+        {
+            umask(old);
+        }
+    }
+
+    [Fact]
+    public void AHugeFileIsRefusedNotRead()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "etc"));
+        using (var stream = File.Create(Path.Combine(_root, "etc/config.toml")))
+            stream.SetLength(5L << 20);
+        var e = Assert.Throws<CriException>(() => new NodeFiles(_root).ReadBytes("/etc/config.toml"));
+        Assert.Equal("ConversionFileTooLarge", e.ErrorId);
+    }
+
+    [Fact]
+    public void ListingsCountLinksToFilesAndNameBrokenLinks()
+    {
+        var files = new NodeFiles(_root);
+        files.WriteAtomic("/etc/pki/client.key", "k"u8.ToArray(), Facts("0600"));
+        Directory.CreateDirectory(Path.Combine(_root, "etc/docker/certs.d/reg:5000"));
+        File.CreateSymbolicLink(Path.Combine(_root, "etc/docker/certs.d/reg:5000/client.key"), "../../../pki/client.key");
+        File.CreateSymbolicLink(Path.Combine(_root, "etc/docker/certs.d/reg:5000/client.cert"), "/etc/pki/absent.cert");
+        Assert.Equal(["/etc/docker/certs.d/reg:5000/client.key"], files.List("/etc/docker/certs.d/reg:5000", "*"));
+        Assert.Equal([("/etc/docker/certs.d/reg:5000/client.cert", "/etc/pki/absent.cert")], files.BrokenLinks("/etc/docker/certs.d/reg:5000"));
+        Assert.Equal("0600", files.Facts("/etc/docker/certs.d/reg:5000/client.key")!.Value.ModeText);
+    }
+
+    private string DirectoryMode(string relative) => Convert.ToString((int)UnixFileFacts.Of(Path.Combine(_root, relative)).Mode, 8);
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int umask(int mask);
 
     [Fact]
     public void NodePathsAreBelowTheRoot() =>
@@ -47,7 +163,7 @@ public sealed class NodeFilesTests : IDisposable
         var files = new NodeFiles(_root);
         files.WriteAtomic("/etc/crictl.yaml", "old"u8.ToArray(), Facts("0644"));
         // pid_max is at most 4194304 on Linux: no process has this id. Process 1 always runs.
-        var dead = Path.Combine(_root, "etc/crictl.yaml.crips-4194305.tmp");
+        var dead = Path.Combine(_root, "etc/crictl.yaml.crips-4194305-0A1B2C3D.tmp");
         var live = Path.Combine(_root, "etc/crictl.yaml.crips-1.tmp");
         var other = Path.Combine(_root, "etc/crio.yaml.crips-4194305.tmp");
         foreach (var leftover in new[] { dead, live, other })

@@ -11,6 +11,7 @@ namespace CriPS.Engine.Conversion;
 internal sealed class NodeBackup
 {
     public const string ManifestName = "manifest.json";
+    private static readonly UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
     private readonly NodeFiles _files;
     private readonly BackupManifest _manifest;
@@ -32,12 +33,19 @@ internal sealed class NodeBackup
 
     public IReadOnlyList<BackupEntry> Entries => _manifest.Entries;
 
-    public bool Has(string nodePath) => _manifest.Entries.Any(e => e.Path == nodePath);
+    /// <summary>Entries are kept under the path a file really has (a link's target), which rollback writes back.</summary>
+    public bool Has(string nodePath) => Entry(nodePath) is not null;
+
+    private BackupEntry? Entry(string nodePath)
+    {
+        var resolved = _files.Resolve(nodePath);
+        return _manifest.Entries.FirstOrDefault(e => e.Path == resolved);
+    }
 
     /// <summary>The file as it was before the conversion touched it: the backup's copy, or the live file.</summary>
     public byte[]? ReadOriginal(string nodePath)
     {
-        var entry = _manifest.Entries.FirstOrDefault(e => e.Path == nodePath);
+        var entry = Entry(nodePath);
         if (entry is null)
             return _files.ReadBytes(nodePath);
         return entry.Existed ? _files.ReadBytes(Directory + "/" + entry.Copy) : null;
@@ -50,6 +58,7 @@ internal sealed class NodeBackup
     {
         if (Has(nodePath))
             return;
+        nodePath = _files.Resolve(nodePath);
         var facts = _files.Facts(nodePath);
         var entry = new BackupEntry { Path = nodePath, Existed = facts is not null };
         if (facts is { } f)
@@ -60,6 +69,7 @@ internal sealed class NodeBackup
             entry.Uid = f.Uid;
             entry.Gid = f.Gid;
             entry.Size = bytes.Length;
+            CreateDirectory();
             _files.WriteAtomic(Directory + "/" + entry.Copy, bytes, new UnixFileFacts(UnixFileMode.UserRead | UnixFileMode.UserWrite, 0, 0));
         }
         _manifest.Entries.Add(entry);
@@ -86,8 +96,15 @@ internal sealed class NodeBackup
         if (_manifest.CreatedAt is null)
             _manifest.CreatedAt = DateTimeOffset.Now;
         var bytes = JsonSerializer.SerializeToUtf8Bytes(_manifest, Json);
+        CreateDirectory();
         _files.WriteAtomic(ManifestPath, bytes, new UnixFileFacts(UnixFileMode.UserRead | UnixFileMode.UserWrite, 0, 0));
     }
+
+    // Copies of keys and configs: only root may enter.
+    private void CreateDirectory() => _files.CreateDirectory(Directory, OwnerOnlyDirectory);
+
+    /// <summary>True when the conversion created this file (it did not exist before).</summary>
+    public bool Created(string nodePath) => Entry(nodePath) is { Existed: false };
 
     private sealed class BackupManifest
     {

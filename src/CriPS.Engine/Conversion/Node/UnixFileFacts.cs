@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace CriPS.Engine.Conversion;
 
@@ -23,13 +24,13 @@ internal readonly record struct UnixFileFacts(UnixFileMode Mode, uint Uid, uint 
         return new UnixFileFacts((UnixFileMode)mode, uid, gid);
     }
 
-    /// <summary>Gives the file this owner and mode.</summary>
-    public void ApplyTo(string path)
+    /// <summary>Gives an open file this owner and mode (fchown, then fchmod: a chown clears set-id bits).</summary>
+    public void ApplyTo(SafeFileHandle handle)
     {
-        if (chown(path, Uid, Gid) != 0)
-            throw new IOException($"chown {path}: {Marshal.GetLastPInvokeErrorMessage()}");
+        if (fchown((int)handle.DangerousGetHandle(), Uid, Gid) != 0)
+            throw new IOException($"fchown: {Marshal.GetLastPInvokeErrorMessage()}");
         if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(path, Mode);
+            File.SetUnixFileMode(handle, Mode);
     }
 
     public string ModeText => Convert.ToString((int)Mode, 8).PadLeft(4, '0');
@@ -38,5 +39,5 @@ internal readonly record struct UnixFileFacts(UnixFileMode Mode, uint Uid, uint 
     private static extern int statx(int dirfd, string path, int flags, uint mask, byte[] buffer);
 
     [DllImport("libc", SetLastError = true)]
-    private static extern int chown(string path, uint owner, uint group);
+    private static extern int fchown(int fd, uint owner, uint group);
 }
