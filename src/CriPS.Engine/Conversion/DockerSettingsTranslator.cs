@@ -8,7 +8,9 @@ namespace CriPS.Engine.Conversion;
 internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
 {
     private const string Step = StepNames.DockerSettings;
-    private string CertsDirectory => plan.Containerd.RegistryConfigPath;
+    // containerd 2.x reads config_path as a ':'-separated list (its default is /etc/containerd/certs.d:/etc/docker/certs.d);
+    // the first directory is the one it looks in first, so the carried hosts.toml files go there.
+    private string CertsDirectory => plan.Containerd.RegistryConfigPath.Split(':', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? NodePaths.ContainerdCertsDirectory;
 
     public void Translate()
     {
@@ -29,6 +31,14 @@ internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
                 Carry("insecure-registries", registry, "Untranslatable", "containerd names registries by host; a network range has no hosts.toml");
                 continue;
             }
+            if (!RegistryHosts.IsHostPort(RegistryHosts.CanonicalHost(registry)))
+            {
+                // It would become a directory name below certs.d: "../" or a slash would write elsewhere.
+                Problem(FindingSeverity.Error, "RegistryNameInvalid",
+                    $"insecure-registries \"{registry}\" is not a registry host[:port]; it is not carried (accept the finding to go on without it).", NodePaths.DockerDaemonJson);
+                Carry("insecure-registries", registry, "Untranslatable", "not a registry host[:port]");
+                continue;
+            }
             certificates.Remove(registry, out var certs);
             AddHosts(registry, () => RegistryHosts.Insecure(registry, certs?.Cas ?? [], certs?.Clients ?? [], CertsDirectory, ExistingHosts(registry)));
             CopyCertificates(registry, certs);
@@ -43,6 +53,7 @@ internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
 
         TranslateProxies();
         TranslateUlimits();
+        ReportTheRest();
         if (docker.DataRoot is { } dataRoot)
             Carry("data-root", dataRoot, "Reported", "Docker's images and containers stay there; remove the directory once you no longer need Docker");
     }
@@ -77,6 +88,16 @@ internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
         foreach (var directory in survey.Files.Subdirectories(NodePaths.DockerCertsDirectory))
         {
             var host = Path.GetFileName(directory);
+            if (!RegistryHosts.IsHostPort(host.ToLowerInvariant()))
+            {
+                Problem(FindingSeverity.Warning, "RegistryNameInvalid", $"{directory} is not named like a registry host[:port]; its files are not carried.", directory);
+                continue;
+            }
+            foreach (var (link, target) in survey.Files.BrokenLinks(directory))
+            {
+                Problem(FindingSeverity.Warning, "CertificateLinkBroken", $"{link} links to {target}, which does not exist on the node; it is not carried.", link);
+                Carry("certs.d", link, "Untranslatable", $"a link to {target}, which does not exist");
+            }
             var files = survey.Files.List(directory, "*").Select(Path.GetFileName).OfType<string>().ToList();
             var cas = files.Where(f => f.EndsWith(".crt", StringComparison.Ordinal)).ToList();
             var clients = files.Where(f => f.EndsWith(".cert", StringComparison.Ordinal))
@@ -97,17 +118,76 @@ internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
         }
     }
 
+    /// <summary>
+    /// Docker's proxy as systemd hands it to dockerd: the Environment= lines of docker.service and its drop-ins,
+    /// overridden by their EnvironmentFile= files (systemd lets those win), overridden by daemon.json's
+    /// "proxies" (Docker 23+ lets those win). The values go to a root-only environment file for containerd.
+    /// </summary>
     private void TranslateProxies()
     {
-        var environment = new List<string>();
-        foreach (var dropIn in survey.Files.List(NodePaths.DockerDropIns, "*.conf"))
-            environment.AddRange(SystemdDropIn.ProxyEnvironment(survey.Files.ReadText(dropIn) ?? ""));
-        if (environment.Count == 0)
+        var variables = new Dictionary<string, (string Value, string Source)>(StringComparer.Ordinal);
+        var files = new List<(string Path, bool Optional)>();
+        foreach (var unit in DockerUnitFiles())
+        {
+            var text = survey.Files.ReadText(unit) ?? "";
+            foreach (var assignment in SystemdDropIn.ProxyEnvironment(text))
+            {
+                var parts = assignment.Split('=', 2);
+                variables[parts[0]] = (parts[1], unit);
+            }
+            files.AddRange(SystemdDropIn.EnvironmentFiles(text));
+        }
+        foreach (var (file, optional) in files)
+        {
+            if (survey.Files.ReadText(file) is not { } text)
+            {
+                if (!optional)
+                    Problem(FindingSeverity.Warning, "DockerEnvironmentFileMissing", $"docker.service reads {file}, which does not exist; its proxy settings, if any, cannot be carried.", file);
+                continue;
+            }
+            foreach (var (name, value) in SystemdDropIn.ProxyVariablesOfFile(text))
+                variables[name] = (value, file);
+        }
+        foreach (var (name, value) in survey.Docker.Proxies)
+            variables[name] = (value, NodePaths.DockerDaemonJson + " proxies");
+        if (variables.Count == 0)
             return;
-        var path = NodePaths.ContainerdDropIns + "/http-proxy.conf";
-        plan.Files.Add(PlannedFile.Text(Step, path, SystemdDropIn.RenderProxy(environment), ["Docker's proxy settings, for containerd's pulls"]));
-        foreach (var variable in environment)
-            Carry("docker.service proxy", variable, "Carried", path);
+        var dropIn = NodePaths.ContainerdDropIns + "/http-proxy.conf";
+        plan.Files.Add(PlannedFile.Text(Step, NodePaths.ContainerdProxyEnvironment,
+            SystemdDropIn.RenderEnvironmentFile(variables.Select(v => KeyValuePair.Create(v.Key, v.Value.Value))),
+            ["Docker's proxy settings, for containerd's pulls"]) with { Facts = RootOnly });
+        plan.Files.Add(PlannedFile.Text(Step, dropIn, SystemdDropIn.RenderProxy(NodePaths.ContainerdProxyEnvironment), ["containerd.service reads the proxy settings"]));
+        foreach (var (name, (value, source)) in variables)
+            Carry("docker proxy " + name, value, "Carried", $"{NodePaths.ContainerdProxyEnvironment} (read from {source})");
+    }
+
+    /// <summary>Every daemon.json setting not carried above is named in the report, with what to do about it.</summary>
+    private void ReportTheRest()
+    {
+        var docker = survey.Docker;
+        if (docker.LogDriver is not (DockerDaemonSettings.DefaultLogDriver or "local"))
+            Carry("log-driver", docker.LogDriver, "Reported",
+                "containers' logs are now files the kubelet rotates (kubectl logs reads them); ship them from /var/log/pods with a node agent if Docker's driver sent them elsewhere");
+        foreach (var key in docker.OtherKeys)
+            Carry(key, "", "Reported", key switch
+            {
+                "default-runtime" or "runtimes" => "Docker's extra runtimes (nvidia and the like) need a runtimes.<name> section in containerd's CRI config and a RuntimeClass; add them by hand",
+                "selinux-enabled" => "set enable_selinux = true in containerd's CRI config by hand if SELinux labels are wanted",
+                "storage-driver" => "containerd uses its own snapshotter (overlayfs by default)",
+                _ when key.StartsWith("log-opts.", StringComparison.Ordinal) => "the kubelet's containerLogMax* settings are all it keeps of Docker's log options",
+                _ => "no containerd equivalent is carried; check whether the node still needs it",
+            });
+    }
+
+    private static readonly UnixFileFacts RootOnly = new(UnixFileMode.UserRead | UnixFileMode.UserWrite, 0, 0);
+
+    /// <summary>docker.service as systemd reads it: the unit file where an administrator overrides it, then its drop-ins in order.</summary>
+    private IEnumerable<string> DockerUnitFiles()
+    {
+        if (survey.Files.Exists(NodePaths.DockerUnitOverride))
+            yield return NodePaths.DockerUnitOverride;
+        foreach (var dropIn in survey.Files.List(NodePaths.DockerDropIns, "*.conf"))
+            yield return dropIn;
     }
 
     private void TranslateUlimits()
@@ -126,6 +206,10 @@ internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
             Carry("default-ulimits", name, "Untranslatable", "systemd has no matching Limit directive");
     }
 
+    private void Problem(FindingSeverity severity, string id, string message, string target) =>
+        plan.Problems.Add(new ConversionFinding { Severity = severity, Id = id, Message = message, Target = target });
+
+    // The report and the state file show every carried value: a proxy URL's password never gets there.
     private void Carry(string setting, string value, string status, string destination) =>
-        plan.Carried.Add(new CarriedSetting { Setting = setting, Value = value, Status = status, Destination = destination });
+        plan.Carried.Add(new CarriedSetting { Setting = setting, Value = Redaction.UrlPasswords(value), Status = status, Destination = destination });
 }

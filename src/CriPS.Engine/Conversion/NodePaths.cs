@@ -9,6 +9,8 @@ internal static class NodePaths
     public const string ContainerdConfig = "/etc/containerd/config.toml";
     public const string ContainerdCertsDirectory = "/etc/containerd/certs.d";
     public const string ContainerdDropIns = "/etc/systemd/system/containerd.service.d";
+    public const string ContainerdProxyEnvironment = "/etc/containerd/proxy.env";
+    public const string DockerUnitOverride = "/etc/systemd/system/docker.service";
     public const string ContainerdRootDefault = "/var/lib/containerd";
     public const string KubeadmFlagsEnv = "/var/lib/kubelet/kubeadm-flags.env";
     public const string KubeletConfigDefault = "/var/lib/kubelet/config.yaml";

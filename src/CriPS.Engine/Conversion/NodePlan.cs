@@ -15,7 +15,7 @@ internal sealed class NodePlan
     public List<DockerImageFacts> ImagesToMove { get; } = new();
     public List<MovedImage> SkippedImages { get; } = new();
 
-    /// <summary>Files that cannot be planned (a config this conversion cannot edit safely): preflight errors.</summary>
+    /// <summary>What planning found (a config this conversion cannot edit safely, a setting it cannot carry): preflight findings.</summary>
     public List<ConversionFinding> Problems { get; } = new();
 
     /// <summary>True when a drop-in for containerd.service changes, so systemd must reload its units.</summary>

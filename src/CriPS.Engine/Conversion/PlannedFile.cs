@@ -11,8 +11,9 @@ internal sealed record PlannedFile(string Step, string NodePath, byte[] Content,
     /// <summary>A unified diff against the file's current content, for -WhatIf; binary files are only named.</summary>
     public string Diff(NodeFiles files)
     {
-        var current = files.ReadText(NodePath);
-        var next = System.Text.Encoding.UTF8.GetString(Content);
+        // A proxy URL's password is shown as *** on both sides of the diff.
+        var current = files.ReadText(NodePath) is { } text ? Redaction.UrlPasswords(text) : null;
+        var next = Redaction.UrlPasswords(System.Text.Encoding.UTF8.GetString(Content));
         if (NodePath.EndsWith(".key", StringComparison.Ordinal))
             return "(a private key: content not shown)";
         return new UnidiffRenderer(null, 3).Generate(current ?? "", next, current is null ? "/dev/null" : "a" + NodePath, "b" + NodePath, false, false);

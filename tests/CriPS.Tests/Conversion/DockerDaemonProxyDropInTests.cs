@@ -50,16 +50,50 @@ public sealed class DockerDaemonProxyDropInTests
     }
 
     [Fact]
-    public void RendersAContainerdDropInThatReadsBackTheSame()
+    public void ReadsEnvironmentFilesInOrderWithTheOptionalDash()
     {
-        IReadOnlyList<string> environment = ["HTTP_PROXY=http://proxy:3128", "NO_PROXY=a b,\"c\"", "HTTP_PROXY=http://proxy:3128"];
+        const string dropIn = "[Service]\nEnvironmentFile=/etc/default/old\nEnvironmentFile=\nEnvironmentFile=-/etc/default/docker /etc/sysconfig/proxy\n[Install]\nEnvironmentFile=/ignored\n";
 
-        var text = SystemdDropIn.RenderProxy(environment);
+        Assert.Equal([("/etc/default/docker", true), ("/etc/sysconfig/proxy", false)], SystemdDropIn.EnvironmentFiles(dropIn));
+    }
+
+    [Fact]
+    public void ReadsProxyVariablesOfAnEnvironmentFileTheLastOneWinning()
+    {
+        const string file = "# proxy\nHTTP_PROXY=http://first:1\nHTTPS_PROXY=\"http://user:p\\\"w@proxy:3128\"\nno_proxy='localhost, .svc'\nHTTP_PROXY=http://second:2\nOTHER=x\n";
 
         Assert.Equal(
-            "# Docker's proxy settings, carried over by CriPS so containerd pulls through the same proxy.\n[Service]\n"
-            + "Environment=\"HTTP_PROXY=http://proxy:3128\"\nEnvironment=\"NO_PROXY=a b,\\\"c\\\"\"\n",
-            text);
-        Assert.Equal(["HTTP_PROXY=http://proxy:3128", "NO_PROXY=a b,\"c\""], SystemdDropIn.ProxyEnvironment(text));
+            [KeyValuePair.Create("HTTP_PROXY", "http://second:2"), KeyValuePair.Create("HTTPS_PROXY", "http://user:p\"w@proxy:3128"), KeyValuePair.Create("no_proxy", "localhost, .svc")],
+            SystemdDropIn.ProxyVariablesOfFile(file));
+    }
+
+    [Fact]
+    public void RendersAnEnvironmentFileThatReadsBackTheSame()
+    {
+        KeyValuePair<string, string>[] variables = [KeyValuePair.Create("HTTPS_PROXY", "http://user:p\"w\\x@proxy:3128"), KeyValuePair.Create("NO_PROXY", "a b,c")];
+
+        var text = SystemdDropIn.RenderEnvironmentFile(variables);
+
+        Assert.Equal(variables, SystemdDropIn.ProxyVariablesOfFile(text));
+    }
+
+    [Fact]
+    public void TheContainerdDropInNamesTheFileAndHoldsNoValue()
+    {
+        var text = SystemdDropIn.RenderProxy("/etc/containerd/proxy.env");
+
+        Assert.Contains("[Service]\nEnvironmentFile=/etc/containerd/proxy.env\n", text);
+        Assert.Empty(SystemdDropIn.ProxyEnvironment(text));
+    }
+
+    [Theory]
+    [InlineData("http://user:secret@proxy:3128", "http://user:***@proxy:3128")]
+    [InlineData("HTTPS_PROXY=https://u:s:e:c@proxy/ and socks5://x:y@h", "HTTPS_PROXY=https://u:***@proxy/ and socks5://x:***@h")]
+    [InlineData("http://proxy:3128", "http://proxy:3128")]
+    [InlineData("http://token@proxy:3128", "http://token@proxy:3128")]
+    public void UrlPasswordsAreRedacted(string text, string expected)
+    {
+        Assert.Equal(expected, CriPS.Engine.Redaction.UrlPasswords(text));
+        Assert.Equal(text != expected, CriPS.Engine.Redaction.HasUrlPassword(text));
     }
 }

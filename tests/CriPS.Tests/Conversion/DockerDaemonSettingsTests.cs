@@ -100,4 +100,13 @@ public sealed class DockerDaemonSettingsTests
         Assert.Equal("DockerConfigInvalid", error.ErrorId);
         Assert.Equal(CriErrorCategory.InvalidData, error.Category);
     }
+
+    [Fact]
+    public void ProxiesOfDocker23AreTheirEnvironmentVariables()
+    {
+        var settings = DockerDaemonSettings.Parse("""{"proxies": {"http-proxy": "http://p:3128", "no-proxy": "localhost", "ftp-proxy": "x"}}""");
+
+        Assert.Equal([KeyValuePair.Create("HTTP_PROXY", "http://p:3128"), KeyValuePair.Create("NO_PROXY", "localhost")], settings.Proxies);
+        Assert.Equal(["proxies.ftp-proxy"], settings.OtherKeys);
+    }
 }

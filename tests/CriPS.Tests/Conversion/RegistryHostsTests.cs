@@ -232,4 +232,20 @@ public sealed class RegistryHostsTests
         Assert.True(RegistryHosts.IsTranslatable("reg.local:5000"));
         Assert.False(RegistryHosts.IsTranslatable("192.168.0.0/16"));
     }
+
+    [Theory]
+    [InlineData("registry.example.internal:5000", true)]
+    [InlineData("127.0.0.1:5100", true)]
+    [InlineData("[fd00::1]:5000", true)]
+    [InlineData("docker.io", true)]
+    [InlineData("../../systemd/system/evil", false)]
+    [InlineData("..", false)]
+    [InlineData("reg/path", false)]
+    [InlineData("reg:99999", false)]
+    [InlineData("reg:0", false)]
+    [InlineData("-reg", false)]
+    [InlineData("reg example", false)]
+    [InlineData("", false)]
+    public void OnlyAHostAndPortMayBecomeADirectoryName(string host, bool valid) =>
+        Assert.Equal(valid, RegistryHosts.IsHostPort(host));
 }

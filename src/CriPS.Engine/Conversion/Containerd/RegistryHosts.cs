@@ -41,6 +41,17 @@ public static class RegistryHosts
         return DockerHubNames.Contains(host) ? DockerHubHost : host.ToLowerInvariant();
     }
 
+    // host[:port] as image names spell a registry: DNS labels (or an IPv4 address, which matches them) or a
+    // bracketed IPv6 address, then an optional port. Nothing else may become a certs.d directory name.
+    private static readonly System.Text.RegularExpressions.Regex HostPortPattern = new(
+        @"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>True for a canonical host[:port] (see <see cref="CanonicalHost"/>) that is safe as a directory name.</summary>
+    public static bool IsHostPort(string canonicalHost) =>
+        canonicalHost.Length <= 260 && HostPortPattern.IsMatch(canonicalHost)
+        && (canonicalHost.LastIndexOf(':') is var colon && (colon < 0 || canonicalHost.EndsWith(']') || int.Parse(canonicalHost[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture) is > 0 and <= 65535));
+
     /// <summary>docker.io/hosts.toml for daemon.json `registry-mirrors`: the mirrors in Docker's order, then Docker Hub.</summary>
     public static HostsFile Mirrors(IReadOnlyList<string> registryMirrors, string? existingText)
     {

@@ -54,6 +54,9 @@ internal sealed class DockerDaemonSettings
 
     public IReadOnlyList<string> Hosts { get; private set; } = [];
 
+    /// <summary>Docker 23+'s "proxies" as the environment variables they stand for (HTTP_PROXY=...), in file order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Proxies { get; private set; } = [];
+
     /// <summary>What the file sets that is not read above, e.g. "storage-driver", "log-opts.labels", "exec-opts native.umask=normal".</summary>
     public IReadOnlyList<string> OtherKeys { get; private set; } = [];
 
@@ -81,6 +84,28 @@ internal sealed class DockerDaemonSettings
             settings.Read(document.RootElement);
         }
         return settings;
+    }
+
+    private List<KeyValuePair<string, string>> ReadProxies(JsonElement value, List<string> others)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+            throw Invalid("proxies is not an object");
+        var proxies = new List<KeyValuePair<string, string>>();
+        foreach (var proxy in value.EnumerateObject())
+        {
+            var name = proxy.Name.ToLowerInvariant() switch
+            {
+                "http-proxy" => "HTTP_PROXY",
+                "https-proxy" => "HTTPS_PROXY",
+                "no-proxy" => "NO_PROXY",
+                _ => null,
+            };
+            if (name is null)
+                others.Add("proxies." + proxy.Name);
+            else
+                proxies.Add(KeyValuePair.Create(name, String(proxy.Value, "proxies." + proxy.Name)));
+        }
+        return proxies;
     }
 
     private void Read(JsonElement root)
@@ -126,6 +151,9 @@ internal sealed class DockerDaemonSettings
                     break;
                 case "hosts":
                     Hosts = Strings(value, property.Name);
+                    break;
+                case "proxies":
+                    Proxies = ReadProxies(value, others);
                     break;
                 default:
                     others.Add(property.Name);

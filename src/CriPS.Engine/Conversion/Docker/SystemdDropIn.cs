@@ -7,6 +7,9 @@ internal static class SystemdDropIn
 {
     private static readonly string[] ProxyVariables = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"];
 
+    /// <summary>True for HTTP_PROXY, HTTPS_PROXY and NO_PROXY, in any case (programs read both spellings).</summary>
+    public static bool IsProxyVariable(string name) => ProxyVariables.Contains(name, StringComparer.OrdinalIgnoreCase);
+
     /// <summary>
     /// The HTTP_PROXY, HTTPS_PROXY and NO_PROXY assignments (any case) of the [Service] section's Environment=
     /// lines, as "NAME=value" in file order, unquoted as systemd unquotes them. An empty Environment= clears the
@@ -15,6 +18,77 @@ internal static class SystemdDropIn
     public static IReadOnlyList<string> ProxyEnvironment(string dropInText)
     {
         var found = new List<string>();
+        foreach (var value in ServiceValues(dropInText, "Environment"))
+        {
+            var assignments = Words(value);
+            if (assignments.Count == 0)
+                found.Clear();
+            foreach (var assignment in assignments)
+                if (assignment.Contains('=') && IsProxyVariable(assignment.Split('=', 2)[0]))
+                    found.Add(assignment);
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// The EnvironmentFile= paths of the [Service] section in file order; a leading '-' (the file may be missing)
+    /// is reported as Optional. An empty EnvironmentFile= clears the list, as in systemd.
+    /// </summary>
+    public static IReadOnlyList<(string Path, bool Optional)> EnvironmentFiles(string dropInText)
+    {
+        var found = new List<(string, bool)>();
+        foreach (var value in ServiceValues(dropInText, "EnvironmentFile"))
+        {
+            var words = Words(value);
+            if (words.Count == 0)
+                found.Clear();
+            foreach (var word in words)
+                found.Add(word.StartsWith('-') ? (word[1..], true) : (word, false));
+        }
+        return found;
+    }
+
+    /// <summary>The proxy variables an environment file sets (the last assignment of each name wins, as in systemd).</summary>
+    public static IEnumerable<KeyValuePair<string, string>> ProxyVariablesOfFile(string environmentFileText)
+    {
+        foreach (var variable in ProxyVariables)
+            foreach (var name in new[] { variable, variable.ToLowerInvariant() })
+                if (EnvFileAssignment.Find(environmentFileText, name) is { } found)
+                {
+                    var value = environmentFileText[found.ContentStart..found.ContentEnd];
+                    // Inside double quotes a backslash escapes the next character; single quotes and bare values take it as it is.
+                    yield return new(name, found.Quote == '"' ? UnescapeDoubleQuoted(value) : value);
+                }
+    }
+
+    private static string UnescapeDoubleQuoted(string value)
+    {
+        var text = new StringBuilder(value.Length);
+        for (var i = 0; i < value.Length; i++)
+            text.Append(value[i] == '\\' && i + 1 < value.Length ? value[++i] : value[i]);
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// A containerd.service drop-in that reads the proxy variables from an environment file: any local user can
+    /// read a unit's Environment= with `systemctl show`, a root-only file keeps a proxy's password to root.
+    /// </summary>
+    public static string RenderProxy(string environmentFile) =>
+        "# Docker's proxy settings, carried over by CriPS so containerd pulls through the same proxy.\n"
+        + $"# The values are in {environmentFile} (mode 0600): a proxy URL may carry a password.\n[Service]\nEnvironmentFile={environmentFile}\n";
+
+    /// <summary>A systemd environment file with each NAME="value" once, in double quotes with \\ and \" escaped.</summary>
+    public static string RenderEnvironmentFile(IEnumerable<KeyValuePair<string, string>> variables)
+    {
+        var text = new StringBuilder("# Docker's proxy settings, carried over by CriPS for containerd.service.\n");
+        foreach (var (name, value) in variables)
+            text.Append(name).Append("=\"").Append(value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)).Append("\"\n");
+        return text.ToString();
+    }
+
+    /// <summary>The values of one directive of the [Service] section, in file order.</summary>
+    private static IEnumerable<string> ServiceValues(string dropInText, string directive)
+    {
         var inService = false;
         foreach (var line in LogicalLines(dropInText))
         {
@@ -27,28 +101,9 @@ internal static class SystemdDropIn
                 continue;
             }
             var equals = text.IndexOf('=');
-            if (!inService || equals < 0 || text[..equals].Trim() != "Environment")
-                continue;
-            var assignments = Words(text[(equals + 1)..]);
-            if (assignments.Count == 0)
-                found.Clear();
-            foreach (var assignment in assignments)
-            {
-                var name = assignment.Split('=', 2)[0];
-                if (assignment.Contains('=') && ProxyVariables.Contains(name, StringComparer.OrdinalIgnoreCase))
-                    found.Add(assignment);
-            }
+            if (inService && equals >= 0 && text[..equals].Trim() == directive)
+                yield return text[(equals + 1)..];
         }
-        return found;
-    }
-
-    /// <summary>A containerd.service drop-in that sets the given "NAME=value" variables, each quoted once.</summary>
-    public static string RenderProxy(IReadOnlyList<string> environment)
-    {
-        var text = new StringBuilder("# Docker's proxy settings, carried over by CriPS so containerd pulls through the same proxy.\n[Service]\n");
-        foreach (var assignment in environment.Distinct(StringComparer.Ordinal))
-            text.Append("Environment=\"").Append(assignment.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)).Append("\"\n");
-        return text.ToString();
     }
 
     // systemd joins a line ending in a backslash with the next one.
