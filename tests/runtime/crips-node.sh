@@ -401,7 +401,10 @@ ensure_docker_content() {
     log "docker run $SOCKET_CONTAINER (mounts the Docker socket)"
     # daemon.json's default nofile limit (65536) is above this VM's hard limit, which root may not raise
     # (no CAP_SYS_RESOURCE): runc then fails "error setting rlimit type 7". Any `docker run` here needs this.
+    # Labelled as the kubelet labels a pod's container: a DaemonSet that watches Docker, as monitoring agents do.
     docker run -d --name "$SOCKET_CONTAINER" --label "$OWNER_LABEL=1" --network none \
+      --label io.kubernetes.pod.name=socket-user --label io.kubernetes.pod.namespace=kube-system \
+      --label io.kubernetes.container.name=watcher --label io.kubernetes.docker.type=container \
       --ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" \
       -v "$DOCKER_SOCK:/var/run/docker.sock" "$BUSYBOX_IMAGE" \
       sh -c 'trap "exit 0" TERM; while :; do sleep 1; done' >/dev/null   # stops on TERM, within 1 s

@@ -49,6 +49,10 @@ internal static class Preflight
             Add(FindingSeverity.Error, "DockerUnavailable", $"Docker's images cannot be listed: {survey.DockerError}", survey.DockerEndpoint);
         if (survey.DockerState is { } docker)
         {
+            foreach (var container in docker.Containers.Where(c => c.State == "running" && !c.Kubernetes))
+                Add(FindingSeverity.Error, "DockerContainerNotKubernetes",
+                    $"Docker container {container.Name} runs outside Kubernetes (no pod labels): it stops with Docker and nothing starts it on containerd. "
+                    + "Move it to a static pod or a systemd service first, or accept this finding to let it stop.", container.Name);
             foreach (var container in docker.Containers.Where(c => c.MountSources.Any(IsDockerSocket)))
                 Add(FindingSeverity.Warning, "DockerSocketMounted",
                     $"Container {container.Name} mounts Docker's socket; it will not work once Docker is stopped.", container.Name);

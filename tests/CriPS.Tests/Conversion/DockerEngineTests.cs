@@ -20,7 +20,7 @@ public sealed class DockerEngineTests
         """;
 
     private const string Containers = """
-        [{"Id":"c1","Names":["/socket-user"],"Image":"x","State":"running","Status":"Up 2 minutes",
+        [{"Id":"c1","Names":["/socket-user"],"Image":"x","State":"running","Status":"Up 2 minutes","Labels":{"io.kubernetes.pod.name":"agent-x"},
           "Mounts":[{"Type":"bind","Source":"/var/run/docker.sock","Destination":"/var/run/docker.sock"},{"Type":"volume","Name":"v","Source":""}]},
          {"Id":"c2","Names":null,"State":"exited","Mounts":null}]
         """;
@@ -57,6 +57,7 @@ public sealed class DockerEngineTests
         var bare = snapshot.Containers.Single(c => c.Id == "c2");
         Assert.Equal("c2", bare.Name);
         Assert.Empty(bare.MountSources);
+        Assert.Equal((true, false), (user.Kubernetes, bare.Kubernetes));
     }
 
     [Theory]

@@ -67,6 +67,8 @@ internal sealed class DockerEngine : IDisposable
     }
 
     /// <summary>The snapshot from the three replies: /version, /images/json and /containers/json?all=1.</summary>
+    private const string PodNameLabel = "io.kubernetes.pod.name";
+
     internal static DockerSnapshot ReadSnapshot(JsonElement version, JsonElement images, JsonElement containers) => new()
     {
         Version = Text(version, "Version"),
@@ -83,6 +85,7 @@ internal sealed class DockerEngine : IDisposable
             State = Text(c, "State"),
             MountSources = Items(c.TryGetProperty("Mounts", out var mounts) ? mounts : default)
                 .Select(m => Text(m, "Source")).Where(s => s.Length > 0).ToList(),
+            Kubernetes = c.TryGetProperty("Labels", out var labels) && labels.ValueKind == JsonValueKind.Object && labels.TryGetProperty(PodNameLabel, out _),
         }).ToList(),
     };
 

@@ -21,4 +21,7 @@ internal sealed class DockerContainerFacts
     public string Name { get; set; } = "";
     public string State { get; set; } = "";
     public List<string> MountSources { get; set; } = new();
+
+    /// <summary>The kubelet made it (dockershim and cri-dockerd label every pod's container with its pod's name).</summary>
+    public bool Kubernetes { get; set; }
 }
