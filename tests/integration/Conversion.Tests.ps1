@@ -138,7 +138,9 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         Get-Content -Raw "$root/etc/containerd/certs.d/docker.io/hosts.toml" | Should -Match '\[host\."https://mirror\.example\.internal"\]'
         Get-Content -Raw "$root/etc/containerd/certs.d/registry.example.internal:5000/hosts.toml" | Should -Match 'ca = \["/etc/containerd/certs.d/registry.example.internal:5000/ca.crt"\]'
         (Get-FileHash "$root/etc/containerd/certs.d/registry.example.internal:5000/ca.crt").Hash | Should -Be (Get-FileHash "$root/etc/docker/certs.d/registry.example.internal:5000/ca.crt").Hash
-        Get-Content -Raw "$root/etc/systemd/system/containerd.service.d/http-proxy.conf" | Should -Match 'HTTP_PROXY=http://proxy.example:3128'
+        Get-Content -Raw "$root/etc/systemd/system/containerd.service.d/http-proxy.conf" | Should -Match '(?m)^EnvironmentFile=/etc/containerd/proxy.env$'
+        Get-Content -Raw "$root/etc/containerd/proxy.env" | Should -Match '(?m)^HTTP_PROXY="http://proxy.example:3128"$'
+        & stat -c '%a %u' "$root/etc/containerd/proxy.env" | Should -Be '600 0'
         $config = Get-Content -Raw "$root/etc/containerd/config.toml"
         $config | Should -Match '(?m)^version = 2$'
         $config | Should -Match '(?m)^disabled_plugins = \[\]$'
@@ -237,6 +239,146 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         (Get-CriRuntimeInfo -RuntimeEndpoint $ep).RuntimeReady | Should -BeTrue
         foreach ($tag in $tagged) { (Get-CriImage -RuntimeEndpoint $ep -Name $tag).Id | Should -Be $dockerIds[$tag] }
         & systemctl is-active docker | Should -Be 'inactive'
+    }
+}
+
+Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: links, proxy files, a container outside Kubernetes, a proxy password' -Skip:([bool]$ConversionSkipReason) {
+    BeforeAll {
+        . $PSScriptRoot/TestFixture.ps1
+        Import-Module $PSScriptRoot/NodeFixture.psm1 -Force
+        $savedPath = $env:PATH
+        $node = Start-CripsNode -Style 1.28 -Directory /tmp/crips-node-shaped
+        $env:PATH = "$($node.CRIPS_NODE_BIN):$savedPath"
+        $root = $node.CRIPS_NODE_ROOT
+        $p = @{ Root = $root; RuntimeEndpoint = $node.CRIPS_NODE_CONTAINERD_ENDPOINT; DockerEndpoint = $node.CRIPS_NODE_DOCKER_ENDPOINT }
+        $canary = 'Canary-Pw-' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+        $certs = "$root/etc/docker/certs.d/registry.example.internal:5000"
+
+        # containerd's config is managed elsewhere and linked in, by an absolute link: on this machine that target
+        # (/etc/containerd/managed/...) does not exist, only below the node's root, as the node sees it.
+        New-Item -ItemType Directory "$root/etc/containerd/managed" | Out-Null
+        Move-Item "$root/etc/containerd/config.toml" "$root/etc/containerd/managed/config.toml"
+        & chmod 0640 "$root/etc/containerd/managed/config.toml"
+        & ln -s /etc/containerd/managed/config.toml "$root/etc/containerd/config.toml"
+        # A client certificate whose key (0600) lives elsewhere, behind a relative link; a link to a file that is gone.
+        New-Item -ItemType Directory "$root/etc/docker/pki" | Out-Null
+        & openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$root/etc/docker/pki/client.key" `
+            -subj '/CN=crips-client' -days 30 -out "$certs/client.cert" 2>$null
+        & chmod 0600 "$root/etc/docker/pki/client.key"
+        & ln -s ../../pki/client.key "$certs/client.key"
+        & ln -s /etc/docker/pki/retired.crt "$certs/retired.crt"
+        # The proxy comes from an environment file named by a drop-in, with a password.
+        Set-Content -NoNewline "$root/etc/systemd/system/docker.service.d/proxy-file.conf" "[Service]`nEnvironmentFile=-/etc/default/docker-proxy`n"
+        Set-Content -NoNewline "$root/etc/default/docker-proxy" "HTTPS_PROXY=`"http://crips:$canary@proxy.example:3128`"`n"
+        & chmod 0600 "$root/etc/default/docker-proxy"
+        # A container Docker runs outside Kubernetes (a local agent), labelled only for the harness to clean up.
+        & docker -H $p.DockerEndpoint rm -f crips-local-agent *> $null
+        & docker -H $p.DockerEndpoint run -d --name crips-local-agent --label io.crips.node=1 --network none `
+            --ulimit "nofile=$(& bash -c 'ulimit -Hn'):$(& bash -c 'ulimit -Hn')" ($node.CRIPS_NODE_TAGGED_IMAGES -split ',')[0] `
+            sh -c 'trap "exit 0" TERM; while :; do sleep 1; done' | Out-Null
+
+        function Get-TreeState {
+            # Every entry of the node tree: type, mode, owner, link target, and content hash for files (not the conversion's own state).
+            $lines = & find $root -mindepth 1 -path "$root/var/lib/crips" -prune -o -printf '%P %y %m %u:%g %l\n'
+            foreach ($line in $lines | Sort-Object) {
+                $path = $line.Split(' ')[0]
+                $full = Join-Path $root $path
+                if ((Test-Path -LiteralPath $full -PathType Leaf) -and -not (Get-Item -LiteralPath $full -Force).LinkTarget) { "$line $((Get-FileHash -LiteralPath $full).Hash)" } else { $line }
+            }
+        }
+        function Find-Canary([string[]] $Paths) {
+            # Files below the paths that hold the password, except the two that must: Docker's and containerd's 0600 proxy files.
+            & grep -rl --null -- $canary @Paths 2>$null | ForEach-Object { $_ -split "`0" } | Where-Object { $_ } |
+                Where-Object { $_ -notin "$root/etc/default/docker-proxy", "$root/etc/containerd/proxy.env" }
+        }
+        $script:before = Get-TreeState
+    }
+    AfterAll {
+        $env:PATH = $savedPath
+        if ($node) { Stop-CripsNode -Node $node -Purge }
+    }
+
+    It '-WhatIf names the container outside Kubernetes and the broken link, and shows no password' {
+        $pwsh = Get-PwshCommand
+        $script = "Import-Module '$env:CRIPS_MODULE_PATH'; `$env:PATH = '$($env:PATH)'; " +
+            "Convert-DockerNodeToContainerd -Root '$root' -RuntimeEndpoint '$($p.RuntimeEndpoint)' -DockerEndpoint '$($p.DockerEndpoint)' -WhatIf -Verbose *>&1 | Out-String -Width 300"
+        $out = (& $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1) -join "`n"
+
+        $out | Should -Match 'Report Error: crips-local-agent\s+DockerContainerNotKubernetes'
+        $out | Should -Match 'Report Warning: /etc/docker/certs.d/registry.example.internal:5000/retired.crt\s+CertificateLinkBroken'
+        $out | Should -Match ([regex]::Escape('+HTTPS_PROXY="http://crips:***@proxy.example:3128"'))
+        $out | Should -Match ([regex]::Escape('[ContainerdConfig] Edit file: /etc/containerd/config.toml'))
+        $out | Should -Not -Match $canary
+        Get-TreeState | Should -Be $before
+    }
+
+    It 'refuses a registry name that would leave certs.d, before any change' {
+        $daemonJson = [IO.File]::ReadAllBytes("$root/etc/docker/daemon.json")
+        try {
+            $json = [Text.Encoding]::UTF8.GetString($daemonJson) -replace '"insecure-registries": \[', '"insecure-registries": ["..:5000", '
+            [IO.File]::WriteAllText("$root/etc/docker/daemon.json", $json)
+            $report = Convert-DockerNodeToContainerd @p -Force -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        } finally {
+            [IO.File]::WriteAllBytes("$root/etc/docker/daemon.json", $daemonJson)
+        }
+        $report.Outcome | Should -Be 'Refused'
+        $finding = $report.Findings | Where-Object Id -eq 'RegistryNameInvalid'
+        $finding.Severity | Should -Be 'Error'
+        $finding.Message | Should -Match ([regex]::Escape('"..:5000"'))
+        Test-Path "$root/etc/containerd/hosts.toml" | Should -BeFalse
+        Get-TreeState | Should -Be $before
+    }
+
+    It 'converts through the links, keeps every mode, carries the proxy in a root-only file, and stops the accepted container' {
+        $script:report = Convert-DockerNodeToContainerd @p -Force -AcceptFinding DockerContainerNotKubernetes -Verbose -WarningAction SilentlyContinue 4>&1 |
+            Tee-Object -Variable verbose | Where-Object { $_ -is [CriPS.ConversionReport] }
+        $report.Outcome | Should -Be 'Converted'
+        ($report.Findings | Where-Object Id -eq 'DockerContainerNotKubernetes').Accepted | Should -BeTrue
+
+        # The link is a link still, to the same target; the target took the edit and kept 0640.
+        (Get-Item "$root/etc/containerd/config.toml").LinkTarget | Should -Be '/etc/containerd/managed/config.toml'
+        & stat -c '%a' "$root/etc/containerd/managed/config.toml" | Should -Be '640'
+        Get-Content -Raw "$root/etc/containerd/managed/config.toml" | Should -Match '(?m)^disabled_plugins = \[\]$'
+        (Get-CriRuntimeInfo -RuntimeEndpoint $p.RuntimeEndpoint).RuntimeReady | Should -BeTrue
+        # The key behind the relative link was carried with the key's mode, not the link's 0777.
+        $carried = "$root/etc/containerd/certs.d/registry.example.internal:5000"
+        & stat -c '%F %a' "$carried/client.key" | Should -Be 'regular file 600'
+        (Get-FileHash "$carried/client.key").Hash | Should -Be (Get-FileHash "$root/etc/docker/pki/client.key").Hash
+        Test-Path "$carried/retired.crt" | Should -BeFalse
+        Get-Content -Raw "$carried/hosts.toml" | Should -Match ([regex]::Escape('client = [["/etc/containerd/certs.d/registry.example.internal:5000/client.cert", "/etc/containerd/certs.d/registry.example.internal:5000/client.key"]]'))
+        # The proxy from the environment file reached containerd, in a file only root reads.
+        & stat -c '%a %u' "$root/etc/containerd/proxy.env" | Should -Be '600 0'
+        Get-Content -Raw "$root/etc/containerd/proxy.env" | Should -Match ([regex]::Escape("HTTPS_PROXY=`"http://crips:$canary@proxy.example:3128`""))
+        ($report.CarriedSettings | Where-Object Setting -eq 'docker proxy HTTPS_PROXY').Value | Should -Be 'http://crips:***@proxy.example:3128'
+        # Stopped with Docker (live-restore), and named.
+        & docker -H $p.DockerEndpoint inspect --format '{{.State.Running}}' crips-local-agent 2>$null | Should -Not -Be 'true'
+        ($report.Steps | Where-Object Name -eq 'StopServices').Details | Should -Contain 'Docker container crips-local-agent stopped (live-restore)'
+
+        # The password is nowhere else: not in the report, the verbose stream, the state, the backup, any other file, any process.
+        $report | ConvertTo-Json -Depth 6 | Should -Not -Match $canary
+        ($verbose | Out-String) | Should -Not -Match $canary
+        Find-Canary $root | Should -BeNullOrEmpty
+        & ps -eo args | Select-String $canary | Should -BeNullOrEmpty
+        # No file the conversion wrote is readable by others unless its original was.
+        foreach ($file in & find "$root/var/lib/crips" -type f) { & stat -c '%a' $file | Should -Match '^[0-7][0-7]0$' -Because $file }
+    }
+
+    It 'runs a pod from a moved image' {
+        $ep = $p.RuntimeEndpoint
+        try {
+            $pod = New-CriPod -RuntimeEndpoint $ep -Name shaped -Namespace crips-shaped
+            $c = New-CriContainer -RuntimeEndpoint $ep -PodId $pod.Id -Name app -Image ($node.CRIPS_NODE_TAGGED_IMAGES -split ',')[0] -Command sh, -c, 'sleep 300'
+            Start-CriContainer -RuntimeEndpoint $ep -Id $c.Id
+            (Invoke-CriContainerCommand -RuntimeEndpoint $ep -Id $c.Id -Command echo, shaped).Stdout | Should -Be "shaped`n"
+        } finally {
+            Get-CriPod -RuntimeEndpoint $ep -Namespace crips-shaped -ErrorAction SilentlyContinue | Remove-CriPod -RuntimeEndpoint $ep -Force
+        }
+    }
+
+    It 'rolls back byte for byte: every link, mode and owner as it was' {
+        (Convert-DockerNodeToContainerd -Root $root -Rollback -Force).Outcome | Should -Be 'RolledBack'
+        Get-TreeState | Should -Be $before
+        Find-Canary $root | Should -BeNullOrEmpty
     }
 }
 
