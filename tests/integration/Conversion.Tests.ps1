@@ -268,8 +268,8 @@ Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: lin
         & ln -s ../../pki/client.key "$certs/client.key"
         & ln -s /etc/docker/pki/retired.crt "$certs/retired.crt"
         # The proxy comes from an environment file named by a drop-in, with a password.
-        Set-Content -NoNewline "$root/etc/systemd/system/docker.service.d/proxy-file.conf" "[Service]`nEnvironmentFile=-/etc/default/docker-proxy`n"
-        Set-Content -NoNewline "$root/etc/default/docker-proxy" "HTTPS_PROXY=`"http://crips:$canary@proxy.example:3128`"`n"
+        [IO.File]::WriteAllText("$root/etc/systemd/system/docker.service.d/proxy-file.conf", "[Service]`nEnvironmentFile=-/etc/default/docker-proxy`n")
+        [IO.File]::WriteAllText("$root/etc/default/docker-proxy", "HTTPS_PROXY=`"http://crips:$canary@proxy.example:3128`"`n")
         & chmod 0600 "$root/etc/default/docker-proxy"
         # A container Docker runs outside Kubernetes (a local agent), labelled only for the harness to clean up.
         & docker -H $p.DockerEndpoint rm -f crips-local-agent *> $null
