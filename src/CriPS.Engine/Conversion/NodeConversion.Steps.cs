@@ -40,10 +40,10 @@ public sealed partial class NodeConversion
 
     private ConversionStepStatus BackupStep(ConversionStep step)
     {
-        foreach (var path in _plan.Files.Select(f => f.NodePath).Distinct())
+        foreach (var file in _plan.Files.DistinctBy(f => f.NodePath))
         {
-            _backup.EnsureSaved(path);
-            step.Details.Add(path);
+            _backup.EnsureSaved(file.NodePath, file.Step);
+            step.Details.Add(file.NodePath);
         }
         return ConversionStepStatus.Done;
     }
@@ -181,7 +181,7 @@ public sealed partial class NodeConversion
     {
         foreach (var file in _plan.FilesOf(step.Name))
         {
-            var wrote = context.Changes.WriteBytes(file.NodePath, file.Content, file.Facts);
+            var wrote = context.Changes.WriteBytes(file.NodePath, file.Content, file.Facts, step.Name);
             step.Details.Add($"{file.NodePath}: {(wrote ? string.Join("; ", file.Changes) : "already as planned")}");
         }
         return ConversionStepStatus.Done;
