@@ -7,7 +7,7 @@ namespace CriPS.Engine.Conversion;
 /// </summary>
 internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
 {
-    private const string Step = StepNames.DockerSettings;
+    private const string Step = DockerSettingsStep.StepName;
     private string CertsDirectory => plan.Containerd.RegistryConfigPath;
 
     public void Translate()
