@@ -7,7 +7,7 @@ namespace CriPS.Engine.Conversion;
 /// </summary>
 internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
 {
-    private const string Step = StepNames.DockerSettings;
+    private const string Step = DockerSettingsStep.StepName;
     // containerd 2.x reads config_path as a ':'-separated list (its default is /etc/containerd/certs.d:/etc/docker/certs.d);
     // the first directory is the one it looks in first, so the carried hosts.toml files go there.
     private string CertsDirectory => plan.Containerd.RegistryConfigPath.Split(':', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? NodePaths.ContainerdCertsDirectory;

@@ -3,9 +3,10 @@ namespace CriPS.Engine.Conversion;
 public sealed partial class NodeConversion
 {
     /// <summary>
-    /// Undoes a conversion (finished or not) from its backup: every changed file back byte for byte with its mode
-    /// and owner, the files and directories it created removed, then Docker enabled and started again, containerd
-    /// restarted on its old config, the kubelet restarted. Images moved into containerd stay (they do no harm).
+    /// Undoes a conversion (finished or not) from its state and backup: every changed file back byte for byte with
+    /// its mode and owner, the files it created removed, containerd restarted on its old config, Docker enabled and
+    /// started again, the directories it created removed, the kubelet restarted. Images moved into containerd stay
+    /// (they do no harm).
     /// </summary>
     public static async Task<ConversionReport> RollbackAsync(ConversionOptions options, IConversionLog log, CancellationToken cancel)
     {
@@ -17,50 +18,28 @@ public sealed partial class NodeConversion
                 files.HostPath(NodePaths.StateFile));
         var backup = new NodeBackup(files, NodePaths.BackupDirectory);
         var systemctl = new Systemctl(options.CallTimeout, line => log.Verbose(line));
-        var step = new ConversionStep { Name = "Rollback", StartedAt = DateTimeOffset.Now };
+        var record = new ConversionStep { Name = "Rollback", StartedAt = DateTimeOffset.Now };
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        var context = new RollbackContext(files, backup, state, systemctl, record);
 
         // Stop the kubelet first so it does not run against a half-restored node.
         await systemctl.ActAsync(cancel, "stop", "kubelet").ConfigureAwait(false);
-        foreach (var entry in backup.Entries)
-        {
-            if (entry.Existed)
-            {
-                files.WriteAtomic(entry.Path, files.ReadBytes(backup.Directory + "/" + entry.Copy)
-                    ?? throw new CriException("ConversionBackupMissing", CriErrorCategory.ObjectNotFound,
-                        $"The backup copy of {entry.Path} ({entry.Copy}) is missing; that file is left as it is.", entry.Path), entry.Facts);
-                step.Details.Add($"restored {entry.Path}");
-            }
-            else if (files.Exists(entry.Path))
-            {
-                files.Delete(entry.Path);
-                step.Details.Add($"removed {entry.Path}");
-            }
-        }
-        foreach (var directory in backup.CreatedDirectories.Reverse())
-            if (files.RemoveEmptyDirectory(directory))
-                step.Details.Add($"removed directory {directory}");
-
-        if (backup.Entries.Any(e => e.Path.StartsWith(NodePaths.ContainerdDropIns + "/", StringComparison.Ordinal)))
-            await systemctl.ActAsync(cancel, "daemon-reload").ConfigureAwait(false);
-        await systemctl.ActAsync(cancel, "restart", "containerd").ConfigureAwait(false);
-        foreach (var unit in state.DisabledUnits)
-        {
-            await systemctl.ActAsync(cancel, "enable", "--now", unit).ConfigureAwait(false);
-            step.Details.Add($"{unit} enabled and started");
-        }
+        // Each step that started undoes its own changes, the last first: the files go back before containerd
+        // restarts on its old config, and both before Docker starts again.
+        foreach (var step in ConversionSteps.All.AsEnumerable().Reverse().Where(s => state.HasStarted(s.Name)))
+            await step.UndoAsync(context, cancel).ConfigureAwait(false);
         await systemctl.ActAsync(cancel, "start", "kubelet").ConfigureAwait(false);
-        step.Status = ConversionStepStatus.Done;
-        step.Duration = watch.Elapsed;
+        record.Status = ConversionStepStatus.Done;
+        record.Duration = watch.Elapsed;
 
         state.Outcome = ConversionOutcome.RolledBack;
-        state.Steps.Add(step);
+        state.Steps.Add(record);
         state.Save(files, NodePaths.StateFile);
         return new ConversionReport
         {
             Root = files.Root,
             Outcome = ConversionOutcome.RolledBack,
-            Steps = [step],
+            Steps = [record],
             StateFile = NodePaths.StateFile,
             BackupDirectory = NodePaths.BackupDirectory,
             ComputerName = Environment.MachineName,

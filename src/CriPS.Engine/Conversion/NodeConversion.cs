@@ -1,9 +1,9 @@
 namespace CriPS.Engine.Conversion;
 
 /// <summary>
-/// Convert-DockerNodeToContainerd's engine: surveys the node, plans the end state, and runs the named steps in
-/// order, recording each in the state file so a later run resumes after the last finished step. Every step is
-/// safe to run again. The same state and backup drive the rollback.
+/// Convert-DockerNodeToContainerd's engine: surveys the node, plans the end state, and runs the steps of
+/// ConversionSteps.All in order, recording each in the state file so a later run resumes after the last finished
+/// step. Every step is safe to run again. The same state and backup drive the rollback, each step undoing its own.
 /// </summary>
 public sealed partial class NodeConversion
 {
@@ -117,7 +117,7 @@ public sealed partial class NodeConversion
             Note = i.Tags.Count > 1 ? "also " + string.Join(", ", i.Tags.Skip(1)) : "",
         }));
         report.Images.AddRange(_plan.SkippedImages);
-        foreach (var name in StepNames.All)
+        foreach (var name in ConversionSteps.All.Select(s => s.Name))
         {
             var done = _state.Steps.FirstOrDefault(s => s.Name == name);
             report.Steps.Add(done is { Status: ConversionStepStatus.Done or ConversionStepStatus.DoneBefore }
@@ -133,72 +133,23 @@ public sealed partial class NodeConversion
     /// <summary>Everything the conversion would do, step by step, for -WhatIf. Changes nothing.</summary>
     public IReadOnlyList<PlannedAction> Plan()
     {
+        var context = ContextWith(new QuietLog());
         var actions = new List<PlannedAction>();
-        void Add(string step, string action, string target, string detail = "") => actions.Add(new PlannedAction(step, action, target, detail));
-        foreach (var step in Report.Steps)
-        {
-            if (step.Status == ConversionStepStatus.DoneBefore)
-            {
-                Add(step.Name, "Skip (done by an earlier run)", step.Name);
-                continue;
-            }
-            switch (step.Name)
-            {
-                case StepNames.Preflight:
-                    foreach (var finding in _findings)
-                        Add(step.Name, $"Report {finding.Severity}{(finding.Accepted ? " (accepted)" : "")}", finding.Target, $"{finding.Id}: {finding.Message}");
-                    break;
-                case StepNames.Backup:
-                    foreach (var file in _plan.Files.Select(f => f.NodePath).Distinct())
-                        Add(step.Name, "Back up", file, $"to {NodePaths.BackupDirectory}");
-                    break;
-                case StepNames.Drain:
-                    if (_options.KubeConfig is null)
-                        Add(step.Name, "Manual step", _options.NodeName, DrainAdvice);
-                    else
-                        Add(step.Name, "Cordon and drain through the Kubernetes API", _options.NodeName,
-                            $"evictions respect PodDisruptionBudgets; DaemonSet and mirror pods stay; deadline {_options.DrainTimeout.TotalSeconds:0} s");
-                    break;
-                case StepNames.Images:
-                    foreach (var image in _plan.ImagesToMove)
-                        Add(step.Name, "Move image to containerd (k8s.io)", string.Join(", ", image.Tags), $"{image.Id}, {Display.Bytes(image.Size)}");
-                    foreach (var image in _plan.SkippedImages)
-                        Add(step.Name, "Skip image", image.DockerId, image.Note);
-                    break;
-                case StepNames.StopServices:
-                    foreach (var action in StopActions())
-                        Add(step.Name, action.Describe, action.Target);
-                    break;
-                case StepNames.ContainerdConfig or StepNames.DockerSettings or StepNames.Kubelet:
-                    foreach (var file in _plan.FilesOf(step.Name))
-                        Add(step.Name, _files.Exists(file.NodePath) ? "Edit file" : "Create file", file.NodePath,
-                            string.Join("; ", file.Changes) + "\n" + file.Diff(_files));
-                    if (step.Name == StepNames.DockerSettings && _plan.ChangesUnits)
-                        Add(step.Name, "Run", "systemctl daemon-reload");
-                    break;
-                case StepNames.StartServices:
-                    Add(step.Name, "Run", "systemctl enable containerd");
-                    Add(step.Name, "Run", "systemctl restart containerd", "then wait until CRI reports RuntimeReady");
-                    Add(step.Name, "Run", "systemctl start kubelet");
-                    break;
-                case StepNames.Postflight:
-                    Add(step.Name, "Verify through CRI", _survey.ContainerdEndpoint,
-                        "containerd answers CRI v1; RuntimeReady and NetworkReady; sandbox image present; every moved image listed with the same ID"
-                        + (_options.VerifyPull.Count > 0 ? "; pull " + string.Join(", ", _options.VerifyPull) : ""));
-                    break;
-                case StepNames.Uncordon:
-                    if (_options.KubeConfig is null)
-                        Add(step.Name, "Manual step", _options.NodeName, UncordonAdvice);
-                    else
-                        Add(step.Name, "Uncordon through the Kubernetes API", _options.NodeName,
-                            $"and set {CriSocketAnnotation.Key} to {_plan.KubeletEndpoint} where it names dockershim or cri-dockerd");
-                    break;
-            }
-        }
+        foreach (var (step, record) in ConversionSteps.All.Zip(Report.Steps))
+            if (record.Status == ConversionStepStatus.DoneBefore)
+                actions.Add(new PlannedAction(step.Name, "Skip (done by an earlier run)", step.Name, ""));
+            else
+                actions.AddRange(step.Plan(context));
         return actions;
     }
 
-    private string DrainAdvice => $"kubectl drain {_options.NodeName} --ignore-daemonsets --delete-emptydir-data (before the services stop)";
+    private ConversionContext ContextWith(IConversionLog log) => new(_options, _files, _backup, _state, _survey, _plan, _findings, Report, log);
 
-    private string UncordonAdvice => $"kubectl uncordon {_options.NodeName}; if the node's {CriSocketAnnotation.Key} annotation names dockershim or cri-dockerd, set it to {_plan.KubeletEndpoint}";
+    /// <summary>Planning runs nothing, so it has nothing to log.</summary>
+    private sealed class QuietLog : IConversionLog
+    {
+        public void Verbose(string message) { }
+        public void Warning(string message) { }
+        public void Progress(string step, string status, int percent) { }
+    }
 }

@@ -67,7 +67,7 @@ internal sealed class NodePlan
         try
         {
             var edit = ContainerdConfig.Apply(survey.ContainerdConfigText, Containerd, survey.ContainerdVersion ?? new Version(1, 6));
-            Files.Add(PlannedFile.Text(StepNames.ContainerdConfig, NodePaths.ContainerdConfig, edit.Text, edit.Changes));
+            Files.Add(PlannedFile.Text(ContainerdConfigStep.StepName, NodePaths.ContainerdConfig, edit.Text, edit.Changes));
         }
         catch (CriException e)
         {
@@ -87,14 +87,14 @@ internal sealed class NodePlan
                 return;
             // The rewrite names each change's file ("config.yaml: added ..."): keep this file's own.
             var own = rewrite.Changes.Where(c => c.StartsWith(label + ":", StringComparison.Ordinal)).ToList();
-            Files.Add(PlannedFile.Text(StepNames.Kubelet, path, after, own.Count > 0 ? own : rewrite.Changes));
+            Files.Add(PlannedFile.Text(KubeletStep.StepName, path, after, own.Count > 0 ? own : rewrite.Changes));
         }
         // The labels are how the rewrite names each file in its change lines.
         Add(NodePaths.KubeadmFlagsEnv, "kubeadm-flags.env", survey.KubeletFiles.KubeadmFlagsEnv, rewrite.Files.KubeadmFlagsEnv);
         Add(survey.KubeletDefaultsPath, "KUBELET_EXTRA_ARGS", survey.KubeletFiles.DefaultsEnv, rewrite.Files.DefaultsEnv);
         Add(survey.KubeletConfigPath, "config.yaml", survey.KubeletFiles.ConfigYaml, rewrite.Files.ConfigYaml);
         Add(NodePaths.KubeletInstanceConfig, "instance-config.yaml", survey.KubeletFiles.InstanceConfigYaml, rewrite.Files.InstanceConfigYaml);
-        Files.Add(PlannedFile.Text(StepNames.Kubelet, NodePaths.CrictlYaml, CrictlYaml.Render(KubeletEndpoint), ["crictl talks to containerd"]));
+        Files.Add(PlannedFile.Text(KubeletStep.StepName, NodePaths.CrictlYaml, CrictlYaml.Render(KubeletEndpoint), ["crictl talks to containerd"]));
         if (survey.Docker.LogMaxSize is { } maxSize)
             Carried.Add(new CarriedSetting
             {

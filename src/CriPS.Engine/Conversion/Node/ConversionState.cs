@@ -31,7 +31,8 @@ internal sealed class ConversionState
     [JsonIgnore]
     public bool InProgress => Outcome is null or ConversionOutcome.Failed;
 
-    public bool IsDone(string step) => Steps.Any(s => s.Name == step && s.Status is ConversionStepStatus.Done or ConversionStepStatus.DoneBefore);
+    /// <summary>True when a run started the step: each is recorded as it starts, so one killed half-way counts too.</summary>
+    public bool HasStarted(string step) => Steps.Any(s => s.Name == step);
 
     public static ConversionState? Load(NodeFiles files, string nodePath)
     {

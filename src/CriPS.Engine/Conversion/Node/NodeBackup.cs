@@ -54,13 +54,14 @@ internal sealed class NodeBackup
     public string? ReadOriginalText(string nodePath) => ReadOriginal(nodePath) is { } b ? System.Text.Encoding.UTF8.GetString(b) : null;
 
     /// <summary>Copies the file once, before its first change; later calls keep the first copy.</summary>
-    public void EnsureSaved(string nodePath)
+    /// <param name="step">The step that writes the file, whose undo puts it back.</param>
+    public void EnsureSaved(string nodePath, string? step)
     {
         if (Has(nodePath))
             return;
         nodePath = _files.Resolve(nodePath);
         var facts = _files.Facts(nodePath);
-        var entry = new BackupEntry { Path = nodePath, Existed = facts is not null };
+        var entry = new BackupEntry { Path = nodePath, Existed = facts is not null, Step = step };
         if (facts is { } f)
         {
             var bytes = _files.ReadBytes(nodePath)!;
@@ -118,6 +119,9 @@ internal sealed class NodeBackup
 internal sealed class BackupEntry
 {
     public string Path { get; set; } = "";
+
+    /// <summary>The step that writes the file; null in manifests written before entries named their step.</summary>
+    public string? Step { get; set; }
     public bool Existed { get; set; }
     public string? Copy { get; set; }
     public string? Mode { get; set; }

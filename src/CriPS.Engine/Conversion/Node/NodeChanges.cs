@@ -15,12 +15,13 @@ internal sealed class NodeChanges(NodeFiles files, NodeBackup backup)
     public bool WriteText(string nodePath, string text, UnixFileFacts? facts = null) =>
         WriteBytes(nodePath, Encoding.UTF8.GetBytes(text), facts);
 
-    public bool WriteBytes(string nodePath, byte[] content, UnixFileFacts? facts = null)
+    /// <param name="step">The step that writes the file, whose undo puts it back (see NodeBackup.EnsureSaved).</param>
+    public bool WriteBytes(string nodePath, byte[] content, UnixFileFacts? facts = null, string? step = null)
     {
         var current = files.ReadBytes(nodePath);
         if (current is not null && current.AsSpan().SequenceEqual(content))
             return false;
-        backup.EnsureSaved(nodePath);
+        backup.EnsureSaved(nodePath, step);
         var created = files.WriteAtomic(nodePath, content, files.Facts(nodePath) ?? facts ?? NewFile);
         backup.RecordCreatedDirectories(created);
         return true;
