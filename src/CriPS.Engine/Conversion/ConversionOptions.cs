@@ -31,8 +31,17 @@ public sealed class ConversionOptions
     /// <summary>With a kubeconfig, the node is cordoned and drained before and uncordoned after, through the API.</summary>
     public string? KubeConfig { get; init; }
 
-    /// <summary>The node's name in the cluster; by default this machine's host name in lower case.</summary>
-    public string NodeName { get; init; } = Environment.MachineName.ToLowerInvariant();
+    /// <summary>The node's name in the cluster; by default this machine's full host name in lower case.</summary>
+    public string NodeName { get; init; } = DefaultNodeName();
+
+    /// <summary>
+    /// The kubelet registers the node under the kernel's host name, lower-cased, dots and all; .NET's
+    /// Environment.MachineName stops at the first dot, gethostname(2) does not.
+    /// </summary>
+    public static string DefaultNodeName() => System.Net.Dns.GetHostName().ToLowerInvariant();
+
+    /// <summary>How many earlier conversions' state and backup directories stay when a new one starts.</summary>
+    public int KeepBackups { get; init; } = 3;
 
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -19,7 +19,7 @@ public sealed partial class NodeConversion
         }
         if (_previous)
         {
-            ArchivePrevious(_files);
+            ArchivePrevious(_files, _options.KeepBackups);
             _previous = false;
         }
         var context = ContextWith(log);

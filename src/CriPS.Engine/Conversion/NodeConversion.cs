@@ -72,12 +72,20 @@ public sealed partial class NodeConversion
         return conversion;
     }
 
-    /// <summary>A finished or rolled-back conversion's state and backup move aside when a new one starts.</summary>
-    private static void ArchivePrevious(NodeFiles files)
+    /// <summary>
+    /// A finished or rolled-back conversion's state and backup move aside (named with the time) when a new one
+    /// starts; of those set aside, the newest <paramref name="keep"/> stay.
+    /// </summary>
+    internal static void ArchivePrevious(NodeFiles files, int keep)
     {
         var directory = files.HostPath(NodePaths.StateDirectory);
-        var aside = $"{directory}.{DateTime.UtcNow:yyyyMMddTHHmmssZ}";
+        var aside = $"{directory}.{DateTime.UtcNow:yyyyMMddTHHmmssfffZ}";
         Directory.Move(directory, aside);
+        var parent = Path.GetDirectoryName(directory)!;
+        var pattern = Path.GetFileName(directory) + ".*Z";
+        // The time stamps sort as text in time order.
+        foreach (var old in Directory.GetDirectories(parent, pattern).Order(StringComparer.Ordinal).Reverse().Skip(keep))
+            Directory.Delete(old, recursive: true);
     }
 
     private static async Task<Version?> ContainerdVersionAsync(string endpoint, TimeSpan timeout, CancellationToken cancel)
@@ -127,8 +135,17 @@ public sealed partial class NodeConversion
         return report;
     }
 
-    private static string RollbackCommandFor(ConversionOptions options) =>
-        options.Root == "/" ? "Convert-DockerNodeToContainerd -Rollback" : $"Convert-DockerNodeToContainerd -Rollback -Root '{options.Root}'";
+    internal static string RollbackCommandFor(ConversionOptions options) =>
+        options.Root == "/" ? "Convert-DockerNodeToContainerd -Rollback" : $"Convert-DockerNodeToContainerd -Rollback -Root {QuoteForPowerShell(options.Root)}";
+
+    /// <summary>A PowerShell single-quoted string: only quote characters are special there, and PowerShell takes the typographic ones as quotes too.</summary>
+    private static string QuoteForPowerShell(string text)
+    {
+        var quoted = new System.Text.StringBuilder("'");
+        foreach (var c in text)
+            quoted.Append(c is '\'' or '\u2018' or '\u2019' or '\u201A' or '\u201B' ? new string(c, 2) : c.ToString());
+        return quoted.Append('\'').ToString();
+    }
 
     /// <summary>Everything the conversion would do, step by step, for -WhatIf. Changes nothing.</summary>
     public IReadOnlyList<PlannedAction> Plan()

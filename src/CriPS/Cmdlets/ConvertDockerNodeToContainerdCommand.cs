@@ -70,7 +70,7 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
     [ValidateNotNullOrEmpty]
     public string? KubeConfig { get; set; }
 
-    /// <summary>The node's name in the cluster; by default this machine's host name in lower case.</summary>
+    /// <summary>The node's name in the cluster; by default this machine's full host name in lower case, as the kubelet registers it.</summary>
     [Parameter(ParameterSetName = ConvertSet)]
     [ValidateNotNullOrEmpty]
     public string? NodeName { get; set; }
@@ -79,6 +79,11 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
     [Parameter(ParameterSetName = ConvertSet)]
     [ValidateRange(1, 86400)]
     public int DrainTimeoutSec { get; set; } = 300;
+
+    /// <summary>How many earlier conversions' state and backup directories to keep when a new conversion starts.</summary>
+    [Parameter(ParameterSetName = ConvertSet)]
+    [ValidateRange(0, 100)]
+    public int KeepBackups { get; set; } = 3;
 
     /// <summary>Undo the last conversion from its backup and start Docker again.</summary>
     [Parameter(Mandatory = true, ParameterSetName = RollbackSet)]
@@ -103,7 +108,8 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
             CarryUlimits = CarryUlimits,
             VerifyPull = VerifyPull,
             KubeConfig = KubeConfig is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(KubeConfig),
-            NodeName = NodeName ?? Environment.MachineName.ToLowerInvariant(),
+            NodeName = NodeName ?? ConversionOptions.DefaultNodeName(),
+            KeepBackups = KeepBackups,
             DrainTimeout = TimeSpan.FromSeconds(DrainTimeoutSec),
             CallTimeout = CallTimeout ?? TimeSpan.FromSeconds(30),
         };

@@ -64,4 +64,36 @@ public sealed class ConversionPlanTests : IDisposable
         Assert.DoesNotContain("secret", diff);
         Assert.Contains("private key", diff);
     }
+
+    [Theory]
+    [InlineData("/", "Convert-DockerNodeToContainerd -Rollback")]
+    [InlineData("/mnt/node", "Convert-DockerNodeToContainerd -Rollback -Root '/mnt/node'")]
+    [InlineData("/mnt/it's; rm -rf /", "Convert-DockerNodeToContainerd -Rollback -Root '/mnt/it''s; rm -rf /'")]
+    [InlineData("/mnt/\u2019x", "Convert-DockerNodeToContainerd -Rollback -Root '/mnt/\u2019\u2019x'")]
+    public void TheRollbackCommandQuotesTheRootForPowerShell(string root, string expected) =>
+        Assert.Equal(expected, NodeConversion.RollbackCommandFor(new ConversionOptions { Root = root }));
+
+    [Fact]
+    public void OnlyTheNewestBackupsAreKeptWhenANewConversionStarts()
+    {
+        var files = new NodeFiles(_root);
+        var parent = Path.Combine(_root, "var/lib/crips");
+        foreach (var stamp in new[] { "20260101T000000000Z", "20260301T000000000Z", "20260201T000000000Z" })
+            Directory.CreateDirectory(Path.Combine(parent, "docker-to-containerd." + stamp));
+        Directory.CreateDirectory(Path.Combine(parent, "docker-to-containerd"));
+        Directory.CreateDirectory(Path.Combine(parent, "unrelated"));
+
+        NodeConversion.ArchivePrevious(files, keep: 2);
+
+        var left = Directory.GetDirectories(parent).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(3, left.Count); // the one set aside now, the newest earlier one, and the unrelated directory
+        Assert.Contains("docker-to-containerd.20260301T000000000Z", left);
+        Assert.Contains("unrelated", left);
+        Assert.DoesNotContain("docker-to-containerd.20260201T000000000Z", left);
+        Assert.DoesNotContain("docker-to-containerd", left);
+    }
+
+    [Fact]
+    public void TheDefaultNodeNameIsTheFullHostName() =>
+        Assert.Equal(File.ReadAllText("/proc/sys/kernel/hostname").Trim().ToLowerInvariant(), ConversionOptions.DefaultNodeName());
 }
