@@ -130,6 +130,32 @@ public sealed class NodeFilesTests : IDisposable
 
     private string DirectoryMode(string relative) => Convert.ToString((int)UnixFileFacts.Of(Path.Combine(_root, relative)).Mode, 8);
 
+    [Fact]
+    public void DirectoriesAreRecordedForRollbackBeforeTheWriteThatCreatesThem()
+    {
+        var files = new NodeFiles(_root);
+        var backup = new NodeBackup(files, "/var/lib/backup");
+        Directory.CreateDirectory(Path.Combine(_root, "etc"));
+        // The write fails once its parents exist, as if killed in between: the file's name is valid, but its
+        // temporary file's (the name plus ".crips-PID-XXXXXXXX.tmp") is longer than Linux's 255 bytes.
+        var path = "/etc/newdir/sub/" + new string('a', 240);
+        Assert.Equal(["/etc/newdir", "/etc/newdir/sub"], files.MissingParents(path));
+        Assert.ThrowsAny<IOException>(() => new NodeChanges(files, backup).WriteText(path, "x"));
+        Assert.True(Directory.Exists(Path.Combine(_root, "etc/newdir/sub")));
+        Assert.Equal(["/etc/newdir", "/etc/newdir/sub"], new NodeBackup(files, "/var/lib/backup").CreatedDirectories);
+    }
+
+    [Fact]
+    public void LeftoverTemporariesOfADeadRunAreRemovedOnRequest()
+    {
+        var files = new NodeFiles(_root);
+        files.WriteAtomic("/etc/crictl.yaml", "x"u8.ToArray(), Facts("0644"));
+        var dead = Path.Combine(_root, "etc/crictl.yaml.crips-4194305-00000000.tmp");
+        File.WriteAllText(dead, "half");
+        files.RemoveLeftoverTemporaries("/etc/crictl.yaml");
+        Assert.False(File.Exists(dead));
+    }
+
     [System.Runtime.InteropServices.DllImport("libc")]
     private static extern int umask(int mask);
 

@@ -22,8 +22,9 @@ internal sealed class NodeChanges(NodeFiles files, NodeBackup backup)
         if (current is not null && current.AsSpan().SequenceEqual(content))
             return false;
         backup.EnsureSaved(nodePath, step);
-        var created = files.WriteAtomic(nodePath, content, files.Facts(nodePath) ?? facts ?? NewFile);
-        backup.RecordCreatedDirectories(created);
+        // Recorded before they exist: a run killed right after creating them still leaves them for rollback to remove.
+        backup.RecordCreatedDirectories(files.MissingParents(nodePath));
+        files.WriteAtomic(nodePath, content, files.Facts(nodePath) ?? facts ?? NewFile);
         return true;
     }
 

@@ -165,7 +165,7 @@ internal sealed class NodeFiles
         var resolved = Resolve(nodePath);
         var path = Unresolved(resolved);
         var created = CreateParents(resolved, DirectoryMode);
-        RemoveLeftoverTemporaries(path);
+        RemoveTemporaries(path);
         var temporary = $"{path}.crips-{Environment.ProcessId}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(4))}.tmp";
         try
         {
@@ -190,6 +190,15 @@ internal sealed class NodeFiles
         return created;
     }
 
+    /// <summary>The directories a write to this node path would create, outermost first (resolved node paths).</summary>
+    public IReadOnlyList<string> MissingParents(string nodePath)
+    {
+        var missing = new List<string>();
+        for (var parent = ParentOf(Resolve(nodePath)); parent != "/" && !Directory.Exists(Unresolved(parent)); parent = ParentOf(parent))
+            missing.Insert(0, parent);
+        return missing;
+    }
+
     /// <summary>Creates a node directory (and its parents) with this mode whatever the umask; returns those it created.</summary>
     public IReadOnlyList<string> CreateDirectory(string nodePath, UnixFileMode mode) =>
         CreateParents(Resolve(nodePath) + "/.", mode);
@@ -198,7 +207,9 @@ internal sealed class NodeFiles
     /// A run killed between writing a temporary file and renaming it leaves the temporary behind; the run that
     /// resumes removes it, unless the process that wrote it still runs.
     /// </summary>
-    private static void RemoveLeftoverTemporaries(string path)
+    public void RemoveLeftoverTemporaries(string nodePath) => RemoveTemporaries(HostPath(nodePath));
+
+    private static void RemoveTemporaries(string path)
     {
         var directory = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(directory))

@@ -34,6 +34,8 @@ internal abstract class FileStep : NodeStep
         var entries = c.Backup.Entries.Where(Restores).ToList();
         foreach (var entry in entries)
         {
+            // A run killed between writing a temporary file and renaming it left one beside the file.
+            c.Files.RemoveLeftoverTemporaries(entry.Path);
             if (entry.Existed)
             {
                 c.Files.WriteAtomic(entry.Path, c.Files.ReadBytes(c.Backup.Directory + "/" + entry.Copy)
