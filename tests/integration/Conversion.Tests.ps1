@@ -48,6 +48,7 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         foreach ($tag in $tagged) { $out | Should -Match ([regex]::Escape("[Images] Move image to containerd (k8s.io): $tag")) }
         $out | Should -Match ([regex]::Escape("[Images] Skip image: $($node.CRIPS_NODE_UNTAGGED_IMAGE_ID)"))
         $out | Should -Match ([regex]::Escape('[StopServices] Run: systemctl disable --now docker.service'))
+        $out | Should -Match ([regex]::Escape('[StopServices] Run: systemctl mask docker.service'))
         $out | Should -Match ([regex]::Escape('[ContainerdConfig] Edit file: /etc/containerd/config.toml'))
         $out | Should -Match ([regex]::Escape('-disabled_plugins = ["cri"]'))
         $out | Should -Match ([regex]::Escape("[DockerSettings] Create file: /etc/containerd/certs.d/$registry/hosts.toml"))
@@ -151,10 +152,15 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
 
     It 'drives the services through systemctl: kubelet and Docker stopped, containerd restarted, kubelet started' {
         Get-CripsNodeSystemctlLog -Node $node | Where-Object { $_ -notlike 'is-*' } | Should -Be @(
-            'stop kubelet', 'disable --now docker.service', 'disable --now docker.socket', 'disable --now cri-docker.service',
-            'disable --now cri-docker.socket', 'daemon-reload', 'enable containerd', 'restart containerd', 'start kubelet')
+            'stop kubelet', 'disable --now docker.service', 'mask docker.service', 'disable --now docker.socket', 'mask docker.socket',
+            'disable --now cri-docker.service', 'mask cri-docker.service', 'disable --now cri-docker.socket', 'mask cri-docker.socket',
+            'daemon-reload', 'enable containerd', 'restart containerd', 'start kubelet')
         & systemctl is-active docker | Should -Be 'inactive'
-        & systemctl is-enabled docker | Should -Be 'disabled'
+        & systemctl is-enabled docker | Should -Be 'masked'
+        # Masked: a unit that requires Docker (an old kubelet unit) cannot start it again.
+        & systemctl start docker 2>$null
+        $LASTEXITCODE | Should -Not -Be 0
+        & systemctl is-active docker | Should -Be 'inactive'
         # live-restore would have kept Docker's containers running without Docker: they were stopped first.
         ($report.Steps | Where-Object Name -eq 'StopServices').Details | Should -Contain "Docker container $($node.CRIPS_NODE_SOCKET_CONTAINER) stopped (live-restore)"
     }
@@ -189,8 +195,16 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         $script:converted = Get-TreeHashes
         Convert-DockerNodeToContainerd -Root $p.Root -Rollback -Force -WhatIf | Should -BeNullOrEmpty
         Get-TreeHashes | Should -Be $converted -Because '-WhatIf wins over -Force'
+        # A pod containerd runs (as the kubelet would have started one): rollback must not leave it running beside Docker's copy.
+        $pod = New-CriPod -RuntimeEndpoint $ep -Name left-behind -Namespace crips-rollback
+        $c = New-CriContainer -RuntimeEndpoint $ep -PodId $pod.Id -Name app -Image $tagged[0] -Command sh, -c, 'sleep 300'
+        Start-CriContainer -RuntimeEndpoint $ep -Id $c.Id
         $r = Convert-DockerNodeToContainerd -Root $p.Root -Rollback -Force
         $r.Outcome | Should -Be 'RolledBack'
+        $r.Steps[0].Details | Should -Contain "removed pod crips-rollback/left-behind ($($pod.Id.Substring(0, 13))) that containerd ran"
+        # containerd itself says so, CRI disabled again: no container and no task left in the CRI namespace.
+        & ctr -a $node.CRIPS_NODE_CONTAINERD_ADDRESS -n k8s.io containers ls -q | Should -BeNullOrEmpty
+        & ctr -a $node.CRIPS_NODE_CONTAINERD_ADDRESS -n k8s.io tasks ls -q | Should -BeNullOrEmpty
         Compare-CripsNodeTree -Node $node | Where-Object Path -notlike 'var/lib/crips*' | Should -BeNullOrEmpty
         & systemctl is-active docker | Should -Be 'active'
         & systemctl is-enabled docker | Should -Be 'enabled'

@@ -4,7 +4,7 @@
 # double, found first on PATH. NODE is the directory above the one this file is in.
 #
 #   systemctl [OPTIONS] VERB [UNIT...]
-#   verbs:   start stop restart enable disable (both with --now) is-active is-enabled status
+#   verbs:   start stop restart enable disable (both with --now) mask unmask is-active is-enabled status
 #            daemon-reload, show -p PROP[,PROP] [--value] (ActiveState, SubState, UnitFileState, MainPID)
 #   options: --now, -q/--quiet, -p/--property=PROP, --value, --no-pager, --no-block, --system
 #   units:   docker, containerd, kubelet (".service" optional), docker.socket; cri-docker.service and
@@ -199,6 +199,7 @@ is_active() {
 
 active_state() { if is_active "$1"; then echo active; else echo inactive; fi; }
 enabled_state() { cat "$UNITS/$1.enabled" 2>/dev/null || echo disabled; }
+refuse_masked() { [[ $(enabled_state "$1") != masked ]] || fail "Unit $1 is masked."; }
 
 main_pid() {
   case $1 in
@@ -270,19 +271,27 @@ main() {
       (( ${#units[@]} == 0 )) || fail "daemon-reload takes no unit"
       date +%s.%N >"$UNITS/.daemon-reload"
       return 0 ;;
-    start|stop|restart|enable|disable|is-active|is-enabled|status|show) ;;
+    start|stop|restart|enable|disable|mask|unmask|is-active|is-enabled|status|show) ;;
     *) fail "unknown verb $verb" ;;
   esac
   (( ${#units[@]} > 0 )) || fail "$verb needs a unit"
   [[ $verb == show && -z $props ]] && fail "show needs -p PROPERTY in this double"
 
   case $verb in
-    start) for unit in "${units[@]}"; do start_unit "$unit"; done ;;
+    start) for unit in "${units[@]}"; do refuse_masked "$unit"; start_unit "$unit"; done ;;
     stop) for unit in "${units[@]}"; do stop_unit "$unit"; done ;;
-    restart) for unit in "${units[@]}"; do stop_unit "$unit"; start_unit "$unit"; done ;;
+    restart) for unit in "${units[@]}"; do refuse_masked "$unit"; stop_unit "$unit"; start_unit "$unit"; done ;;
+    mask) for unit in "${units[@]}"; do echo masked >"$UNITS/$unit.enabled"; done ;;
+    unmask)
+      for unit in "${units[@]}"; do
+        [[ $(enabled_state "$unit") == masked ]] && echo disabled >"$UNITS/$unit.enabled"
+      done
+      return 0 ;;
     enable|disable)
       for unit in "${units[@]}"; do
-        echo "${verb}d" >"$UNITS/$unit.enabled"
+        # like systemd: a masked unit can be neither enabled nor started (disable leaves the mask)
+        [[ $verb == enable ]] && refuse_masked "$unit"
+        [[ $(enabled_state "$unit") == masked ]] || echo "${verb}d" >"$UNITS/$unit.enabled"
         if (( now )); then
           if [[ $verb == enable ]]; then start_unit "$unit"; else stop_unit "$unit"; fi
         fi

@@ -20,7 +20,7 @@ public sealed partial class NodeConversion
         var systemctl = new Systemctl(options.CallTimeout, line => log.Verbose(line));
         var record = new ConversionStep { Name = "Rollback", StartedAt = DateTimeOffset.Now };
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var context = new RollbackContext(files, backup, state, systemctl, record);
+        var context = new RollbackContext(files, backup, state, systemctl, record, options);
 
         // Stop the kubelet first so it does not run against a half-restored node.
         await systemctl.ActAsync(cancel, "stop", "kubelet").ConfigureAwait(false);

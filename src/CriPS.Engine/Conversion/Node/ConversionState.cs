@@ -21,8 +21,11 @@ internal sealed class ConversionState
     public ConversionOutcome? Outcome { get; set; }
     public List<ConversionStep> Steps { get; set; } = new();
 
-    /// <summary>The units StopServices disabled, which rollback enables and starts again.</summary>
+    /// <summary>The units StopServices disabled and masked, which rollback unmasks, enables and starts again.</summary>
     public List<string> DisabledUnits { get; set; } = new();
+
+    /// <summary>The CRI endpoint StartServices brought containerd up on, where rollback removes the pods it ran.</summary>
+    public string? ContainerdEndpoint { get; set; }
 
     /// <summary>Docker's images and containers as the first run listed them.</summary>
     public DockerSnapshot? Docker { get; set; }

@@ -1,15 +1,18 @@
 namespace CriPS.Engine.Conversion;
 
 /// <summary>
-/// Stops the kubelet, then stops and disables Docker (and cri-dockerd). Its undo enables and starts again each
-/// unit it disabled; the driver starts the kubelet at the end of the rollback.
+/// Stops the kubelet, then stops, disables and masks Docker (and cri-dockerd): masked, because a unit that
+/// `Requires=docker.service` (an old kubelet unit) would otherwise start it again. Its undo unmasks, enables and
+/// starts each of them again; the driver starts the kubelet at the end of the rollback.
 /// </summary>
 internal sealed class StopServicesStep : NodeStep
 {
     public override string Name => "StopServices";
 
     public override IEnumerable<PlannedAction> Plan(ConversionContext c) =>
-        Actions(c).Select(a => Planned(a.Optional ? "Run (if the unit exists)" : "Run", a.Target));
+        Actions(c).SelectMany(a => a.Arguments[0] == "disable"
+            ? [Planned(a.Optional ? "Run (if the unit exists)" : "Run", a.Target), Planned(a.Optional ? "Run (if the unit exists)" : "Run", "systemctl mask " + a.Arguments[^1])]
+            : new[] { Planned("Run", a.Target) });
 
     public override async Task<ConversionStepStatus> RunAsync(ConversionStep record, ConversionContext c, CancellationToken cancel)
     {
@@ -30,7 +33,8 @@ internal sealed class StopServicesStep : NodeStep
             var result = await c.Systemctl.RunAsync(action.Arguments, cancel).ConfigureAwait(false);
             if (result.ExitCode == 0)
             {
-                record.Details.Add(action.Target);
+                await c.Systemctl.ActAsync(cancel, "mask", unit).ConfigureAwait(false);
+                record.Details.Add($"{action.Target}; masked");
                 continue;
             }
             // Not disabled, most likely not installed: enabling a unit that is not there would fail the rollback.
@@ -48,8 +52,10 @@ internal sealed class StopServicesStep : NodeStep
     {
         foreach (var unit in c.State.DisabledUnits)
         {
+            // Unmasking a unit that a killed run did not mask yet changes nothing.
+            await c.Systemctl.ActAsync(cancel, "unmask", unit).ConfigureAwait(false);
             await c.Systemctl.ActAsync(cancel, "enable", "--now", unit).ConfigureAwait(false);
-            c.Details.Add($"{unit} enabled and started");
+            c.Details.Add($"{unit} unmasked, enabled and started");
         }
     }
 
