@@ -175,7 +175,7 @@ public sealed class ClusterStepsTests : IDisposable
         server.AddNode(NodeName);
         using var steps = Connect(wrongToken);
 
-        var error = await Assert.ThrowsAsync<CriException>(() => steps.UncordonAsync(Containerd, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<CriException>(() => steps.UncordonAsync(Containerd, TimeSpan.Zero, CancellationToken.None));
 
         Assert.Equal("ConversionClusterForbidden", error.ErrorId);
         Assert.Equal(CriErrorCategory.PermissionDenied, error.Category);
@@ -207,10 +207,38 @@ public sealed class ClusterStepsTests : IDisposable
         server.Stall = true;
         using var steps = ClusterSteps.Connect(server.WriteKubeConfig(directory), NodeName, TimeSpan.FromMilliseconds(200), Fast, TimeProvider.System);
 
-        var error = await Assert.ThrowsAsync<CriException>(() => steps.UncordonAsync(Containerd, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<CriException>(() => steps.UncordonAsync(Containerd, TimeSpan.Zero, CancellationToken.None));
 
         Assert.Equal("ConversionClusterUnavailable", error.ErrorId);
         Assert.Equal($"The Kubernetes API server {server.Url} did not answer in time to read node 'node-1'.", error.Message);
+    }
+
+    [Fact]
+    public async Task UncordonWaitsForAnApiServerThatIsNotBackYet()
+    {
+        // A control-plane node: its API server answers 503 until its kubelet has started it again.
+        server.AddNode(NodeName, unschedulable: true);
+        server.Unavailable = 3;
+        using var steps = Connect();
+
+        var details = await steps.UncordonAsync(Containerd, TimeSpan.FromSeconds(30), CancellationToken.None);
+
+        Assert.Equal("uncordoned", details[0]);
+        Assert.StartsWith("the API server answered at attempt 4, after ", details[^1], StringComparison.Ordinal);
+        Assert.False(server.Node(NodeName)["spec"]!.AsObject().ContainsKey("unschedulable"));
+    }
+
+    [Fact]
+    public async Task UncordonGivesUpWhenTheApiServerStaysAwayPastTheDeadline()
+    {
+        server.AddNode(NodeName, unschedulable: true);
+        server.Unavailable = int.MaxValue;
+        using var steps = Connect();
+
+        var error = await Assert.ThrowsAsync<CriException>(() => steps.UncordonAsync(Containerd, TimeSpan.FromMilliseconds(300), CancellationToken.None));
+
+        Assert.Equal("ConversionClusterUnavailable", error.ErrorId);
+        Assert.True(server.Requests.Count > 1, "retried at least once before giving up");
     }
 
     [Fact]
@@ -238,7 +266,7 @@ public sealed class ClusterStepsTests : IDisposable
         });
         using var steps = Connect();
 
-        var details = await steps.UncordonAsync(Containerd, CancellationToken.None);
+        var details = await steps.UncordonAsync(Containerd, TimeSpan.Zero, CancellationToken.None);
 
         Assert.Equal(new[] { "uncordoned", $"kubeadm.alpha.kubernetes.io/cri-socket: {dockershim} -> {Containerd}" }, details);
         var requests = server.Requests;
@@ -262,7 +290,7 @@ public sealed class ClusterStepsTests : IDisposable
         server.AddNode(NodeName, unschedulable: false, new Dictionary<string, string> { ["kubeadm.alpha.kubernetes.io/cri-socket"] = criDockerd });
         using var steps = Connect();
 
-        var details = await steps.UncordonAsync(Containerd, CancellationToken.None);
+        var details = await steps.UncordonAsync(Containerd, TimeSpan.Zero, CancellationToken.None);
 
         Assert.Equal(new[] { "already schedulable", $"kubeadm.alpha.kubernetes.io/cri-socket: {criDockerd} -> {Containerd}" }, details);
         Assert.Equal(new[]
@@ -281,7 +309,7 @@ public sealed class ClusterStepsTests : IDisposable
         });
         using var steps = Connect();
 
-        var details = await steps.UncordonAsync(Containerd, CancellationToken.None);
+        var details = await steps.UncordonAsync(Containerd, TimeSpan.Zero, CancellationToken.None);
 
         Assert.Equal(new[] { "uncordoned", "kubeadm.alpha.kubernetes.io/cri-socket left as 'unix:///var/run/crio/crio.sock' (not a Docker socket)" }, details);
         Assert.Equal(new[]
@@ -298,7 +326,7 @@ public sealed class ClusterStepsTests : IDisposable
         server.AddNode(NodeName, unschedulable: false, new Dictionary<string, string> { ["kubeadm.alpha.kubernetes.io/cri-socket"] = Containerd });
         using var steps = Connect();
 
-        var details = await steps.UncordonAsync(Containerd, CancellationToken.None);
+        var details = await steps.UncordonAsync(Containerd, TimeSpan.Zero, CancellationToken.None);
 
         Assert.Equal(new[] { "already schedulable", $"kubeadm.alpha.kubernetes.io/cri-socket already {Containerd}" }, details);
         Assert.Equal(new[] { "GET /api/v1/nodes/node-1" }, Calls(server.Requests));

@@ -29,7 +29,7 @@ public sealed class ConversionStepsTests : IDisposable
         var backup = new NodeBackup(files, "/backup");
         Assert.Equal([KubeletStep.StepName, KubeletStep.StepName, DockerSettingsStep.StepName], backup.Entries.Select(e => e.Step));
         var record = new ConversionStep { Name = "Rollback" };
-        var context = new RollbackContext(files, backup, new ConversionState(), new Systemctl(TimeSpan.FromSeconds(5)), record);
+        var context = new RollbackContext(files, backup, new ConversionState(), new Systemctl(TimeSpan.FromSeconds(5)), record, new ConversionOptions());
         await new KubeletStep().UndoAsync(context, CancellationToken.None);
 
         Assert.Equal("old crictl", files.ReadText("/etc/crictl.yaml"));

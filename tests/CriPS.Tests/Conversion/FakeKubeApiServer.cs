@@ -36,6 +36,9 @@ internal sealed class FakeKubeApiServer : IDisposable
     /// <summary>Records requests but never answers them, like a server that hangs, until disposed.</summary>
     public bool Stall { get; set; }
 
+    /// <summary>How many more requests get 503 Service Unavailable, as an API server that is not back yet answers.</summary>
+    public int Unavailable { get; set; }
+
     public IReadOnlyList<RecordedRequest> Requests
     {
         get { lock (gate) return requests.ToList(); }
@@ -206,6 +209,11 @@ internal sealed class FakeKubeApiServer : IDisposable
         lock (gate)
         {
             requests.Add(new RecordedRequest(method, rawUrl, contentType, body));
+            if (Unavailable > 0)
+            {
+                Unavailable--;
+                return (503, Status(503, "ServiceUnavailable", "the API server is starting"));
+            }
             if (authorization != $"Bearer {Token}")
                 return (401, Status(401, "Unauthorized", "Unauthorized"));
 

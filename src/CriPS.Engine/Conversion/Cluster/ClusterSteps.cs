@@ -133,9 +133,33 @@ internal sealed class ClusterSteps : IDisposable
     /// cri-dockerd's socket, sets it to <paramref name="containerdEndpoint"/> (e.g. unix:///run/containerd/containerd.sock).
     /// Any other value was chosen by someone: it is left alone and reported. Both changes go in one patch.
     /// </summary>
-    public async Task<IReadOnlyList<string>> UncordonAsync(string containerdEndpoint, CancellationToken cancel)
+    /// <remarks>
+    /// A control-plane node's API server comes back only after its kubelet: while it is unavailable the uncordon is
+    /// retried with backoff until <paramref name="within"/> passes, then the last ConversionClusterUnavailable is the error.
+    /// </remarks>
+    public async Task<IReadOnlyList<string>> UncordonAsync(string containerdEndpoint, TimeSpan within, CancellationToken cancel)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(containerdEndpoint);
+        var started = time.GetTimestamp();
+        var wait = TimeSpan.Zero;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var details = await UncordonOnceAsync(containerdEndpoint, cancel).ConfigureAwait(false);
+                if (attempt > 1)
+                    details.Add($"the API server answered at attempt {attempt}, after {time.GetElapsedTime(started).TotalSeconds:0} s");
+                return details;
+            }
+            catch (CriException e) when (e.ErrorId == "ConversionClusterUnavailable" && time.GetElapsedTime(started) + (wait = pacing.NextRetry(wait)) < within)
+            {
+                await Task.Delay(wait, time, cancel).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<List<string>> UncordonOnceAsync(string containerdEndpoint, CancellationToken cancel)
+    {
         var node = await ReadNodeAsync(cancel).ConfigureAwait(false);
         var details = new List<string>();
         var patch = new JsonObject();

@@ -21,7 +21,7 @@ internal sealed class UncordonStep : NodeStep
         if (c.Options.KubeConfig is null)
             return c.LeaveToUser(record, Advice(c));
         using var cluster = ClusterSteps.Connect(c.Options.KubeConfig, c.Options.NodeName, c.Options.CallTimeout);
-        record.Details.AddRange(await cluster.UncordonAsync(c.Plan.KubeletEndpoint, cancel).ConfigureAwait(false));
+        record.Details.AddRange(await cluster.UncordonAsync(c.Plan.KubeletEndpoint, c.Options.DrainTimeout, cancel).ConfigureAwait(false));
         return ConversionStepStatus.Done;
     }
 
