@@ -343,6 +343,17 @@ Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: lin
         Get-TreeState | Should -Be $before
     }
 
+    It 'refuses a kubelet and containerd that cannot work together, before any change' {
+        # containerd 2.x serves no CRI v1alpha2, all a kubelet up to 1.22 speaks; Kubernetes 1.36 needs containerd 2.
+        $kubelet = if ([version]$node.CRIPS_NODE_CONTAINERD_VERSION -ge [version]'2.0') { '1.22.17' } else { '1.36.0' }
+        $report = Convert-DockerNodeToContainerd @p -KubeletVersion $kubelet -Force -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $report.Outcome | Should -Be 'Refused'
+        $finding = $report.Findings | Where-Object Id -eq 'KubeletContainerdIncompatible'
+        $finding.Severity | Should -Be 'Error'
+        $finding.Message | Should -Match "kubelet $([regex]::Escape($kubelet))"
+        Get-TreeState | Should -Be $before
+    }
+
     It 'converts through the links, keeps every mode, carries the proxy in a root-only file, and stops the accepted container' {
         $script:report = Convert-DockerNodeToContainerd @p -Force -AcceptFinding DockerContainerNotKubernetes -Verbose -WarningAction SilentlyContinue 4>&1 |
             Tee-Object -Variable verbose | Where-Object { $_ -is [CriPS.ConversionReport] }

@@ -37,6 +37,16 @@ internal static class Preflight
             Add(FindingSeverity.Error, "ContainerdTooOld", $"containerd {containerd} does not serve CRI v1; 1.6 or newer is needed.", survey.ContainerdEndpoint);
         else if (containerd < CniFixed)
             Add(FindingSeverity.Warning, "ContainerdCniBugs", $"containerd {containerd} has CNI bugs fixed in 1.6.4; upgrade it.", survey.ContainerdEndpoint);
+        if (survey.KubeletVersion is { } kubelet && survey.ContainerdVersion is { } runtime)
+        {
+            // containerd 2.0 dropped CRI v1alpha2, the only CRI kubelets up to 1.22 speak; Kubernetes 1.36 needs containerd 2.0 or newer.
+            if (runtime.Major >= 2 && !KubeletVersions.AtLeast(kubelet, new Version(1, 23)))
+                Add(FindingSeverity.Error, "KubeletContainerdIncompatible",
+                    $"kubelet {kubelet} speaks only CRI v1alpha2, which containerd {runtime} no longer serves: upgrade the kubelet to 1.23 or newer first, or use containerd 1.7.", survey.ContainerdEndpoint);
+            else if (runtime.Major < 2 && KubeletVersions.AtLeast(kubelet, new Version(1, 36)))
+                Add(FindingSeverity.Error, "KubeletContainerdIncompatible",
+                    $"kubelet {kubelet} needs containerd 2.0 or newer; this node has containerd {runtime}: upgrade containerd first.", survey.ContainerdEndpoint);
+        }
         findings.AddRange(plan.Problems);
 
         if (Executables.Find("runc") is null)
@@ -58,6 +68,9 @@ internal static class Preflight
                     $"Container {container.Name} mounts Docker's socket; it will not work once Docker is stopped.", container.Name);
             CheckDiskSpace(survey, plan.ImagesToMove, Add);
         }
+        if (survey.Options.KubeConfig is { } kubeConfig && ClusterSteps.ExecPluginCommand(kubeConfig) is { } command)
+            Add(FindingSeverity.Warning, "KubeConfigRunsCommand",
+                $"The kubeconfig's user gets its credentials by running '{command}' (an exec plugin): the drain and uncordon run it as root.", kubeConfig);
         if (survey.Docker.LiveRestore)
             Add(FindingSeverity.Info, "DockerLiveRestore", "Docker has live-restore on: its containers are stopped before Docker itself.", NodePaths.DockerDaemonJson);
         if (survey.Docker.CgroupDriver != survey.CgroupDriver)

@@ -242,6 +242,31 @@ public sealed class ClusterStepsTests : IDisposable
     }
 
     [Fact]
+    public void AnExecPluginInTheKubeconfigIsNamedWithoutItsArguments()
+    {
+        var path = Path.Combine(directory, "exec.kubeconfig");
+        File.WriteAllText(path, """
+            apiVersion: v1
+            kind: Config
+            current-context: c
+            clusters: [{name: k, cluster: {server: "https://127.0.0.1:6443"}}]
+            contexts: [{name: c, context: {cluster: k, user: u}}]
+            users:
+            - name: u
+              user:
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1
+                  command: /usr/local/bin/aws-iam-authenticator
+                  args: ["token", "--secret", "s3cr3t"]
+                  interactiveMode: Never
+            """);
+
+        Assert.Equal("/usr/local/bin/aws-iam-authenticator", ClusterSteps.ExecPluginCommand(path));
+        Assert.Null(ClusterSteps.ExecPluginCommand(server.WriteKubeConfig(directory)));
+        Assert.Null(ClusterSteps.ExecPluginCommand(Path.Combine(directory, "absent")));
+    }
+
+    [Fact]
     public async Task CancellingStaysACancellation()
     {
         server.AddNode(NodeName);

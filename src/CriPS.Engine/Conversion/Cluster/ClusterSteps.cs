@@ -65,6 +65,25 @@ internal sealed class ClusterSteps : IDisposable
         return new ClusterSteps(client, new ClusterErrors(config), nodeName, pacing, time);
     }
 
+    /// <summary>
+    /// The command the current context's user runs for its credentials (an exec plugin), or null; a kubeconfig that
+    /// cannot be read is Connect's to report. Only the command is named: its arguments may carry secrets.
+    /// </summary>
+    public static string? ExecPluginCommand(string kubeConfigPath)
+    {
+        try
+        {
+            var config = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(kubeConfigPath));
+            var context = config.Contexts?.FirstOrDefault(c => c.Name == config.CurrentContext);
+            var user = config.Users?.FirstOrDefault(u => u.Name == context?.ContextDetails?.User);
+            return user?.UserCredentials?.ExternalExecution?.Command;
+        }
+        catch (Exception e) when (e is KubeConfigException or YamlException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     public string NodeName => nodeName;
 
     /// <summary>
