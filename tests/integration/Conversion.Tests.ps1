@@ -254,6 +254,52 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         foreach ($tag in $tagged) { (Get-CriImage -RuntimeEndpoint $ep -Name $tag).Id | Should -Be $dockerIds[$tag] }
         & systemctl is-active docker | Should -Be 'inactive'
     }
+
+    It 'converges and rolls back when killed inside the Images and StopServices steps' {
+        $pwsh = Get-PwshCommand
+        $state = Join-Path $node.CRIPS_NODE_ROOT 'var/lib/crips/docker-to-containerd/state.json'
+        $script = "Import-Module '$env:CRIPS_MODULE_PATH'; `$env:PATH = '$($env:PATH)'; `$ProgressPreference = 'SilentlyContinue'; " +
+            "Convert-DockerNodeToContainerd -Root '$($p.Root)' -RuntimeEndpoint '$($p.RuntimeEndpoint)' -DockerEndpoint '$($p.DockerEndpoint)' -Force | Out-Null"
+        function Stop-ConversionWhen([scriptblock] $Condition) {
+            # Runs the conversion in a child pwsh and kills it (SIGKILL) as soon as the condition holds; true when it did.
+            $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+            foreach ($a in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) { $start.ArgumentList.Add($a) }
+            $start.RedirectStandardOutput = $true
+            $child = [Diagnostics.Process]::Start($start)
+            $deadline = [datetime]::UtcNow.AddSeconds(120)
+            $killed = $false
+            while (-not $child.HasExited -and [datetime]::UtcNow -lt $deadline) {
+                if (& $Condition) { & kill -KILL $child.Id; $killed = $true; break }
+                Start-Sleep -Milliseconds 10
+            }
+            $child.WaitForExit()
+            $killed
+        }
+        function Get-Recorded { try { Get-Content -Raw $state -ErrorAction Stop | ConvertFrom-Json } catch { $null } }
+        $address = $node.CRIPS_NODE_CONTAINERD_ADDRESS
+
+        # 1. Killed between disabling Docker and masking it: rollback brings Docker back, unmasked and running.
+        (Convert-DockerNodeToContainerd -Root $p.Root -Rollback -Force).Outcome | Should -Be 'RolledBack'
+        Get-CripsNodeSystemctlLog -Node $node -Clear | Out-Null
+        Stop-ConversionWhen { @(Get-CripsNodeSystemctlLog -Node $node) -contains 'disable --now docker.service' } | Should -BeTrue
+        (Get-Recorded).DisabledUnits | Should -Contain 'docker.service' -Because 'the unit is recorded before it is disabled'
+        (Convert-DockerNodeToContainerd -Root $p.Root -Rollback -Force).Outcome | Should -Be 'RolledBack'
+        Compare-CripsNodeTree -Node $node | Where-Object Path -notlike 'var/lib/crips*' | Should -BeNullOrEmpty
+        & systemctl is-enabled docker | Should -Be 'enabled'
+        & systemctl is-active docker | Should -Be 'active'
+
+        # 2. Killed while the images stream into containerd (they were removed there first, so there is work to do).
+        $refs = @(& ctr -a $address -n k8s.io images ls -q)
+        if ($refs) { & ctr -a $address -n k8s.io images rm --sync @refs *> $null }
+        Stop-ConversionWhen { $r = Get-Recorded; $r -and $r.Outcome -ne 'RolledBack' -and ($r.Steps | Where-Object Name -eq 'Images') } | Should -BeTrue
+        (Get-Recorded).Steps | Where-Object Name -eq 'StopServices' | Should -BeNullOrEmpty -Because 'the kill landed inside Images'
+        $final = Convert-DockerNodeToContainerd @p -Force
+        $final.Outcome | Should -Be 'Converted'
+        Get-TreeHashes | Should -Be $converted
+        foreach ($tag in $tagged) { (Get-CriImage -RuntimeEndpoint $ep -Name $tag).Id | Should -Be $dockerIds[$tag] }
+        @(& ctr -a $address -n k8s.io content active | Select-Object -Skip 1 | Where-Object { $_.Trim() }) | Should -BeNullOrEmpty -Because 'no half-written ingest is left'
+        & systemctl is-enabled docker | Should -Be 'masked'
+    }
 }
 
 Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: links, proxy files, a container outside Kubernetes, a proxy password' -Skip:([bool]$ConversionSkipReason) {
