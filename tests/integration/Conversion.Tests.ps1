@@ -39,10 +39,7 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
     }
 
     It '-WhatIf shows every step, file diff, service action and image, and changes nothing' {
-        $pwsh = Get-PwshCommand
-        $script = "Import-Module '$env:CRIPS_MODULE_PATH'; `$env:PATH = '$($env:PATH)'; " +
-            "Convert-DockerNodeToContainerd -Root '$($p.Root)' -RuntimeEndpoint '$($p.RuntimeEndpoint)' -DockerEndpoint '$($p.DockerEndpoint)' -CarryUlimits -WhatIf | Select-Object -ExpandProperty Outcome"
-        $out = (& $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1) -join "`n"
+        $out = Invoke-CripsConversionWhatIf -Node $node -Pwsh (Get-PwshCommand) -Tail '-CarryUlimits | Select-Object -ExpandProperty Outcome'
 
         $out | Should -Match 'What if: \[Preflight\] Report Warning: crips-socket-user'
         foreach ($tag in $tagged) { $out | Should -Match ([regex]::Escape("[Images] Move image to containerd (k8s.io): $tag")) }
@@ -359,10 +356,7 @@ Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: lin
     }
 
     It '-WhatIf names the container outside Kubernetes and the broken link, and shows no password' {
-        $pwsh = Get-PwshCommand
-        $script = "Import-Module '$env:CRIPS_MODULE_PATH'; `$env:PATH = '$($env:PATH)'; " +
-            "Convert-DockerNodeToContainerd -Root '$root' -RuntimeEndpoint '$($p.RuntimeEndpoint)' -DockerEndpoint '$($p.DockerEndpoint)' -WhatIf -Verbose *>&1 | Out-String -Width 300"
-        $out = (& $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1) -join "`n"
+        $out = Invoke-CripsConversionWhatIf -Node $node -Pwsh (Get-PwshCommand) -Tail '-Verbose *>&1 | Out-String -Width 300'
 
         $out | Should -Match 'Report Error: crips-local-agent\s+DockerContainerNotKubernetes'
         $out | Should -Match 'Report Warning: /etc/docker/certs.d/registry.example.internal:5000/retired.crt\s+CertificateLinkBroken'

@@ -130,4 +130,16 @@ function Compare-CripsNodeTree {
     }
 }
 
-Export-ModuleMember -Function Start-CripsNode, Stop-CripsNode, Get-CripsNodeSystemctlLog, Compare-CripsNodeTree, Read-CripsNodeEnv
+function Invoke-CripsConversionWhatIf {
+    <#
+    .SYNOPSIS
+    Runs Convert-DockerNodeToContainerd -WhatIf on the node in a child pwsh, where the "What if:" lines reach the
+    host, and returns everything it printed as one string. -Tail follows the parameters (more parameters, a pipe).
+    #>
+    param([Parameter(Mandatory)] $Node, [string] $Tail = '', [Parameter(Mandatory)] [string[]] $Pwsh)
+    $script = "Import-Module '$env:CRIPS_MODULE_PATH'; `$env:PATH = '$($env:PATH)'; Convert-DockerNodeToContainerd -WhatIf " +
+        "-Root '$($Node.CRIPS_NODE_ROOT)' -RuntimeEndpoint '$($Node.CRIPS_NODE_CONTAINERD_ENDPOINT)' -DockerEndpoint '$($Node.CRIPS_NODE_DOCKER_ENDPOINT)' $Tail"
+    (& $Pwsh[0] @($Pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1) -join "`n"
+}
+
+Export-ModuleMember -Function Invoke-CripsConversionWhatIf, Start-CripsNode, Stop-CripsNode, Get-CripsNodeSystemctlLog, Compare-CripsNodeTree, Read-CripsNodeEnv

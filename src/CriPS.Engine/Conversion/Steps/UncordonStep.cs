@@ -4,27 +4,19 @@ namespace CriPS.Engine.Conversion;
 /// Last: uncordons the node and points kubeadm's cri-socket annotation at containerd through the Kubernetes API,
 /// or leaves it to the user without -KubeConfig.
 /// </summary>
-internal sealed class UncordonStep : NodeStep
+internal sealed class UncordonStep : ClusterStep
 {
     public override string Name => "Uncordon";
 
-    public override IEnumerable<PlannedAction> Plan(ConversionContext c) =>
-    [
-        c.Options.KubeConfig is null
-            ? Planned("Manual step", c.Options.NodeName, Advice(c))
-            : Planned("Uncordon through the Kubernetes API", c.Options.NodeName,
-                $"and set {CriSocketAnnotation.Key} to {c.Plan.KubeletEndpoint} where it names dockershim or cri-dockerd"),
-    ];
+    protected override string ApiAction => "Uncordon through the Kubernetes API";
 
-    public override async Task<ConversionStepStatus> RunAsync(ConversionStep record, ConversionContext c, CancellationToken cancel)
-    {
-        if (c.Options.KubeConfig is null)
-            return c.LeaveToUser(record, Advice(c));
-        using var cluster = ClusterSteps.Connect(c.Options.KubeConfig, c.Options.NodeName, c.Options.CallTimeout);
-        record.Details.AddRange(await cluster.UncordonAsync(c.Plan.KubeletEndpoint, c.Options.DrainTimeout, cancel).ConfigureAwait(false));
-        return ConversionStepStatus.Done;
-    }
+    protected override string ApiDetail(ConversionContext c) =>
+        $"and set {CriSocketAnnotation.Key} to {c.Plan.KubeletEndpoint} where it names dockershim or cri-dockerd";
 
-    private static string Advice(ConversionContext c) =>
+    // The API server of a control-plane node may not be back yet: it is waited for within the drain's deadline.
+    protected override Task<IReadOnlyList<string>> CallAsync(ClusterSteps cluster, ConversionContext c, CancellationToken cancel) =>
+        cluster.UncordonAsync(c.Plan.KubeletEndpoint, c.Options.DrainTimeout, cancel);
+
+    protected override string Advice(ConversionContext c) =>
         $"kubectl uncordon {c.Options.NodeName}; if the node's {CriSocketAnnotation.Key} annotation names dockershim or cri-dockerd, set it to {c.Plan.KubeletEndpoint}";
 }
