@@ -22,6 +22,7 @@
 #                  $CRIPS_DOCKER (20.10, the machine's, by default; 26.1, Debian 13's, whose `docker save` writes an
 #                  OCI layout), taken from Debian's packages as packages-lib.sh says; DIR/bin/daemons.env names the
 #                  binaries for the systemctl double. A node keeps the versions it was made with until `down --purge`.
+#                  CRIPS_CONTAINERD_BIN_DIR names a containerd built elsewhere (2.3, by hand) instead of the package.
 #   kubelet        cannot run here: the double only records start/stop; `kubelet --version` answers the style's
 #                  version
 # Needs `crips-runtime.sh up` first (its registry serves the images; $CRIPS_RUNTIME_DIR/runtime.env).
@@ -447,7 +448,13 @@ EOF
 # the systemctl double; a node made with other versions must be purged first (its data belongs to them).
 select_daemons() {
   local ctd dockerd
-  ctd=$(containerd_bin_dir "${CRIPS_CONTAINERD:-1.6}" "$PACKAGE_CACHE")/containerd || exit 1
+  # CRIPS_CONTAINERD_BIN_DIR (as for crips-runtime.sh): a containerd built elsewhere, such as 2.3, instead
+  if [[ -n ${CRIPS_CONTAINERD_BIN_DIR:-} ]]; then
+    ctd=$CRIPS_CONTAINERD_BIN_DIR/containerd
+    [[ -x $ctd && -x $CRIPS_CONTAINERD_BIN_DIR/containerd-shim-runc-v2 ]] || die "CRIPS_CONTAINERD_BIN_DIR=$CRIPS_CONTAINERD_BIN_DIR lacks containerd or containerd-shim-runc-v2"
+  else
+    ctd=$(containerd_bin_dir "${CRIPS_CONTAINERD:-1.6}" "$PACKAGE_CACHE")/containerd || exit 1
+  fi
   dockerd=$(dockerd_path "${CRIPS_DOCKER:-20.10}" "$PACKAGE_CACHE") || exit 1
   if [[ -f $DAEMONS_ENV ]] && [[ $ctd != "$CTD_BIN" || $dockerd != "$DOCKERD_BIN" ]]; then
     die "$DIR was made with $CTD_BIN and $DOCKERD_BIN; run 'down --purge' before using other versions"
