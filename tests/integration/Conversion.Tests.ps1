@@ -145,6 +145,8 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         $config | Should -Match ([regex]::Escape('#   Copyright 2018-2022 Docker Inc.'))
         $config | Should -Match 'restrict_oom_score_adj = true'
         ($report.CarriedSettings | Where-Object Setting -eq 'default-ulimits').Status | Should -Be 'Reported'
+        # Every daemon.json key is carried or reported: the node's storage-driver has no containerd counterpart.
+        ($report.CarriedSettings | Where-Object Setting -eq 'storage-driver').Status | Should -Be 'Reported'
     }
 
     It 'drives the services through systemctl: kubelet and Docker stopped, containerd restarted, kubelet started' {

@@ -168,6 +168,8 @@ internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
         if (docker.LogDriver is not (DockerDaemonSettings.DefaultLogDriver or "local"))
             Carry("log-driver", docker.LogDriver, "Reported",
                 "containers' logs are now files the kubelet rotates (kubectl logs reads them); ship them from /var/log/pods with a node agent if Docker's driver sent them elsewhere");
+        foreach (var host in docker.Hosts)
+            Carry("hosts", host, "Reported", "Docker's API socket goes away with Docker; tools that used it need containerd's socket (crictl, nerdctl) instead");
         foreach (var key in docker.OtherKeys)
             Carry(key, "", "Reported", key switch
             {
