@@ -319,6 +319,11 @@ Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: lin
         Move-Item "$root/etc/containerd/config.toml" "$root/etc/containerd/managed/config.toml"
         & chmod 0640 "$root/etc/containerd/managed/config.toml"
         & ln -s /etc/containerd/managed/config.toml "$root/etc/containerd/config.toml"
+        # The kubelet's config lives in /etc/kubernetes (0600), linked in relatively.
+        New-Item -ItemType Directory -Force "$root/etc/kubernetes" | Out-Null
+        Move-Item "$root/var/lib/kubelet/config.yaml" "$root/etc/kubernetes/kubelet-config.yaml"
+        & chmod 0600 "$root/etc/kubernetes/kubelet-config.yaml"
+        & ln -s ../../../etc/kubernetes/kubelet-config.yaml "$root/var/lib/kubelet/config.yaml"
         # A client certificate whose key (0600) lives elsewhere, behind a relative link; a link to a file that is gone.
         New-Item -ItemType Directory "$root/etc/docker/pki" | Out-Null
         & openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$root/etc/docker/pki/client.key" `
@@ -407,6 +412,9 @@ Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: lin
         & stat -c '%a' "$root/etc/containerd/managed/config.toml" | Should -Be '640'
         Get-Content -Raw "$root/etc/containerd/managed/config.toml" | Should -Match '(?m)^disabled_plugins = \[\]$'
         (Get-CriRuntimeInfo -RuntimeEndpoint $p.RuntimeEndpoint).RuntimeReady | Should -BeTrue
+        (Get-Item "$root/var/lib/kubelet/config.yaml").LinkTarget | Should -Be '../../../etc/kubernetes/kubelet-config.yaml'
+        & stat -c '%a' "$root/etc/kubernetes/kubelet-config.yaml" | Should -Be '600'
+        Get-Content -Raw "$root/etc/kubernetes/kubelet-config.yaml" | Should -Match 'containerRuntimeEndpoint: unix:///run/containerd/containerd.sock'
         # The key behind the relative link was carried with the key's mode, not the link's 0777.
         $carried = "$root/etc/containerd/certs.d/registry.example.internal:5000"
         & stat -c '%F %a' "$carried/client.key" | Should -Be 'regular file 600'
