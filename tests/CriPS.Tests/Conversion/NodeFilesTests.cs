@@ -4,6 +4,7 @@ using CriPS.Engine.Conversion;
 namespace CriPS.Tests.Conversion;
 
 /// <summary>The node tree below -Root: paths stay inside it, writes are atomic and keep owner and mode, the backup keeps first copies.</summary>
+[Collection(ProcessUmask.Name)]
 public sealed class NodeFilesTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("crips-node-files-").FullName;
@@ -80,6 +81,50 @@ public sealed class NodeFilesTests : IDisposable
         new NodeFiles(_root).WriteAtomic("/etc/crictl.yaml", "x"u8.ToArray(), Facts("0644"));
         Assert.False(File.Exists(outside));
         Assert.Equal("x", File.ReadAllText(_root + outside));
+    }
+
+    [Fact]
+    public async Task ATemporaryFileIsNeverWiderThanTheFinalModeWhileItIsWritten()
+    {
+        // Another thread stats every temporary file in the folder while 64 MiB are written: a file created with a
+        // wider mode and narrowed afterwards (umask 0 gives 0666) shows that mode to it.
+        var old = umask(0);
+        try
+        {
+            var files = new NodeFiles(_root);
+            files.WriteAtomic("/etc/pki/client.key", "k"u8.ToArray(), Facts("0600"));
+            var folder = Path.Combine(_root, "etc/pki");
+            var widest = 0;
+            using var stop = new CancellationTokenSource();
+            var watcher = Task.Run(() =>
+            {
+                while (!stop.IsCancellationRequested)
+                    foreach (var file in Directory.EnumerateFiles(folder, "*.tmp"))
+                        try { widest |= (int)UnixFileFacts.Of(file).Mode; } catch (IOException) { }
+            });
+            for (var i = 0; i < 3; i++)
+                files.WriteAtomic("/etc/pki/client.key", new byte[64 << 20], Facts("0600"));
+            await stop.CancelAsync();
+            await watcher;
+            Assert.Equal(0, widest & ~Convert.ToInt32("0600", 8));
+        }
+        finally
+        {
+            umask(old);
+        }
+    }
+
+    [Fact]
+    public void ALinkPlantedWhereATemporaryFileWouldGoRedirectsNothing()
+    {
+        var files = new NodeFiles(_root);
+        files.WriteAtomic("/etc/crictl.yaml", "old"u8.ToArray(), Facts("0644"));
+        var outside = Path.Combine(Path.GetTempPath(), $"crips-planted-{Guid.NewGuid():N}");
+        // The name a temporary file of this process would have had without a random part.
+        File.CreateSymbolicLink(Path.Combine(_root, $"etc/crictl.yaml.crips-{Environment.ProcessId}.tmp"), outside);
+        files.WriteAtomic("/etc/crictl.yaml", "new"u8.ToArray(), Facts("0644"));
+        Assert.False(File.Exists(outside));
+        Assert.Equal("new", files.ReadText("/etc/crictl.yaml"));
     }
 
     [Fact]
@@ -249,4 +294,11 @@ public sealed class NodeFilesTests : IDisposable
     }
 
     private static UnixFileFacts Facts(string mode) => new((UnixFileMode)Convert.ToInt32(mode, 8), 0, 0);
+}
+
+/// <summary>Tests that change the process's umask run alone: other tests' new files would get the wrong mode meanwhile.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessUmask
+{
+    public const string Name = "process umask";
 }
