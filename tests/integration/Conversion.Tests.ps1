@@ -472,6 +472,8 @@ Describe 'Convert-DockerNodeToContainerd writes the kubelet files for the kubele
         $node = Start-CripsNode -Style $Style -Directory "/tmp/crips-node-conv$($Style -replace '\.')"
         try {
             $env:PATH = "$($node.CRIPS_NODE_BIN):$savedPath"
+            # The 1.28 node's containerd has no config file: the conversion writes one in the version it reads natively.
+            if ($Style -eq '1.28') { Remove-Item "$($node.CRIPS_NODE_ROOT)/etc/containerd/config.toml" }
             $report = Convert-DockerNodeToContainerd -Root $node.CRIPS_NODE_ROOT -RuntimeEndpoint $node.CRIPS_NODE_CONTAINERD_ENDPOINT `
                 -DockerEndpoint $node.CRIPS_NODE_DOCKER_ENDPOINT -MigrateImages None -Force -WarningAction SilentlyContinue -ErrorAction Stop
             $report.Outcome | Should -Be 'Converted'
@@ -482,6 +484,11 @@ Describe 'Convert-DockerNodeToContainerd writes the kubelet files for the kubele
             if ($Endpoint) { $config | Should -Match ([regex]::Escape($Endpoint)) } else { $config | Should -Not -Match 'containerRuntimeEndpoint' }
             # The sandbox image came from Docker: -MigrateImages None moves nothing, so containerd pulls it.
             (Get-CriRuntimeInfo -RuntimeEndpoint $node.CRIPS_NODE_CONTAINERD_ENDPOINT).RuntimeReady | Should -BeTrue
+            if ($Style -eq '1.28') {
+                $containerd = [version]$node.CRIPS_NODE_CONTAINERD_VERSION
+                $native = if ($containerd -lt [version]'2.0') { 2 } elseif ($containerd -lt [version]'2.3') { 3 } else { 4 }
+                Get-Content -Raw "$root/etc/containerd/config.toml" | Should -Match "(?m)^version = $native$" -Because "containerd $containerd reads version $native without migrating"
+            }
             if ($Style -eq '1.23') {
                 # dockershim's --cni-* flags moved into containerd's config.
                 Get-Content -Raw "$root/etc/containerd/config.toml" | Should -Match 'bin_dir = "/opt/cni/bin"'
