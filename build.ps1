@@ -212,6 +212,10 @@ function Get-TrxCounts([string] $Path) {
 # Debian 13's (Docker 26.1, whose `docker save` writes an OCI layout) for 1.7 and 2.1. CRIPS_DOCKER set by hand wins.
 $DockerBeside = @{ 'containerd-1.6' = '20.10'; 'containerd-1.7' = '26.1'; 'containerd-2.1' = '26.1' }
 $DockerGiven = [bool]$env:CRIPS_DOCKER
+# After each containerd's whole suite, the conversion's core cycle (tag Pair: convert, run a pod from a moved image,
+# roll back byte for byte) runs once more from the other Docker, so every Docker/containerd pair is converted.
+$OtherDocker = @{ '20.10' = '26.1'; '26.1' = '20.10' }
+$RuntimesStartedByTest = @{}
 
 function Use-Containerd([string] $Name) {
     # crips-runtime.sh and crips-node.sh read CRIPS_CONTAINERD ("1.7") and CRIPS_DOCKER ("26.1"); children inherit them.
@@ -219,37 +223,41 @@ function Use-Containerd([string] $Name) {
     if (-not $DockerGiven) { $env:CRIPS_DOCKER = $DockerBeside[$Name] }
 }
 
-function Invoke-IntegrationTests([string] $Path, [string] $Runtime = 'containerd-1.6', [switch] $NextRuntimeFollows) {
+function Invoke-IntegrationTests([string] $Path, [string] $Runtime = 'containerd-1.6', [switch] $NextRuntimeFollows,
+    [switch] $SameRuntimeFollows, [string] $Docker, [string[]] $Tag = @(), [string[]] $ExcludeTag = @()) {
     # Pester, in a child pwsh, against CRIPS_TEST_ENDPOINT or (as root) the private runtime with $Runtime's
     # containerd; returns the counts and the runtime's name and version. The runtime is stopped afterwards when
     # this call started it (unless -KeepRuntime) and always when another containerd follows.
     $saved = @{}
-    foreach ($name in 'CRIPS_TEST_ENDPOINT', 'CRIPS_TEST_IMAGE', 'CRIPS_TEST_PRIVATE_RUNTIME') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+    foreach ($name in 'CRIPS_TEST_ENDPOINT', 'CRIPS_TEST_IMAGE', 'CRIPS_TEST_PRIVATE_RUNTIME', 'CRIPS_DOCKER') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
     $startedHere = $false
     $vars = $null
     $label = if ($env:CRIPS_TEST_ENDPOINT) { $env:CRIPS_TEST_ENDPOINT } else { $Runtime }
     if (-not $env:CRIPS_TEST_ENDPOINT -and (Test-IsRoot)) {
         Use-Containerd $Runtime
-        $startedHere = -not (Get-PrivateRuntimeStatus)
+        if ($Docker) { $env:CRIPS_DOCKER = $Docker }
+        $startedHere = -not (Get-PrivateRuntimeStatus) -or $RuntimesStartedByTest[$Runtime]
+        $RuntimesStartedByTest[$Runtime] = $startedHere
         $vars = Start-RuntimeForCriPS
         foreach ($v in $vars.GetEnumerator()) { Set-Item "env:$($v.Key)" $v.Value }
         $env:CRIPS_TEST_ENDPOINT = $vars.CRIPS_RUNTIME_ENDPOINT
         $env:CRIPS_TEST_IMAGE = $vars.CRIPS_BUSYBOX_IMAGE
         $env:CRIPS_TEST_PRIVATE_RUNTIME = '1'
-        $label = "containerd $($vars.CRIPS_CONTAINERD_VERSION) (nodes: Docker $env:CRIPS_DOCKER)"
+        $label = "containerd $($vars.CRIPS_CONTAINERD_VERSION) (nodes: Docker $env:CRIPS_DOCKER)$(if ($Tag) { ', tags ' + ($Tag -join ',') })"
     }
     $null = New-Item -ItemType Directory -Force $Results
-    $pesterJson = Join-Path $Results "pester-$($Runtime).json"
+    $pesterJson = Join-Path $Results "pester-$($Runtime)$(if ($Docker) { "-docker$Docker" }).json"
     Remove-Item -Force $pesterJson -ErrorAction SilentlyContinue
     $watch = [Diagnostics.Stopwatch]::StartNew()
     try {
         Write-Host "`n=== Integration tests on $label ===`n"
         # To the console, not into this function's result: the counts are read from the JSON file.
-        Invoke-ChildPwsh -NoModule "& '$Root/tests/Invoke-IntegrationTests.ps1' -ModulePath '$Staged' -ResultPath '$pesterJson' -Path '$Path'" | Out-Host
+        $filters = "$(if ($Tag) { " -Tag $($Tag -join ',')" })$(if ($ExcludeTag) { " -ExcludeTag $($ExcludeTag -join ',')" })"
+        Invoke-ChildPwsh -NoModule "& '$Root/tests/Invoke-IntegrationTests.ps1' -ModulePath '$Staged' -ResultPath '$pesterJson' -Path '$Path'$filters" | Out-Host
     } catch {
         Write-Warning $_
     } finally {
-        if ($vars -and ($NextRuntimeFollows -or ($startedHere -and -not $KeepRuntime))) { Stop-RuntimeForCriPS | Out-Host }
+        if ($vars -and -not $SameRuntimeFollows -and ($NextRuntimeFollows -or ($startedHere -and -not $KeepRuntime))) { Stop-RuntimeForCriPS | Out-Host }
         foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
     }
     $counts = if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
@@ -272,8 +280,14 @@ function Invoke-TestTask {
     # (each stopped before the next: its pods go through CRI first).
     $runtimes = @(if ($env:CRIPS_TEST_ENDPOINT -or -not (Test-IsRoot)) { 'containerd-1.6' }
                   elseif ($Runtime) { $Runtime } else { $KnownRuntimes })
+    $crossPairs = -not $env:CRIPS_TEST_ENDPOINT -and (Test-IsRoot) -and -not $DockerGiven
     $integration = for ($i = 0; $i -lt $runtimes.Count; $i++) {
-        Invoke-IntegrationTests (Join-Path $Root 'tests/integration') $runtimes[$i] -NextRuntimeFollows:($i -lt $runtimes.Count - 1)
+        $next = $i -lt $runtimes.Count - 1
+        Invoke-IntegrationTests (Join-Path $Root 'tests/integration') $runtimes[$i] -NextRuntimeFollows:$next -SameRuntimeFollows:$crossPairs
+        if ($crossPairs) {
+            Invoke-IntegrationTests (Join-Path $Root 'tests/integration/Conversion.Tests.ps1') $runtimes[$i] -NextRuntimeFollows:$next `
+                -Docker $OtherDocker[$DockerBeside[$runtimes[$i]]] -Tag Pair -ExcludeTag KillPoints
+        }
     }
 
     Write-Host ("Unit tests: passed {0}, failed {1}, skipped {2}" -f $unit.Passed, $unit.Failed, $unit.Skipped)

@@ -10,7 +10,10 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $ResultPath,
     # A test file or folder; the whole suite by default.
-    [string] $Path = (Join-Path $PSScriptRoot 'integration')
+    [string] $Path = (Join-Path $PSScriptRoot 'integration'),
+    # Only the tests with one of these Pester tags, and none of those with an excluded one.
+    [string[]] $Tag = @(),
+    [string[]] $ExcludeTag = @()
 )
 $ErrorActionPreference = 'Stop'
 $root = Split-Path -Parent $PSScriptRoot
@@ -32,6 +35,8 @@ if (-not $env:CRIPS_TEST_ENDPOINT) {
 $config = New-PesterConfiguration
 $config.Run.Path = $Path
 $config.Run.PassThru = $true
+if ($Tag) { $config.Filter.Tag = $Tag }
+if ($ExcludeTag) { $config.Filter.ExcludeTag = $ExcludeTag }
 $config.Output.Verbosity = 'Detailed'
 $config.Should.ErrorAction = 'Continue'
 $result = Invoke-Pester -Configuration $config

@@ -5,7 +5,8 @@ BeforeDiscovery {
     $ConversionSkipReason = Get-DaemonSkipReason 'the Docker node'
 }
 
-Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -Skip:([bool]$ConversionSkipReason) {
+# Tag Pair: build.ps1 Test runs this Describe once more per containerd, from the other Docker (KillPoints excluded).
+Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -Tag Pair -Skip:([bool]$ConversionSkipReason) {
     BeforeAll {
         . $PSScriptRoot/TestFixture.ps1
         Import-Module $PSScriptRoot/NodeFixture.psm1 -Force
@@ -212,7 +213,7 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         Get-ContainerdPlugin -Address $ep | Where-Object { $_.Type -eq 'io.containerd.grpc.v1' -and $_.Id -eq 'cri' -and $_.Status -eq 'Ok' } | Should -BeNullOrEmpty
     }
 
-    It 'converges to the same end state when killed after each step and run again' {
+    It 'converges to the same end state when killed after each step and run again' -Tag KillPoints {
         $pwsh = Get-PwshCommand
         $state = Join-Path $node.CRIPS_NODE_ROOT 'var/lib/crips/docker-to-containerd/state.json'
         $script = "Import-Module '$env:CRIPS_MODULE_PATH'; `$env:PATH = '$($env:PATH)'; `$ProgressPreference = 'SilentlyContinue'; " +
@@ -254,7 +255,7 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         & systemctl is-active docker | Should -Be 'inactive'
     }
 
-    It 'converges and rolls back when killed inside the Images and StopServices steps' {
+    It 'converges and rolls back when killed inside the Images and StopServices steps' -Tag KillPoints {
         $pwsh = Get-PwshCommand
         $state = Join-Path $node.CRIPS_NODE_ROOT 'var/lib/crips/docker-to-containerd/state.json'
         $script = "Import-Module '$env:CRIPS_MODULE_PATH'; `$env:PATH = '$($env:PATH)'; `$ProgressPreference = 'SilentlyContinue'; " +
