@@ -22,6 +22,9 @@ internal static class NodePaths
     public const string CniBinDirDefault = "/opt/cni/bin";
     public const string DockerSocketDefault = "unix:///var/run/docker.sock";
 
+    /// <summary>True for a unit file or drop-in in one of systemd's unit directories: changing one needs `systemctl daemon-reload`.</summary>
+    public static bool IsUnitFile(string nodePath) => KubeletUnit.Directories.Any(d => nodePath.StartsWith(d + "/", StringComparison.Ordinal));
+
     /// <summary>The conversion's own state and backup; kept after the conversion, for rollback.</summary>
     public const string StateDirectory = "/var/lib/crips/docker-to-containerd";
     public const string StateFile = StateDirectory + "/state.json";
