@@ -109,10 +109,11 @@ internal sealed class NodePlan
             Problems.Add(new ConversionFinding
             {
                 Severity = FindingSeverity.Error, Id = "KubeletFlagInUnit", Target = home.File,
-                Message = $"The kubelet's flags need a change CriPS does not make where they are written ({home.Label}): {change}. "
-                    + $"Make it by hand in {home.File} (then `systemctl daemon-reload`) and run the conversion again; accept this finding only once it is made.",
+                Message = $"The kubelet's flags need a change that CriPS does not make in {home.Label} (it edits environment files and Environment= lines only): {change}. "
+                    + $"Make it by hand in {home.File}, run `systemctl daemon-reload` and run the conversion again; accepting this finding leaves the flag as it is.",
             });
-        CheckKubeletEndpoint(survey, version, rewrite.Files);
+        if (KubeletStillOnDocker(rewrite.Files, version, KubeletEndpoint) is { } stillOnDocker)
+            Problems.Add(stillOnDocker);
         Files.Add(PlannedFile.Text(KubeletStep.StepName, NodePaths.CrictlYaml, CrictlYaml.Render(KubeletEndpoint), ["crictl talks to containerd"]));
         if (survey.Docker.LogMaxSize is { } maxSize)
             Carried.Add(new CarriedSetting
@@ -131,20 +132,21 @@ internal sealed class NodePlan
     /// <summary>
     /// Reads the planned kubelet files back as the kubelet will: if the runtime is still not containerd (a flag on
     /// ExecStart, a ${VARIABLE} CriPS does not edit, no place to put the endpoint), the run must not go on and end
-    /// Converted with the kubelet still on Docker.
+    /// Converted with the kubelet still on Docker. Null when the kubelet will use <paramref name="endpoint"/>.
     /// </summary>
-    private void CheckKubeletEndpoint(NodeSurvey survey, Version version, KubeletFiles planned)
+    public static ConversionFinding? KubeletStillOnDocker(KubeletFiles planned, Version version, string endpoint)
     {
         var after = KubeletSettings.Read(planned);
-        if (after.Kind(version) == KubeletRuntimeKind.Containerd && after.RuntimeEndpoint == KubeletEndpoint)
-            return;
+        if (after.Kind(version) == KubeletRuntimeKind.Containerd && after.RuntimeEndpoint == endpoint)
+            return null;
         var setting = nameof(KubeletSettings.RuntimeEndpoint);
-        Problems.Add(new ConversionFinding
+        return new ConversionFinding
         {
-            Severity = FindingSeverity.Error, Id = "KubeletStillOnDocker", Target = after.HomeOf(setting)?.File ?? survey.KubeletConfigPath,
+            Severity = FindingSeverity.Error, Id = "KubeletStillOnDocker", Target = after.HomeOf(setting)?.File ?? after.Describe(setting),
             Message = $"After the planned edits the kubelet would still use {after.RuntimeEndpoint ?? "no runtime endpoint"} "
-                + $"(set by {after.Describe(setting)}), not containerd's {KubeletEndpoint}: set --container-runtime-endpoint={KubeletEndpoint} there by hand and run the conversion again.",
-        });
+                + $"(set by {after.Describe(setting)}), not containerd's {endpoint}: make it --container-runtime-endpoint={endpoint} there by hand "
+                + "(then `systemctl daemon-reload` for a unit file) and run the conversion again.",
+        };
     }
 
     /// <summary>Docker and containerd spell the same image differently (busybox vs docker.io/library/busybox:latest).</summary>
