@@ -14,10 +14,6 @@ internal sealed partial class KubeletUnit
 {
     public const string UnitName = "kubelet.service";
 
-    /// <summary>systemd's unit directories that packages and admins use, most important first.</summary>
-    public static readonly string[] Directories =
-        ["/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
-
     // Stands for the drop-in kubeadm installs when a tree has no unit at all (a prepared tree): the kubelet then
     // reads kubeadm's two files, as it always did. Not a path: nothing is ever written there.
     private const string KubeadmDropIn = "(kubeadm's kubelet drop-in)";
@@ -65,7 +61,7 @@ internal sealed partial class KubeletUnit
     {
         var texts = new Dictionary<string, string?>(StringComparer.Ordinal);
         string? unitPath = null;
-        foreach (var directory in Directories)
+        foreach (var directory in NodePaths.UnitDirectories)
         {
             var path = $"{directory}/{UnitName}";
             if (read(path) is { } text)
@@ -76,7 +72,7 @@ internal sealed partial class KubeletUnit
             }
         }
         var dropIns = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var directory in Directories)
+        foreach (var directory in NodePaths.UnitDirectories)
             foreach (var path in listConf($"{directory}/{UnitName}.d"))
                 dropIns.TryAdd(Path.GetFileName(path), path);
         foreach (var path in dropIns.Values)
