@@ -467,6 +467,80 @@ Describe 'Convert-DockerNodeToContainerd on a kubespray node: the kubelet''s fla
     }
 }
 
+Describe 'Convert-DockerNodeToContainerd with the kubelet''s runtime set in a drop-in of its own' -Skip:([bool]$ConversionSkipReason) {
+    BeforeAll {
+        . $PSScriptRoot/TestFixture.ps1
+        Import-Module $PSScriptRoot/NodeFixture.psm1 -Force
+        $savedPath = $env:PATH
+        $node = Start-CripsNode -Style 1.26 -Directory /tmp/crips-node-dropin
+        $env:PATH = "$($node.CRIPS_NODE_BIN):$savedPath"
+        $root = $node.CRIPS_NODE_ROOT
+        $p = @{ Root = $root; RuntimeEndpoint = $node.CRIPS_NODE_CONTAINERD_ENDPOINT; DockerEndpoint = $node.CRIPS_NODE_DOCKER_ENDPOINT }
+        $dropIn = "$root/etc/systemd/system/kubelet.service.d/20-runtime.conf"
+        $execStart = 'ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS'
+        # After kubeadm's 10-kubeadm.conf: its own variable, appended to kubeadm's command line.
+        $script:dropInText = "# The runtime is set here, not in kubeadm-flags.env.`n[Service]`n" +
+            "Environment=`"KUBELET_RUNTIME_ARGS=--container-runtime-endpoint=unix:///var/run/cri-dockerd.sock`"`nExecStart=`n$execStart `$KUBELET_RUNTIME_ARGS`n"
+        [IO.File]::WriteAllText($dropIn, $dropInText)
+
+        function Get-TreeState {
+            # Every entry of the node tree: type, mode, owner, link target, and content hash for files (not the conversion's own state).
+            $lines = & find $root -mindepth 1 -path "$root/var/lib/crips" -prune -o -printf '%P %y %m %u:%g %l\n'
+            foreach ($line in $lines | Sort-Object) {
+                $path = $line.Split(' ')[0]
+                $full = Join-Path $root $path
+                if ((Test-Path -LiteralPath $full -PathType Leaf) -and -not (Get-Item -LiteralPath $full -Force).LinkTarget) { "$line $((Get-FileHash -LiteralPath $full).Hash)" } else { $line }
+            }
+        }
+        $script:before = Get-TreeState
+    }
+    AfterAll {
+        $env:PATH = $savedPath
+        if ($node) { Stop-CripsNode -Node $node -Purge }
+    }
+
+    It 'refuses a runtime endpoint written on ExecStart itself, naming the file, before any change' {
+        try {
+            [IO.File]::WriteAllText($dropIn, "[Service]`nExecStart=`n$execStart --container-runtime-endpoint=unix:///var/run/cri-dockerd.sock`n")
+            $report = Convert-DockerNodeToContainerd @p -Force -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        } finally {
+            [IO.File]::WriteAllText($dropIn, $dropInText)
+        }
+        $report.Outcome | Should -Be 'Refused'
+        $inUnit = $report.Findings | Where-Object Id -eq 'KubeletFlagInUnit'
+        $inUnit.Severity | Should -Be 'Error'
+        $inUnit.Target | Should -Be '/etc/systemd/system/kubelet.service.d/20-runtime.conf'
+        $inUnit.Message | Should -Match ([regex]::Escape('--container-runtime-endpoint unix:///var/run/cri-dockerd.sock -> unix:///run/containerd/containerd.sock'))
+        $still = $report.Findings | Where-Object Id -eq 'KubeletStillOnDocker'
+        $still.Severity | Should -Be 'Error'
+        $still.Message | Should -Match ([regex]::Escape('set by /etc/systemd/system/kubelet.service.d/20-runtime.conf ExecStart'))
+        Get-TreeState | Should -Be $before
+    }
+
+    It 'rewrites the drop-in''s Environment= line in place and reloads systemd before the kubelet starts' {
+        Get-CripsNodeSystemctlLog -Node $node -Clear | Out-Null
+        $report = Convert-DockerNodeToContainerd @p -Force -WarningAction SilentlyContinue
+        $report.Outcome | Should -Be 'Converted'
+
+        Get-Content -Raw $dropIn | Should -BeExactly $dropInText.Replace('unix:///var/run/cri-dockerd.sock', 'unix:///run/containerd/containerd.sock')
+        Get-Content -Raw "$root/var/lib/kubelet/kubeadm-flags.env" | Should -Match ([regex]::Escape('--container-runtime-endpoint=unix:///run/containerd/containerd.sock'))
+        ($report.Steps | Where-Object Name -eq 'Kubelet').Details | Should -Contain (
+            '/etc/systemd/system/kubelet.service.d/20-runtime.conf: /etc/systemd/system/kubelet.service.d/20-runtime.conf Environment=KUBELET_RUNTIME_ARGS: ' +
+            '--container-runtime-endpoint unix:///var/run/cri-dockerd.sock -> unix:///run/containerd/containerd.sock')
+        # One reload for containerd's proxy drop-in, one for the kubelet's drop-in; both before the kubelet starts.
+        Get-CripsNodeSystemctlLog -Node $node | Where-Object { $_ -notlike 'is-*' } | Should -Be @(
+            'stop kubelet', 'disable --now docker.service', 'disable --now docker.socket', 'disable --now cri-docker.service',
+            'disable --now cri-docker.socket', 'daemon-reload', 'daemon-reload', 'enable containerd', 'restart containerd', 'start kubelet')
+    }
+
+    It 'rolls back byte for byte, reloading systemd for the restored drop-in' {
+        Get-CripsNodeSystemctlLog -Node $node -Clear | Out-Null
+        (Convert-DockerNodeToContainerd -Root $root -Rollback -Force).Outcome | Should -Be 'RolledBack'
+        Get-TreeState | Should -Be $before
+        Get-CripsNodeSystemctlLog -Node $node | Should -Contain 'daemon-reload'
+    }
+}
+
 Describe 'Convert-DockerNodeToContainerd writes the kubelet files for the kubelet''s version' -Skip:([bool]$ConversionSkipReason) {
     BeforeAll {
         . $PSScriptRoot/TestFixture.ps1
