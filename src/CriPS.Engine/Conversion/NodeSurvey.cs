@@ -48,9 +48,14 @@ internal sealed class NodeSurvey
         var unit = KubeletUnit.Find(backup.ReadOriginalText, ListConf);
         var currentUnit = KubeletUnit.Find(files.ReadText, ListConf);
         // The flags name the config file; read the flags first, then the config they point at.
-        KubeletFiles Read(Func<string, string?> read, KubeletUnit? unit, string? configPath) => unit is null
-            ? new(read(NodePaths.KubeadmFlagsEnv), read(defaultsPath), configPath is null ? null : read(configPath), configPath is null ? null : read(NodePaths.KubeletInstanceConfig))
-            : new(null, null, configPath is null ? null : read(configPath), configPath is null ? null : read(NodePaths.KubeletInstanceConfig)) { Unit = unit };
+        KubeletFiles Read(Func<string, string?> read, KubeletUnit? unit, string? configPath)
+        {
+            var config = configPath is null ? null : read(configPath);
+            var instance = configPath is null ? null : read(NodePaths.KubeletInstanceConfig);
+            return unit is null
+                ? new(read(NodePaths.KubeadmFlagsEnv), read(defaultsPath), config, instance)
+                : new(null, null, config, instance) { Unit = unit };
+        }
         var flagsOnly = KubeletSettings.Read(Read(backup.ReadOriginalText, unit, null));
         var configPath = flagsOnly.ConfigPath ?? NodePaths.KubeletConfigDefault;
         var kubeletFiles = Read(backup.ReadOriginalText, unit, configPath);
