@@ -79,8 +79,8 @@ internal sealed partial class KubeletUnit
             texts[path] = read(path);
 
         // The environment files are known once the unit is read; read them and read the unit again with them.
-        var units = new KubeletUnit(unitPath, dropIns.Values.ToList(), texts);
-        foreach (var (path, _) in units.EnvironmentFiles)
+        var withoutEnvironmentFiles = new KubeletUnit(unitPath, dropIns.Values.ToList(), texts);
+        foreach (var (path, _) in withoutEnvironmentFiles.EnvironmentFiles)
             texts.TryAdd(path, read(path));
         var unit = new KubeletUnit(unitPath, dropIns.Values.ToList(), texts);
         return unit.ExecStartFile is null ? null : unit;
