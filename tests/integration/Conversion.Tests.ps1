@@ -458,6 +458,166 @@ Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: lin
     }
 }
 
+Describe 'Convert-DockerNodeToContainerd on a kubespray node: the kubelet''s flags in /etc/kubernetes/kubelet.env, a stale kubeadm-flags.env' -Skip:([bool]$ConversionSkipReason) {
+    BeforeAll {
+        . $PSScriptRoot/TestFixture.ps1
+        Import-Module $PSScriptRoot/NodeFixture.psm1 -Force
+        $savedPath = $env:PATH
+        $node = Start-CripsNode -Style 1.26 -Directory /tmp/crips-node-kubespray
+        $env:PATH = "$($node.CRIPS_NODE_BIN):$savedPath"
+        $root = $node.CRIPS_NODE_ROOT
+        $p = @{ Root = $root; RuntimeEndpoint = $node.CRIPS_NODE_CONTAINERD_ENDPOINT; DockerEndpoint = $node.CRIPS_NODE_DOCKER_ENDPOINT }
+
+        # kubespray's layout (roles/kubernetes/node): its own kubelet.service reads every flag from kubelet.env, whose
+        # KUBELET_ARGS runs over several lines. kubeadm's drop-in is gone; its kubeadm-flags.env stays behind, stale:
+        # the kubelet no longer reads it, so the conversion must not take it for the kubelet's flags.
+        Remove-Item -Recurse -Force "$root/etc/systemd/system/kubelet.service.d"
+        [IO.File]::WriteAllText("$root/etc/systemd/system/kubelet.service", (@(
+            '[Unit]', 'Description=Kubernetes Kubelet Server', 'After=containerd.service', 'Wants=containerd.service', '',
+            '[Service]', 'EnvironmentFile=-/etc/kubernetes/kubelet.env', 'ExecStart=/usr/local/bin/kubelet \',
+            '		$KUBE_LOGTOSTDERR \', '		$KUBE_LOG_LEVEL \', '		$KUBELET_ADDRESS \', '		$KUBELET_HOSTNAME \',
+            '		$KUBELET_ARGS \', '		$DOCKER_SOCKET \', '		$KUBELET_NETWORK_PLUGIN \', '		$KUBELET_CLOUDPROVIDER',
+            'Restart=always', 'RestartSec=10s', '', '[Install]', 'WantedBy=multi-user.target', '') -join "`n"))
+        New-Item -ItemType Directory -Force "$root/etc/kubernetes" | Out-Null
+        $script:kubeletEnv = (@(
+            'KUBE_LOGTOSTDERR="--logtostderr=true"', 'KUBE_LOG_LEVEL="--v=2"', 'KUBELET_ADDRESS="--node-ip=10.0.0.5"',
+            'KUBELET_HOSTNAME="--hostname-override=crips-kubespray"', '',
+            'KUBELET_ARGS="--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \', '--kubeconfig=/etc/kubernetes/kubelet.conf \',
+            '--config=/var/lib/kubelet/config.yaml \', '--container-runtime=remote \',
+            '--container-runtime-endpoint=unix:///var/run/cri-dockerd.sock \',
+            "--pod-infra-container-image=$($node.CRIPS_NODE_SANDBOX_IMAGE) \", '--runtime-cgroups=/systemd/system.slice \', '  "',
+            'KUBELET_CLOUDPROVIDER=""', '', 'PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin', '') -join "`n")
+        [IO.File]::WriteAllText("$root/etc/kubernetes/kubelet.env", $kubeletEnv)
+        & chmod 0640 "$root/etc/kubernetes/kubelet.env"
+
+        function Get-TreeState {
+            # Every entry of the node tree: type, mode, owner, link target, and content hash for files (not the conversion's own state).
+            $lines = & find $root -mindepth 1 -path "$root/var/lib/crips" -prune -o -printf '%P %y %m %u:%g %l\n'
+            foreach ($line in $lines | Sort-Object) {
+                $path = $line.Split(' ')[0]
+                $full = Join-Path $root $path
+                if ((Test-Path -LiteralPath $full -PathType Leaf) -and -not (Get-Item -LiteralPath $full -Force).LinkTarget) { "$line $((Get-FileHash -LiteralPath $full).Hash)" } else { $line }
+            }
+        }
+        $script:before = Get-TreeState
+        $script:staleFlags = Get-Content -Raw "$root/var/lib/kubelet/kubeadm-flags.env"
+    }
+    AfterAll {
+        $env:PATH = $savedPath
+        if ($node) { Stop-CripsNode -Node $node -Purge }
+    }
+
+    It 'converts the kubelet where its unit reads its flags: kubelet.env points at containerd, nothing else in it changed' {
+        $script:report = Convert-DockerNodeToContainerd @p -Force -WarningAction SilentlyContinue
+        $report.Outcome | Should -Be 'Converted'
+        $report.From | Should -Be 'CriDockerd'
+        $report.Findings | Where-Object Severity -eq 'Error' | Should -BeNullOrEmpty
+
+        Get-Content -Raw "$root/etc/kubernetes/kubelet.env" |
+            Should -BeExactly $kubeletEnv.Replace('unix:///var/run/cri-dockerd.sock', 'unix:///run/containerd/containerd.sock')
+        & stat -c '%a %u' "$root/etc/kubernetes/kubelet.env" | Should -Be '640 0'
+        ($report.Steps | Where-Object Name -eq 'Kubelet').Details | Should -Contain (
+            '/etc/kubernetes/kubelet.env: /etc/kubernetes/kubelet.env KUBELET_ARGS: --container-runtime-endpoint unix:///var/run/cri-dockerd.sock -> unix:///run/containerd/containerd.sock')
+        # The stale file is not the kubelet's: left as it was; the unit needed no change, so no daemon-reload for it.
+        Get-Content -Raw "$root/var/lib/kubelet/kubeadm-flags.env" | Should -BeExactly $staleFlags
+        (Get-TreeState | Where-Object { $_ -like 'etc/systemd/system/kubelet.service *' }) | Should -Be ($before | Where-Object { $_ -like 'etc/systemd/system/kubelet.service *' })
+        (Get-CriRuntimeInfo -RuntimeEndpoint $p.RuntimeEndpoint).RuntimeReady | Should -BeTrue
+        Get-Content -Raw "$root/etc/crictl.yaml" | Should -Match 'runtime-endpoint: unix:///run/containerd/containerd.sock'
+    }
+
+    It 'runs a pod from a moved image' {
+        $ep = $p.RuntimeEndpoint
+        try {
+            $pod = New-CriPod -RuntimeEndpoint $ep -Name kubespray -Namespace crips-kubespray
+            $c = New-CriContainer -RuntimeEndpoint $ep -PodId $pod.Id -Name app -Image ($node.CRIPS_NODE_TAGGED_IMAGES -split ',')[0] -Command sh, -c, 'sleep 300'
+            Start-CriContainer -RuntimeEndpoint $ep -Id $c.Id
+            (Invoke-CriContainerCommand -RuntimeEndpoint $ep -Id $c.Id -Command echo, kubespray).Stdout | Should -Be "kubespray`n"
+        } finally {
+            Get-CriPod -RuntimeEndpoint $ep -Namespace crips-kubespray -ErrorAction SilentlyContinue | Remove-CriPod -RuntimeEndpoint $ep -Force
+        }
+    }
+
+    It 'rolls back byte for byte: kubelet.env, the unit and every other entry as they were' {
+        (Convert-DockerNodeToContainerd -Root $root -Rollback -Force).Outcome | Should -Be 'RolledBack'
+        Get-TreeState | Should -Be $before
+    }
+}
+
+Describe 'Convert-DockerNodeToContainerd with the kubelet''s runtime set in a drop-in of its own' -Skip:([bool]$ConversionSkipReason) {
+    BeforeAll {
+        . $PSScriptRoot/TestFixture.ps1
+        Import-Module $PSScriptRoot/NodeFixture.psm1 -Force
+        $savedPath = $env:PATH
+        $node = Start-CripsNode -Style 1.26 -Directory /tmp/crips-node-dropin
+        $env:PATH = "$($node.CRIPS_NODE_BIN):$savedPath"
+        $root = $node.CRIPS_NODE_ROOT
+        $p = @{ Root = $root; RuntimeEndpoint = $node.CRIPS_NODE_CONTAINERD_ENDPOINT; DockerEndpoint = $node.CRIPS_NODE_DOCKER_ENDPOINT }
+        $dropIn = "$root/etc/systemd/system/kubelet.service.d/20-runtime.conf"
+        $execStart = 'ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS'
+        # After kubeadm's 10-kubeadm.conf: its own variable, appended to kubeadm's command line.
+        $script:dropInText = "# The runtime is set here, not in kubeadm-flags.env.`n[Service]`n" +
+            "Environment=`"KUBELET_RUNTIME_ARGS=--container-runtime-endpoint=unix:///var/run/cri-dockerd.sock`"`nExecStart=`n$execStart `$KUBELET_RUNTIME_ARGS`n"
+        [IO.File]::WriteAllText($dropIn, $dropInText)
+
+        function Get-TreeState {
+            # Every entry of the node tree: type, mode, owner, link target, and content hash for files (not the conversion's own state).
+            $lines = & find $root -mindepth 1 -path "$root/var/lib/crips" -prune -o -printf '%P %y %m %u:%g %l\n'
+            foreach ($line in $lines | Sort-Object) {
+                $path = $line.Split(' ')[0]
+                $full = Join-Path $root $path
+                if ((Test-Path -LiteralPath $full -PathType Leaf) -and -not (Get-Item -LiteralPath $full -Force).LinkTarget) { "$line $((Get-FileHash -LiteralPath $full).Hash)" } else { $line }
+            }
+        }
+        $script:before = Get-TreeState
+    }
+    AfterAll {
+        $env:PATH = $savedPath
+        if ($node) { Stop-CripsNode -Node $node -Purge }
+    }
+
+    It 'refuses a runtime endpoint written on ExecStart itself, naming the file, before any change' {
+        try {
+            [IO.File]::WriteAllText($dropIn, "[Service]`nExecStart=`n$execStart --container-runtime-endpoint=unix:///var/run/cri-dockerd.sock`n")
+            $report = Convert-DockerNodeToContainerd @p -Force -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        } finally {
+            [IO.File]::WriteAllText($dropIn, $dropInText)
+        }
+        $report.Outcome | Should -Be 'Refused'
+        $inUnit = $report.Findings | Where-Object Id -eq 'KubeletFlagInUnit'
+        $inUnit.Severity | Should -Be 'Error'
+        $inUnit.Target | Should -Be '/etc/systemd/system/kubelet.service.d/20-runtime.conf'
+        $inUnit.Message | Should -Match ([regex]::Escape('--container-runtime-endpoint unix:///var/run/cri-dockerd.sock -> unix:///run/containerd/containerd.sock'))
+        $still = $report.Findings | Where-Object Id -eq 'KubeletStillOnDocker'
+        $still.Severity | Should -Be 'Error'
+        $still.Message | Should -Match ([regex]::Escape('set by /etc/systemd/system/kubelet.service.d/20-runtime.conf ExecStart'))
+        Get-TreeState | Should -Be $before
+    }
+
+    It 'rewrites the drop-in''s Environment= line in place and reloads systemd before the kubelet starts' {
+        Get-CripsNodeSystemctlLog -Node $node -Clear | Out-Null
+        $report = Convert-DockerNodeToContainerd @p -Force -WarningAction SilentlyContinue
+        $report.Outcome | Should -Be 'Converted'
+
+        Get-Content -Raw $dropIn | Should -BeExactly $dropInText.Replace('unix:///var/run/cri-dockerd.sock', 'unix:///run/containerd/containerd.sock')
+        Get-Content -Raw "$root/var/lib/kubelet/kubeadm-flags.env" | Should -Match ([regex]::Escape('--container-runtime-endpoint=unix:///run/containerd/containerd.sock'))
+        ($report.Steps | Where-Object Name -eq 'Kubelet').Details | Should -Contain (
+            '/etc/systemd/system/kubelet.service.d/20-runtime.conf: /etc/systemd/system/kubelet.service.d/20-runtime.conf Environment=KUBELET_RUNTIME_ARGS: ' +
+            '--container-runtime-endpoint unix:///var/run/cri-dockerd.sock -> unix:///run/containerd/containerd.sock')
+        # One reload for containerd's proxy drop-in, one for the kubelet's drop-in; both before the kubelet starts.
+        $log = @(Get-CripsNodeSystemctlLog -Node $node | Where-Object { $_ -notlike 'is-*' })
+        @($log | Where-Object { $_ -eq 'daemon-reload' }).Count | Should -Be 2
+        [array]::LastIndexOf($log, 'daemon-reload') | Should -BeLessThan ([array]::IndexOf($log, 'start kubelet'))
+        [array]::IndexOf($log, 'daemon-reload') | Should -BeGreaterThan ([array]::IndexOf($log, 'stop kubelet'))
+    }
+
+    It 'rolls back byte for byte, reloading systemd for the restored drop-in' {
+        Get-CripsNodeSystemctlLog -Node $node -Clear | Out-Null
+        (Convert-DockerNodeToContainerd -Root $root -Rollback -Force).Outcome | Should -Be 'RolledBack'
+        Get-TreeState | Should -Be $before
+        Get-CripsNodeSystemctlLog -Node $node | Should -Contain 'daemon-reload'
+    }
+}
+
 Describe 'Convert-DockerNodeToContainerd writes the kubelet files for the kubelet''s version' -Skip:([bool]$ConversionSkipReason) {
     BeforeAll {
         . $PSScriptRoot/TestFixture.ps1

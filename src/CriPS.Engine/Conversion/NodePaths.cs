@@ -22,6 +22,13 @@ internal static class NodePaths
     public const string CniBinDirDefault = "/opt/cni/bin";
     public const string DockerSocketDefault = "unix:///var/run/docker.sock";
 
+    /// <summary>systemd's unit directories that packages and admins use, in the order systemd prefers them.</summary>
+    public static readonly string[] UnitDirectories =
+        ["/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
+
+    /// <summary>True for a unit file or drop-in in one of systemd's unit directories: changing one needs `systemctl daemon-reload`.</summary>
+    public static bool IsUnitFile(string nodePath) => UnitDirectories.Any(d => nodePath.StartsWith(d + "/", StringComparison.Ordinal));
+
     /// <summary>The conversion's own state and backup; kept after the conversion, for rollback.</summary>
     public const string StateDirectory = "/var/lib/crips/docker-to-containerd";
     public const string StateFile = StateDirectory + "/state.json";

@@ -19,7 +19,10 @@ internal sealed class NodePlan
     public List<ConversionFinding> Problems { get; } = new();
 
     /// <summary>True when a drop-in for containerd.service changes, so systemd must reload its units.</summary>
-    public bool ChangesUnits => Files.Any(f => f.NodePath.StartsWith(NodePaths.ContainerdDropIns + "/", StringComparison.Ordinal));
+    public bool ChangesUnits => Files.Any(f => f.Step == DockerSettingsStep.StepName && NodePaths.IsUnitFile(f.NodePath));
+
+    /// <summary>True when kubelet.service or one of its drop-ins changes, so systemd must reload before the kubelet starts.</summary>
+    public bool ChangesKubeletUnit => Files.Any(f => f.Step == KubeletStep.StepName && NodePaths.IsUnitFile(f.NodePath));
 
     public IEnumerable<PlannedFile> FilesOf(string step) => Files.Where(f => f.Step == step);
 
@@ -86,14 +89,31 @@ internal sealed class NodePlan
             if (after is null || after == before)
                 return;
             // The rewrite names each change's file ("config.yaml: added ..."): keep this file's own.
-            var own = rewrite.Changes.Where(c => c.StartsWith(label + ":", StringComparison.Ordinal)).ToList();
+            var own = rewrite.ChangesByFile.GetValueOrDefault(label) ?? [];
             Files.Add(PlannedFile.Text(KubeletStep.StepName, path, after, own.Count > 0 ? own : rewrite.Changes));
         }
-        // The labels are how the rewrite names each file in its change lines.
-        Add(NodePaths.KubeadmFlagsEnv, "kubeadm-flags.env", survey.KubeletFiles.KubeadmFlagsEnv, rewrite.Files.KubeadmFlagsEnv);
-        Add(survey.KubeletDefaultsPath, "KUBELET_EXTRA_ARGS", survey.KubeletFiles.DefaultsEnv, rewrite.Files.DefaultsEnv);
+        if (survey.KubeletFiles.Unit is { } unit)
+        {
+            // Every file of the unit whose flags changed, where it is: environment files, drop-ins.
+            foreach (var (path, text) in rewrite.Files.Unit!.Texts.OrderBy(t => t.Key, StringComparer.Ordinal))
+                Add(path, path, unit.Texts.GetValueOrDefault(path), text);
+        }
+        else
+        {
+            Add(NodePaths.KubeadmFlagsEnv, NodePaths.KubeadmFlagsEnv, survey.KubeletFiles.KubeadmFlagsEnv, rewrite.Files.KubeadmFlagsEnv);
+            Add(survey.KubeletDefaultsPath, NodePaths.DebianKubeletDefaults, survey.KubeletFiles.DefaultsEnv, rewrite.Files.DefaultsEnv);
+        }
         Add(survey.KubeletConfigPath, "config.yaml", survey.KubeletFiles.ConfigYaml, rewrite.Files.ConfigYaml);
         Add(NodePaths.KubeletInstanceConfig, "instance-config.yaml", survey.KubeletFiles.InstanceConfigYaml, rewrite.Files.InstanceConfigYaml);
+        foreach (var (home, change) in rewrite.Unwritable)
+            Problems.Add(new ConversionFinding
+            {
+                Severity = FindingSeverity.Error, Id = "KubeletFlagInUnit", Target = home.File,
+                Message = $"The kubelet's flags need a change that CriPS does not make in {home.Label} (it edits environment files and Environment= lines only): {change}. "
+                    + $"Make it by hand in {home.File}, run `systemctl daemon-reload` and run the conversion again; accepting this finding leaves the flag as it is.",
+            });
+        if (KubeletStillOnDocker(rewrite.Files, version, KubeletEndpoint) is { } stillOnDocker)
+            Problems.Add(stillOnDocker);
         Files.Add(PlannedFile.Text(KubeletStep.StepName, NodePaths.CrictlYaml, CrictlYaml.Render(KubeletEndpoint), ["crictl talks to containerd"]));
         if (survey.Docker.LogMaxSize is { } maxSize)
             Carried.Add(new CarriedSetting
@@ -107,6 +127,26 @@ internal sealed class NodePlan
                 Setting = "log-opts.max-file", Value = maxFile.ToString(System.Globalization.CultureInfo.InvariantCulture), Status = "Carried",
                 Destination = $"{survey.KubeletConfigPath} containerLogMaxFiles: {Math.Max(2, maxFile)}",
             });
+    }
+
+    /// <summary>
+    /// Reads the planned kubelet files back as the kubelet will: if the runtime is still not containerd (a flag on
+    /// ExecStart, a ${VARIABLE} CriPS does not edit, no place to put the endpoint), the run must not go on and end
+    /// Converted with the kubelet still on Docker. Null when the kubelet will use <paramref name="endpoint"/>.
+    /// </summary>
+    public static ConversionFinding? KubeletStillOnDocker(KubeletFiles planned, Version version, string endpoint)
+    {
+        var after = KubeletSettings.Read(planned);
+        if (after.Kind(version) == KubeletRuntimeKind.Containerd && after.RuntimeEndpoint == endpoint)
+            return null;
+        var setting = nameof(KubeletSettings.RuntimeEndpoint);
+        return new ConversionFinding
+        {
+            Severity = FindingSeverity.Error, Id = "KubeletStillOnDocker", Target = after.HomeOf(setting)?.File ?? after.Describe(setting),
+            Message = $"After the planned edits the kubelet would still use {after.RuntimeEndpoint ?? "no runtime endpoint"} "
+                + $"(set by {after.Describe(setting)}), not containerd's {endpoint}: make it --container-runtime-endpoint={endpoint} there by hand "
+                + "(then `systemctl daemon-reload` for a unit file) and run the conversion again.",
+        };
     }
 
     /// <summary>Docker and containerd spell the same image differently (busybox vs docker.io/library/busybox:latest).</summary>

@@ -43,14 +43,24 @@ internal sealed class NodeSurvey
         var defaultsPath = files.Exists(NodePaths.RedHatKubeletDefaults) && !files.Exists(NodePaths.DebianKubeletDefaults)
             ? NodePaths.RedHatKubeletDefaults : NodePaths.DebianKubeletDefaults;
 
+        // The kubelet's unit says which files hold its flags; without one, kubeadm's two files do.
+        IReadOnlyList<string> ListConf(string directory) => files.List(directory, "*.conf");
+        var unit = KubeletUnit.Find(backup.ReadOriginalText, ListConf);
+        var currentUnit = KubeletUnit.Find(files.ReadText, ListConf);
         // The flags name the config file; read the flags first, then the config they point at.
-        KubeletFiles Read(Func<string, string?> read, string configPath) => new(
-            read(NodePaths.KubeadmFlagsEnv), read(defaultsPath), read(configPath), read(NodePaths.KubeletInstanceConfig));
-        var flagsOnly = KubeletSettings.Read(new KubeletFiles(backup.ReadOriginalText(NodePaths.KubeadmFlagsEnv), backup.ReadOriginalText(defaultsPath), null, null));
+        KubeletFiles Read(Func<string, string?> read, KubeletUnit? unit, string? configPath)
+        {
+            var config = configPath is null ? null : read(configPath);
+            var instance = configPath is null ? null : read(NodePaths.KubeletInstanceConfig);
+            return unit is null
+                ? new(read(NodePaths.KubeadmFlagsEnv), read(defaultsPath), config, instance)
+                : new(null, null, config, instance) { Unit = unit };
+        }
+        var flagsOnly = KubeletSettings.Read(Read(backup.ReadOriginalText, unit, null));
         var configPath = flagsOnly.ConfigPath ?? NodePaths.KubeletConfigDefault;
-        var kubeletFiles = Read(backup.ReadOriginalText, configPath);
+        var kubeletFiles = Read(backup.ReadOriginalText, unit, configPath);
         var kubelet = KubeletSettings.Read(kubeletFiles);
-        var current = KubeletSettings.Read(Read(files.ReadText, configPath));
+        var current = KubeletSettings.Read(Read(files.ReadText, currentUnit, configPath));
 
         var daemonJson = backup.ReadOriginalText(NodePaths.DockerDaemonJson);
         var docker = DockerDaemonSettings.Parse(daemonJson);

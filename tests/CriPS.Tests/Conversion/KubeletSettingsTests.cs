@@ -59,7 +59,7 @@ public sealed class KubeletSettingsTests
             null, null);
 
         var settings = KubeletSettings.Read(files);
-        var flags = KubeletEnvFile.Kubeadm(files.KubeadmFlagsEnv).Flags;
+        var flags = KubeletCommandLine.Of(files).Parts[0].Flags;
 
         Assert.Equal(CriDockerd, settings.RuntimeEndpoint);
         Assert.Equal("/opt/cni/bin", settings.CniBinDir);

@@ -87,46 +87,75 @@ internal static class SystemdDropIn
     }
 
     /// <summary>The values of one directive of the [Service] section, in file order.</summary>
-    private static IEnumerable<string> ServiceValues(string dropInText, string directive)
+    private static IEnumerable<string> ServiceValues(string dropInText, string directive) =>
+        ServiceDirectives(dropInText).Where(d => d.Key == directive).Select(d => d.Value);
+
+    /// <summary>The directives of the [Service] section in file order, with where each value is written.</summary>
+    public static IReadOnlyList<SystemdDirective> ServiceDirectives(string text)
     {
+        var found = new List<SystemdDirective>();
         var inService = false;
-        foreach (var line in LogicalLines(dropInText))
+        foreach (var (line, map) in LogicalLines(text))
         {
-            var text = line.Trim();
-            if (text.Length == 0 || text[0] is '#' or ';')
+            var trimmed = line.Trim();
+            if (trimmed.Length == 0 || trimmed[0] is '#' or ';')
                 continue;
-            if (text.StartsWith('['))
+            if (trimmed.StartsWith('['))
             {
-                inService = text == "[Service]";
+                inService = trimmed == "[Service]";
                 continue;
             }
-            var equals = text.IndexOf('=');
-            if (inService && equals >= 0 && text[..equals].Trim() == directive)
-                yield return text[(equals + 1)..];
+            var equals = line.IndexOf('=');
+            if (!inService || equals < 0)
+                continue;
+            // systemd strips the blanks around the value; the raw range covers what is left.
+            var start = equals + 1;
+            var end = line.Length;
+            while (start < end && char.IsWhiteSpace(line[start]))
+                start++;
+            while (end > start && char.IsWhiteSpace(line[end - 1]))
+                end--;
+            var rawStart = start < line.Length ? map[start] : map[^1] + 1;
+            var rawEnd = end > start ? map[end - 1] + 1 : rawStart;
+            found.Add(new SystemdDirective(line[..equals].Trim(), line[start..end], rawStart, rawEnd));
         }
+        return found;
     }
 
-    // systemd joins a line ending in a backslash with the next one.
-    private static IEnumerable<string> LogicalLines(string text)
+    // systemd joins a line ending in a backslash with the next one, the backslash read as a blank. Each logical
+    // line comes with the position in the text of each of its characters.
+    private static IEnumerable<(string Line, int[] Map)> LogicalLines(string text)
     {
-        var pending = new StringBuilder();
-        foreach (var raw in text.Split('\n'))
+        var line = new StringBuilder();
+        var map = new List<int>();
+        var lineStart = 0;
+        while (lineStart <= text.Length)
         {
-            var line = raw.TrimEnd('\r');
-            if (line.EndsWith('\\'))
+            var newline = text.IndexOf('\n', lineStart);
+            var end = newline < 0 ? text.Length : newline;
+            if (end > lineStart && text[end - 1] == '\r')
+                end--;
+            var continued = end > lineStart && text[end - 1] == '\\';
+            for (var i = lineStart; i < end; i++)
             {
-                pending.Append(line, 0, line.Length - 1).Append(' ');
-                continue;
+                line.Append(continued && i == end - 1 ? ' ' : text[i]);
+                map.Add(i);
             }
-            yield return pending.Append(line).ToString();
-            pending.Clear();
+            if (!continued || newline < 0)
+            {
+                if (line.Length > 0)
+                    yield return (line.ToString(), map.ToArray());
+                line.Clear();
+                map.Clear();
+            }
+            if (newline < 0)
+                break;
+            lineStart = newline + 1;
         }
-        if (pending.Length > 0)
-            yield return pending.ToString();
     }
 
-    // systemd's word splitting for Environment=: blanks separate words, quotes group and are removed, a backslash escapes.
-    private static List<string> Words(string value)
+    /// <summary>systemd's word splitting of a unit file value: blanks separate words, quotes group and are removed, a backslash escapes.</summary>
+    public static List<string> Words(string value)
     {
         var words = new List<string>();
         var word = new StringBuilder();

@@ -1,55 +1,55 @@
 namespace CriPS.Engine.Conversion;
 
 /// <summary>
-/// A kubelet environment file (kubeadm-flags.env, /etc/default/kubelet) and the flags of its one variable.
-/// Renders the file with only that variable's value replaced; an untouched file renders as its exact text.
+/// A file that holds kubelet flags in variables: an environment file (kubeadm-flags.env, /etc/default/kubelet,
+/// kubespray's kubelet.env) or a unit file's Environment= lines. Renders the file with only the edited values
+/// replaced; an untouched file renders as its exact text.
 /// </summary>
-internal sealed class KubeletEnvFile
+internal sealed class KubeletEnvFile(string path, string? text)
 {
     public const string KubeadmVariable = "KUBELET_KUBEADM_ARGS";
     public const string ExtraVariable = "KUBELET_EXTRA_ARGS";
 
-    private readonly string? _text;
-    private readonly EnvFileAssignment? _assignment;
+    private readonly List<(string Variable, EnvFileAssignment? Assignment, KubeletFlagList Flags)> _variables = new();
 
-    private KubeletEnvFile(string? text, string variable, string label)
+    public string Path { get; } = path;
+
+    /// <summary>
+    /// The flags of one variable, the same list each time it is asked for (a variable used twice is edited once).
+    /// A null assignment is a variable the file does not have yet: flags added to it get a line of their own.
+    /// </summary>
+    public KubeletFlagList FlagsOf(string variable, EnvFileAssignment? assignment)
     {
-        _text = text;
-        Variable = variable;
-        Label = label;
-        _assignment = text is null ? null : EnvFileAssignment.Find(text, variable);
-        Flags = _assignment is null
+        foreach (var known in _variables)
+            if (known.Variable == variable)
+                return known.Flags;
+        var flags = assignment is null
             ? KubeletFlagList.Parse("", '"')
-            : KubeletFlagList.Parse(text![_assignment.ContentStart.._assignment.ContentEnd], _assignment.Quote);
+            : KubeletFlagList.Parse(assignment.RawValue(text!), assignment.Quote);
+        _variables.Add((variable, assignment, flags));
+        return flags;
     }
 
-    public static KubeletEnvFile Kubeadm(string? text) => new(text, KubeadmVariable, "kubeadm-flags.env");
-
-    public static KubeletEnvFile Defaults(string? text) => new(text, ExtraVariable, ExtraVariable);
-
-    public string Variable { get; }
-
-    /// <summary>How change lines name this file.</summary>
-    public string Label { get; }
-
-    public KubeletFlagList Flags { get; }
-
-    /// <summary>The file after the edits made to Flags; null stays null while no flag was added.</summary>
+    /// <summary>The file after the edits made to its flags; null stays null while no flag was added.</summary>
     public string? Render()
     {
-        var value = Flags.Render();
-        if (_assignment is not null)
+        var result = text;
+        // From the last value back, so each replacement leaves the earlier positions where they were.
+        foreach (var (_, assignment, flags) in _variables.Where(v => v.Assignment is not null).OrderByDescending(v => v.Assignment!.ContentStart))
         {
-            var text = _text!;
-            var old = text[_assignment.ContentStart.._assignment.ContentEnd];
-            return value == old ? text : string.Concat(text.AsSpan(0, _assignment.ContentStart), value, text.AsSpan(_assignment.ContentEnd));
+            var value = flags.Render();
+            if (value != assignment!.RawValue(text!))
+                result = string.Concat(result.AsSpan(0, assignment.ContentStart), value, result.AsSpan(assignment.ContentEnd));
         }
-        if (value.Length == 0)
-            return _text;
-        // The variable is new: a line of its own, quoted as kubeadm writes it.
-        var line = $"{Variable}=\"{value}\"\n";
-        if (string.IsNullOrEmpty(_text))
-            return line;
-        return _text.EndsWith('\n') ? _text + line : _text + "\n" + line;
+        foreach (var (variable, _, flags) in _variables.Where(v => v.Assignment is null))
+        {
+            var value = flags.Render();
+            if (value.Length == 0)
+                continue;
+            // The variable is new: a line of its own, quoted as kubeadm writes it.
+            var line = $"{variable}=\"{value}\"\n";
+            result = string.IsNullOrEmpty(result) ? line : result.EndsWith('\n') ? result + line : result + "\n" + line;
+        }
+        return result;
     }
 }

@@ -5,8 +5,10 @@ namespace CriPS.Engine.Conversion;
 
 /// <summary>
 /// Points the kubelet's files at a new CRI runtime: the endpoint (where the node keeps it), the flags a Docker
-/// runtime needed and containerd does not, the sandbox image and the container log rotation. Files it does not need
-/// to change come back as the same text; a second run changes nothing.
+/// runtime needed and containerd does not, the sandbox image and the container log rotation. Each flag is edited
+/// in the file and variable it is written in (an environment file, a unit's Environment= line); a flag written on
+/// ExecStart itself is not edited but reported as Unwritable. Files it does not need to change come back as the
+/// same text; a second run changes nothing.
 /// </summary>
 internal static partial class KubeletFilesRewriter
 {
@@ -29,9 +31,9 @@ internal static partial class KubeletFilesRewriter
         if (target.ContainerLogMaxSize is { } size)
             CheckFlagValue(size, nameof(target.ContainerLogMaxSize));
 
-        var changes = new List<string>();
-        var kubeadm = KubeletEnvFile.Kubeadm(files.KubeadmFlagsEnv);
-        var extra = KubeletEnvFile.Defaults(files.DefaultsEnv);
+        var changes = new List<(string File, string Line)>();
+        var unwritable = new List<(KubeletFlagHome Home, string Change)>();
+        var commandLine = KubeletCommandLine.Of(files);
         var config = files.ConfigYaml is null ? null : new KubeletYamlFile(files.ConfigYaml, "config.yaml");
         var instance = files.InstanceConfigYaml is null ? null : new KubeletYamlFile(files.InstanceConfigYaml, "instance-config.yaml");
 
@@ -47,50 +49,54 @@ internal static partial class KubeletFilesRewriter
         var clampNote = target.ContainerLogMaxFiles < 2
             ? $" (the kubelet keeps at least 2 log files; asked for {target.ContainerLogMaxFiles})" : "";
 
-        foreach (var file in new[] { kubeadm, extra })
+        // Each list once, even when its variable is used twice.
+        foreach (var part in commandLine.Parts.DistinctBy(p => p.Flags))
         {
-            var flags = file.Flags;
+            var flags = part.Flags;
             foreach (var name in DockershimFlags)
-                Removed(file, flags.Remove(name), "a dockershim flag");
+                Removed(part, flags.Remove(name), "a dockershim flag");
 
             if (runtimeFlagExists)
-                Set(file, RuntimeFlag, "remote");
+                Set(part, RuntimeFlag, "remote");
             else
-                Removed(file, flags.Remove(RuntimeFlag), "removed in kubelet 1.27");
+                Removed(part, flags.Remove(RuntimeFlag), "removed in kubelet 1.27");
 
             if (KubeletVersions.AtLeast(kubeletVersion, KubeletVersions.PodInfraFlagRemoved))
-                Removed(file, flags.Remove(PodInfraFlag), "removed in kubelet 1.35; the runtime's sandbox image is used");
+                Removed(part, flags.Remove(PodInfraFlag), "removed in kubelet 1.35; the runtime's sandbox image is used");
             else
-                Set(file, PodInfraFlag, target.SandboxImage);
+                Set(part, PodInfraFlag, target.SandboxImage);
 
             if (home is null)
-                Set(file, EndpointFlag, target.RuntimeEndpoint);
+                Set(part, EndpointFlag, target.RuntimeEndpoint);
             else
-                Removed(file, flags.Remove(EndpointFlag), $"the endpoint is set in {home.Label}");
-            Set(file, "image-service-endpoint", target.RuntimeEndpoint);
+                Removed(part, flags.Remove(EndpointFlag), $"the endpoint is set in {home.Label}");
+            Set(part, "image-service-endpoint", target.RuntimeEndpoint);
 
             // Flags beat config.yaml, so log flags already there must say the same.
             if (target.ContainerLogMaxSize is { } maxSize)
-                Set(file, "container-log-max-size", maxSize);
+                Set(part, "container-log-max-size", maxSize);
             if (maxFilesText is not null)
-                Set(file, "container-log-max-files", maxFilesText, clampNote);
+                Set(part, "container-log-max-files", maxFilesText, clampNote);
         }
 
-        if (home is null && !kubeadm.Flags.Has(EndpointFlag) && !extra.Flags.Has(EndpointFlag))
+        // A node that never named an endpoint (the dockershim): add it where kubeadm would have put it, else in
+        // the first variable of an environment file on the command line.
+        if (home is null && !commandLine.Has(EndpointFlag)
+            && commandLine.Parts.Where(p => p.Editable).OrderBy(p => p.Home.Label == "kubeadm-flags.env" ? 0 : p.Home.Kind == KubeletFlagHomeKind.EnvironmentFile ? 1 : 2)
+                .FirstOrDefault() is { Flags: not null } insertion)
         {
-            // A node that never named an endpoint (the dockershim): add it where kubeadm would have put it.
-            var flags = kubeadm.Flags;
+            var flags = insertion.Flags;
             var position = flags.Flags.FirstOrDefault(f => f.Name == RuntimeFlag) is { } runtime
                 ? (runtime.ValueToken ?? runtime.Token) + 1
                 : 0;
-            if (runtimeFlagExists && !flags.Has(RuntimeFlag) && !extra.Flags.Has(RuntimeFlag))
+            if (runtimeFlagExists && !commandLine.Has(RuntimeFlag))
             {
                 flags.Insert(0, RuntimeFlag, "remote");
-                changes.Add($"{kubeadm.Label}: added --{RuntimeFlag}=remote");
+                changes.Add((insertion.Home.File, $"{insertion.Home.Label}: added --{RuntimeFlag}=remote"));
                 position = 1;
             }
             flags.Insert(position, EndpointFlag, target.RuntimeEndpoint);
-            changes.Add($"{kubeadm.Label}: added --{EndpointFlag}={target.RuntimeEndpoint}");
+            changes.Add((insertion.Home.File, $"{insertion.Home.Label}: added --{EndpointFlag}={target.RuntimeEndpoint}"));
         }
 
         if (config is not null)
@@ -106,25 +112,47 @@ internal static partial class KubeletFilesRewriter
         if (instance is not null && home == instance)
             Add(instance.Set(EndpointKey, target.RuntimeEndpoint, add: true));
 
-        var rewritten = new KubeletFiles(kubeadm.Render(), extra.Render(), config?.Text ?? files.ConfigYaml, instance?.Text ?? files.InstanceConfigYaml);
-        return new KubeletRewrite(rewritten, changes);
+        var texts = commandLine.Render();
+        var configText = config?.Text ?? files.ConfigYaml;
+        var instanceText = instance?.Text ?? files.InstanceConfigYaml;
+        var rewritten = files.Unit is { } unit
+            ? files with { Unit = unit.WithTexts(texts), ConfigYaml = configText, InstanceConfigYaml = instanceText }
+            : new KubeletFiles(
+                texts.TryGetValue(NodePaths.KubeadmFlagsEnv, out var kubeadm) ? kubeadm : files.KubeadmFlagsEnv,
+                texts.TryGetValue(NodePaths.DebianKubeletDefaults, out var extra) ? extra : files.DefaultsEnv,
+                configText, instanceText);
+        return new KubeletRewrite(rewritten, changes.Select(c => c.Line).ToList())
+        {
+            ChangesByFile = changes.GroupBy(c => c.File).ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(c => c.Line).ToList(), StringComparer.Ordinal),
+            Unwritable = unwritable,
+        };
 
         void Add(string? change, string note = "")
         {
+            // The YAML files are keyed by their label: only the caller knows their paths.
             if (change is not null)
-                changes.Add(change + note);
+                changes.Add((change[..change.IndexOf(':')], change + note));
         }
 
-        void Set(KubeletEnvFile file, string name, string value, string note = "")
+        // A change to flags written on ExecStart (or in an Environment= word quoted another way) is not made but reported.
+        void Note((KubeletFlagHome Home, KubeletFlagList Flags, bool Editable) part, string change)
         {
-            foreach (var flag in file.Flags.Set(name, value))
-                changes.Add($"{file.Label}: --{name} {flag.Value ?? "(no value)"} -> {value}{note}");
+            if (part.Editable)
+                changes.Add((part.Home.File, $"{part.Home.Label}: {change}"));
+            else
+                unwritable.Add((part.Home, change));
         }
 
-        void Removed(KubeletEnvFile file, IReadOnlyList<KubeletFlag> removed, string reason)
+        void Set((KubeletFlagHome Home, KubeletFlagList Flags, bool Editable) part, string name, string value, string note = "")
+        {
+            foreach (var flag in part.Flags.Set(name, value))
+                Note(part, $"--{name} {flag.Value ?? "(no value)"} -> {value}{note}");
+        }
+
+        void Removed((KubeletFlagHome Home, KubeletFlagList Flags, bool Editable) part, IReadOnlyList<KubeletFlag> removed, string reason)
         {
             foreach (var flag in removed)
-                changes.Add($"{file.Label}: removed {flag} ({reason})");
+                Note(part, $"removed {flag} ({reason})");
         }
     }
 

@@ -75,6 +75,10 @@ internal sealed class KubeletFlagList
         return new KubeletFlagList(tokens, content[blankStart..]);
     }
 
+    /// <summary>Flags already split into words (ExecStart's own): read only, never rendered back into a file.</summary>
+    public static KubeletFlagList FromWords(IEnumerable<string> words) =>
+        new(words.Select(w => new Token(" ", w, w)).ToList(), "");
+
     /// <summary>The flags in order; a token after a flag that does not start with '-' is that flag's value.</summary>
     public IReadOnlyList<KubeletFlag> Flags
     {

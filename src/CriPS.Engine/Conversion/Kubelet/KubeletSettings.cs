@@ -4,8 +4,9 @@ namespace CriPS.Engine.Conversion;
 
 /// <summary>
 /// The kubelet settings that matter for a runtime switch, as the kubelet would see them, and where each came from.
-/// The kubelet's unit runs `kubelet ... $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS`, and pflag lets the last
-/// occurrence of a flag win, so KUBELET_EXTRA_ARGS beats kubeadm's flags; flags beat config.yaml. kubeadm merges
+/// The flags are read from the kubelet's command line as systemd builds it (kubeadm's unit runs
+/// `kubelet ... $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS`), and pflag lets the last occurrence of a flag win, so
+/// KUBELET_EXTRA_ARGS beats kubeadm's flags; flags beat config.yaml. kubeadm merges
 /// instance-config.yaml into config.yaml, so the instance file only counts when config.yaml does not say.
 /// </summary>
 internal sealed class KubeletSettings
@@ -16,6 +17,7 @@ internal sealed class KubeletSettings
     public const string DefaultCgroupDriver = "cgroupfs";
 
     private readonly Dictionary<string, KubeletSettingSource> _sources = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KubeletFlagHome> _homes = new(StringComparer.Ordinal);
 
     private KubeletSettings()
     {
@@ -52,21 +54,36 @@ internal sealed class KubeletSettings
 
     public KubeletSettingSource SourceOf(string setting) => _sources.GetValueOrDefault(setting, KubeletSettingSource.Default);
 
+    /// <summary>The file and variable of the flag a setting came from; null when it came from no flag.</summary>
+    public KubeletFlagHome? HomeOf(string setting) => _homes.GetValueOrDefault(setting);
+
+    /// <summary>Where a setting came from, as findings name it.</summary>
+    public string Describe(string setting) => HomeOf(setting)?.Label ?? SourceOf(setting) switch
+    {
+        KubeletSettingSource.ConfigYaml => ConfigPath,
+        KubeletSettingSource.InstanceConfigYaml => NodePaths.KubeletInstanceConfig,
+        _ => "the kubelet's default",
+    };
+
     /// <exception cref="CriException">KubeletConfigInvalid when a YAML file is malformed.</exception>
     public static KubeletSettings Read(KubeletFiles files)
     {
-        var kubeadm = KubeletEnvFile.Kubeadm(files.KubeadmFlagsEnv).Flags;
-        var extra = KubeletEnvFile.Defaults(files.DefaultsEnv).Flags;
+        var commandLine = KubeletCommandLine.Of(files);
         var config = files.ConfigYaml is null ? null : new KubeletYamlFile(files.ConfigYaml, "config.yaml");
         var instance = files.InstanceConfigYaml is null ? null : new KubeletYamlFile(files.InstanceConfigYaml, "instance-config.yaml");
         var sources = new Dictionary<string, KubeletSettingSource>(StringComparer.Ordinal);
+        var homes = new Dictionary<string, KubeletFlagHome>(StringComparer.Ordinal);
 
         string? Pick(string property, string flag, string? configKey = null, bool instanceToo = false)
         {
+            if (commandLine.Last(flag) is var (flagValue, home))
+            {
+                sources[property] = SourceOf(home);
+                homes[property] = home;
+                return flagValue;
+            }
             (string? Value, KubeletSettingSource Source)[] candidates =
             [
-                (extra.Get(flag), KubeletSettingSource.ExtraArgs),
-                (kubeadm.Get(flag), KubeletSettingSource.KubeadmFlags),
                 (configKey is null ? null : config?.Get(configKey), KubeletSettingSource.ConfigYaml),
                 (instanceToo && configKey is not null ? instance?.Get(configKey) : null, KubeletSettingSource.InstanceConfigYaml),
             ];
@@ -106,8 +123,19 @@ internal sealed class KubeletSettings
         };
         foreach (var (property, source) in sources)
             settings._sources[property] = source;
+        foreach (var (property, home) in homes)
+            settings._homes[property] = home;
         return settings;
     }
+
+    private static KubeletSettingSource SourceOf(KubeletFlagHome home) => home switch
+    {
+        { Label: "kubeadm-flags.env" } => KubeletSettingSource.KubeadmFlags,
+        { Label: KubeletEnvFile.ExtraVariable } => KubeletSettingSource.ExtraArgs,
+        { Kind: KubeletFlagHomeKind.EnvironmentFile } => KubeletSettingSource.EnvironmentFile,
+        { Kind: KubeletFlagHomeKind.UnitEnvironment } => KubeletSettingSource.UnitEnvironment,
+        _ => KubeletSettingSource.ExecStart,
+    };
 
     /// <summary>Which runtime these settings select on a kubelet of the given version.</summary>
     public KubeletRuntimeKind Kind(Version kubeletVersion)

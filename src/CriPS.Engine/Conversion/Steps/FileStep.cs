@@ -27,7 +27,7 @@ internal abstract class FileStep : NodeStep
 
     /// <summary>
     /// Every file back byte for byte with its mode and owner, or removed when the conversion created it; systemd
-    /// reloads its units when a containerd.service drop-in was among them.
+    /// reloads its units when a unit file or drop-in (containerd's, the kubelet's) was among them.
     /// </summary>
     public override async Task UndoAsync(RollbackContext c, CancellationToken cancel)
     {
@@ -49,7 +49,7 @@ internal abstract class FileStep : NodeStep
                 c.Details.Add($"removed {entry.Path}");
             }
         }
-        if (entries.Any(e => e.Path.StartsWith(NodePaths.ContainerdDropIns + "/", StringComparison.Ordinal)))
+        if (entries.Any(e => NodePaths.IsUnitFile(e.Path)))
             await c.Systemctl.ActAsync(cancel, "daemon-reload").ConfigureAwait(false);
     }
 
