@@ -18,13 +18,10 @@ internal sealed class NodePlan
     /// <summary>What planning found (a config this conversion cannot edit safely, a setting it cannot carry): preflight findings.</summary>
     public List<ConversionFinding> Problems { get; } = new();
 
-    /// <summary>True when a drop-in for containerd.service changes, so systemd must reload its units.</summary>
-    public bool ChangesUnits => Files.Any(f => f.Step == DockerSettingsStep.StepName && NodePaths.IsUnitFile(f.NodePath));
-
-    /// <summary>True when kubelet.service or one of its drop-ins changes, so systemd must reload before the kubelet starts.</summary>
-    public bool ChangesKubeletUnit => Files.Any(f => f.Step == KubeletStep.StepName && NodePaths.IsUnitFile(f.NodePath));
-
     public IEnumerable<PlannedFile> FilesOf(string step) => Files.Where(f => f.Step == step);
+
+    /// <summary>True when a step's files include a unit file or drop-in, which systemd reads only after a reload.</summary>
+    public bool ChangesUnitsOf(string step) => FilesOf(step).Any(f => NodePaths.IsUnitFile(f.NodePath));
 
     public static NodePlan Make(NodeSurvey survey)
     {

@@ -261,20 +261,21 @@ public sealed class KubeletUnitRewriteTests
         Assert.Equal("--two\n--three", all[1].Value(text));
         Assert.Equal("bare   continued", all[2].Value(text));
     }
+
     [Fact]
     public void OnlyAStepsOwnUnitFilesMakeItReloadSystemd()
     {
         var plan = new NodePlan { Containerd = new ContainerdCriSettings(false, "pause:1", "/etc/containerd/certs.d", null, null), KubeletEndpoint = Containerd };
         plan.Files.Add(PlannedFile.Text(KubeletStep.StepName, "/etc/kubernetes/kubelet.env", "", []));
         plan.Files.Add(PlannedFile.Text(KubeletStep.StepName, NodePaths.KubeadmFlagsEnv, "", []));
-        Assert.False(plan.ChangesKubeletUnit);
-        Assert.False(plan.ChangesUnits);
+        Assert.False(plan.ChangesUnitsOf(KubeletStep.StepName));
+        Assert.False(plan.ChangesUnitsOf(DockerSettingsStep.StepName));
 
         plan.Files.Add(PlannedFile.Text(KubeletStep.StepName, "/usr/lib/systemd/system/kubelet.service.d/20-runtime.conf", "", []));
-        Assert.True(plan.ChangesKubeletUnit);
-        Assert.False(plan.ChangesUnits);
+        Assert.True(plan.ChangesUnitsOf(KubeletStep.StepName));
+        Assert.False(plan.ChangesUnitsOf(DockerSettingsStep.StepName));
 
         plan.Files.Add(PlannedFile.Text(DockerSettingsStep.StepName, NodePaths.ContainerdDropIns + "/http-proxy.conf", "", []));
-        Assert.True(plan.ChangesUnits);
+        Assert.True(plan.ChangesUnitsOf(DockerSettingsStep.StepName));
     }
 }

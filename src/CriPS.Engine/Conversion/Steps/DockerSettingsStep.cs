@@ -2,7 +2,7 @@ namespace CriPS.Engine.Conversion;
 
 /// <summary>
 /// Writes what carries Docker's settings over to containerd (certs.d hosts files and certificates, containerd.service
-/// drop-ins) and reloads systemd when a drop-in changed; the details list every setting, carried or not.
+/// drop-ins, its proxy file); the details list every setting, carried or not.
 /// </summary>
 internal sealed class DockerSettingsStep : FileStep
 {
@@ -11,16 +11,11 @@ internal sealed class DockerSettingsStep : FileStep
 
     public override string Name => StepName;
 
-    public override IEnumerable<PlannedAction> Plan(ConversionContext c) =>
-        c.Plan.ChangesUnits ? base.Plan(c).Append(Planned("Run", "systemctl daemon-reload")) : base.Plan(c);
-
     public override async Task<ConversionStepStatus> RunAsync(ConversionStep record, ConversionContext c, CancellationToken cancel)
     {
-        WriteFiles(record, c);
-        if (c.Plan.ChangesUnits)
-            await c.Systemctl.ActAsync(cancel, "daemon-reload").ConfigureAwait(false);
+        var status = await base.RunAsync(record, c, cancel).ConfigureAwait(false);
         foreach (var carried in c.Plan.Carried)
             record.Details.Add($"{carried.Setting} {carried.Value}: {carried.Status} ({carried.Destination})");
-        return ConversionStepStatus.Done;
+        return status;
     }
 }

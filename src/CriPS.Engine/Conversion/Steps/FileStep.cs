@@ -6,17 +6,23 @@ namespace CriPS.Engine.Conversion;
 /// </summary>
 internal abstract class FileStep : NodeStep
 {
-    public override IEnumerable<PlannedAction> Plan(ConversionContext c) =>
-        c.Plan.FilesOf(Name).Select(file => Planned(c.Files.Exists(file.NodePath) ? "Edit file" : "Create file", file.NodePath,
-            string.Join("; ", file.Changes) + "\n" + file.Diff(c.Files)));
-
-    public override Task<ConversionStepStatus> RunAsync(ConversionStep record, ConversionContext c, CancellationToken cancel)
+    public override IEnumerable<PlannedAction> Plan(ConversionContext c)
     {
-        WriteFiles(record, c);
-        return Task.FromResult(ConversionStepStatus.Done);
+        var files = c.Plan.FilesOf(Name).Select(file => Planned(c.Files.Exists(file.NodePath) ? "Edit file" : "Create file", file.NodePath,
+            string.Join("; ", file.Changes) + "\n" + file.Diff(c.Files)));
+        return c.Plan.ChangesUnitsOf(Name) ? files.Append(Planned("Run", "systemctl daemon-reload")) : files;
     }
 
-    protected void WriteFiles(ConversionStep record, ConversionContext c)
+    public override async Task<ConversionStepStatus> RunAsync(ConversionStep record, ConversionContext c, CancellationToken cancel)
+    {
+        WriteFiles(record, c);
+        // Before anything starts the unit again.
+        if (c.Plan.ChangesUnitsOf(Name))
+            await c.Systemctl.ActAsync(cancel, "daemon-reload").ConfigureAwait(false);
+        return ConversionStepStatus.Done;
+    }
+
+    private void WriteFiles(ConversionStep record, ConversionContext c)
     {
         foreach (var file in c.Plan.FilesOf(Name))
         {
