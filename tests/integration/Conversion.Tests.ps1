@@ -342,15 +342,7 @@ Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: lin
             --ulimit "nofile=$(& bash -c 'ulimit -Hn'):$(& bash -c 'ulimit -Hn')" ($node.CRIPS_NODE_TAGGED_IMAGES -split ',')[0] `
             sh -c 'trap "exit 0" TERM; while :; do sleep 1; done' | Out-Null
 
-        function Get-TreeState {
-            # Every entry of the node tree: type, mode, owner, link target, and content hash for files (not the conversion's own state).
-            $lines = & find $root -mindepth 1 -path "$root/var/lib/crips" -prune -o -printf '%P %y %m %u:%g %l\n'
-            foreach ($line in $lines | Sort-Object) {
-                $path = $line.Split(' ')[0]
-                $full = Join-Path $root $path
-                if ((Test-Path -LiteralPath $full -PathType Leaf) -and -not (Get-Item -LiteralPath $full -Force).LinkTarget) { "$line $((Get-FileHash -LiteralPath $full).Hash)" } else { $line }
-            }
-        }
+        function Get-TreeState { Get-CripsNodeTreeState -Node $node }
         function Find-Canary([string[]] $Paths) {
             # Files below the paths that hold the password, except the two that must: Docker's and containerd's 0600 proxy files.
             & grep -rl --null -- $canary @Paths 2>$null | ForEach-Object { $_ -split "`0" } | Where-Object { $_ } |
@@ -440,15 +432,7 @@ Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: lin
     }
 
     It 'runs a pod from a moved image' {
-        $ep = $p.RuntimeEndpoint
-        try {
-            $pod = New-CriPod -RuntimeEndpoint $ep -Name shaped -Namespace crips-shaped
-            $c = New-CriContainer -RuntimeEndpoint $ep -PodId $pod.Id -Name app -Image ($node.CRIPS_NODE_TAGGED_IMAGES -split ',')[0] -Command sh, -c, 'sleep 300'
-            Start-CriContainer -RuntimeEndpoint $ep -Id $c.Id
-            (Invoke-CriContainerCommand -RuntimeEndpoint $ep -Id $c.Id -Command echo, shaped).Stdout | Should -Be "shaped`n"
-        } finally {
-            Get-CriPod -RuntimeEndpoint $ep -Namespace crips-shaped -ErrorAction SilentlyContinue | Remove-CriPod -RuntimeEndpoint $ep -Force
-        }
+        Invoke-CripsNodePod -Node $node -Word shaped | Should -Be "shaped`n"
     }
 
     It 'rolls back byte for byte: every link, mode and owner as it was' {
@@ -490,15 +474,7 @@ Describe 'Convert-DockerNodeToContainerd on a kubespray node: the kubelet''s fla
         [IO.File]::WriteAllText("$root/etc/kubernetes/kubelet.env", $kubeletEnv)
         & chmod 0640 "$root/etc/kubernetes/kubelet.env"
 
-        function Get-TreeState {
-            # Every entry of the node tree: type, mode, owner, link target, and content hash for files (not the conversion's own state).
-            $lines = & find $root -mindepth 1 -path "$root/var/lib/crips" -prune -o -printf '%P %y %m %u:%g %l\n'
-            foreach ($line in $lines | Sort-Object) {
-                $path = $line.Split(' ')[0]
-                $full = Join-Path $root $path
-                if ((Test-Path -LiteralPath $full -PathType Leaf) -and -not (Get-Item -LiteralPath $full -Force).LinkTarget) { "$line $((Get-FileHash -LiteralPath $full).Hash)" } else { $line }
-            }
-        }
+        function Get-TreeState { Get-CripsNodeTreeState -Node $node }
         $script:before = Get-TreeState
         $script:staleFlags = Get-Content -Raw "$root/var/lib/kubelet/kubeadm-flags.env"
     }
@@ -526,15 +502,7 @@ Describe 'Convert-DockerNodeToContainerd on a kubespray node: the kubelet''s fla
     }
 
     It 'runs a pod from a moved image' {
-        $ep = $p.RuntimeEndpoint
-        try {
-            $pod = New-CriPod -RuntimeEndpoint $ep -Name kubespray -Namespace crips-kubespray
-            $c = New-CriContainer -RuntimeEndpoint $ep -PodId $pod.Id -Name app -Image ($node.CRIPS_NODE_TAGGED_IMAGES -split ',')[0] -Command sh, -c, 'sleep 300'
-            Start-CriContainer -RuntimeEndpoint $ep -Id $c.Id
-            (Invoke-CriContainerCommand -RuntimeEndpoint $ep -Id $c.Id -Command echo, kubespray).Stdout | Should -Be "kubespray`n"
-        } finally {
-            Get-CriPod -RuntimeEndpoint $ep -Namespace crips-kubespray -ErrorAction SilentlyContinue | Remove-CriPod -RuntimeEndpoint $ep -Force
-        }
+        Invoke-CripsNodePod -Node $node -Word kubespray | Should -Be "kubespray`n"
     }
 
     It 'rolls back byte for byte: kubelet.env, the unit and every other entry as they were' {
@@ -559,15 +527,7 @@ Describe 'Convert-DockerNodeToContainerd with the kubelet''s runtime set in a dr
             "Environment=`"KUBELET_RUNTIME_ARGS=--container-runtime-endpoint=unix:///var/run/cri-dockerd.sock`"`nExecStart=`n$execStart `$KUBELET_RUNTIME_ARGS`n"
         [IO.File]::WriteAllText($dropIn, $dropInText)
 
-        function Get-TreeState {
-            # Every entry of the node tree: type, mode, owner, link target, and content hash for files (not the conversion's own state).
-            $lines = & find $root -mindepth 1 -path "$root/var/lib/crips" -prune -o -printf '%P %y %m %u:%g %l\n'
-            foreach ($line in $lines | Sort-Object) {
-                $path = $line.Split(' ')[0]
-                $full = Join-Path $root $path
-                if ((Test-Path -LiteralPath $full -PathType Leaf) -and -not (Get-Item -LiteralPath $full -Force).LinkTarget) { "$line $((Get-FileHash -LiteralPath $full).Hash)" } else { $line }
-            }
-        }
+        function Get-TreeState { Get-CripsNodeTreeState -Node $node }
         $script:before = Get-TreeState
     }
     AfterAll {

@@ -142,4 +142,38 @@ function Invoke-CripsConversionWhatIf {
     (& $Pwsh[0] @($Pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1) -join "`n"
 }
 
-Export-ModuleMember -Function Invoke-CripsConversionWhatIf, Start-CripsNode, Stop-CripsNode, Get-CripsNodeSystemctlLog, Compare-CripsNodeTree, Read-CripsNodeEnv
+function Get-CripsNodeTreeState {
+    <#
+    .SYNOPSIS
+    Every entry of the node's tree as it is now, one sorted line each: path, type, mode, owner, link target, and the
+    content hash of regular files. The conversion's own state (var/lib/crips) is left out. Two calls compare with
+    Should -Be: a snapshot taken after a test reshaped the node, which the pristine copy cannot give.
+    #>
+    param([Parameter(Mandatory)] $Node)
+    $root = $Node.CRIPS_NODE_ROOT
+    $lines = & find $root -mindepth 1 -path "$root/var/lib/crips" -prune -o -printf '%P %y %m %u:%g %l\n'
+    foreach ($line in $lines | Sort-Object) {
+        $full = Join-Path $root $line.Split(' ')[0]
+        if ((Test-Path -LiteralPath $full -PathType Leaf) -and -not (Get-Item -LiteralPath $full -Force).LinkTarget) { "$line $((Get-FileHash -LiteralPath $full).Hash)" } else { $line }
+    }
+}
+
+function Invoke-CripsNodePod {
+    <#
+    .SYNOPSIS
+    Runs a pod on the converted node's containerd from the node's first moved image, execs `echo Word` in it, removes
+    the pod again and returns what the echo printed.
+    #>
+    param([Parameter(Mandatory)] $Node, [Parameter(Mandatory)] [string] $Word)
+    $ep = $Node.CRIPS_NODE_CONTAINERD_ENDPOINT
+    try {
+        $pod = New-CriPod -RuntimeEndpoint $ep -Name $Word -Namespace "crips-$Word"
+        $c = New-CriContainer -RuntimeEndpoint $ep -PodId $pod.Id -Name app -Image ($Node.CRIPS_NODE_TAGGED_IMAGES -split ',')[0] -Command sh, -c, 'sleep 300'
+        Start-CriContainer -RuntimeEndpoint $ep -Id $c.Id
+        (Invoke-CriContainerCommand -RuntimeEndpoint $ep -Id $c.Id -Command echo, $Word).Stdout
+    } finally {
+        Get-CriPod -RuntimeEndpoint $ep -Namespace "crips-$Word" -ErrorAction SilentlyContinue | Remove-CriPod -RuntimeEndpoint $ep -Force
+    }
+}
+
+Export-ModuleMember -Function Get-CripsNodeTreeState, Invoke-CripsNodePod, Invoke-CripsConversionWhatIf, Start-CripsNode, Stop-CripsNode, Get-CripsNodeSystemctlLog, Compare-CripsNodeTree, Read-CripsNodeEnv
