@@ -45,5 +45,6 @@ $result = Invoke-Pester -Configuration $config
 [pscustomobject]@{
     Passed  = $result.PassedCount
     Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-    Skipped = $result.SkippedCount + $result.NotRunCount
+    # Tests a tag filter leaves out are not skipped ones; without a filter NotRun counts as skipped.
+    Skipped = $result.SkippedCount + $(if ($Tag -or $ExcludeTag) { 0 } else { $result.NotRunCount })
 } | ConvertTo-Json | Set-Content -Path $ResultPath
