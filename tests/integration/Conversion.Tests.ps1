@@ -288,9 +288,28 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         & systemctl is-enabled docker | Should -Be 'enabled'
         & systemctl is-active docker | Should -Be 'active'
 
-        # 2. Killed while the images stream into containerd (they were removed there first, so there is work to do).
-        $refs = @(& ctr -a $address -n k8s.io images ls -q)
-        if ($refs) { & ctr -a $address -n k8s.io images rm --sync @refs *> $null }
+        # 2. Killed there again, then run again: the same end state as an uninterrupted run.
+        Get-CripsNodeSystemctlLog -Node $node -Clear | Out-Null
+        Stop-ConversionWhen { @(Get-CripsNodeSystemctlLog -Node $node) -contains 'disable --now docker.service' } | Should -BeTrue
+        (Convert-DockerNodeToContainerd @p -Force).Outcome | Should -Be 'Converted'
+        Get-TreeHashes | Should -Be $converted
+        & systemctl is-enabled docker | Should -Be 'masked'
+
+        # 3. Killed while the images stream into containerd (they were removed there first, so there is work to do),
+        # then rolled back, then (4.) killed there again and run again.
+        function Remove-MovedImages {
+            $refs = @(& ctr -a $address -n k8s.io images ls -q)
+            if ($refs) { & ctr -a $address -n k8s.io images rm --sync @refs *> $null }
+        }
+        (Convert-DockerNodeToContainerd -Root $p.Root -Rollback -Force).Outcome | Should -Be 'RolledBack'
+        Remove-MovedImages
+        Stop-ConversionWhen { $r = Get-Recorded; $r -and $r.Outcome -ne 'RolledBack' -and ($r.Steps | Where-Object Name -eq 'Images') } | Should -BeTrue
+        (Convert-DockerNodeToContainerd -Root $p.Root -Rollback -Force).Outcome | Should -Be 'RolledBack'
+        Compare-CripsNodeTree -Node $node | Where-Object Path -notlike 'var/lib/crips*' | Should -BeNullOrEmpty
+        & systemctl is-enabled docker | Should -Be 'enabled'
+        & systemctl is-active docker | Should -Be 'active'
+
+        Remove-MovedImages
         Stop-ConversionWhen { $r = Get-Recorded; $r -and $r.Outcome -ne 'RolledBack' -and ($r.Steps | Where-Object Name -eq 'Images') } | Should -BeTrue
         (Get-Recorded).Steps | Where-Object Name -eq 'StopServices' | Should -BeNullOrEmpty -Because 'the kill landed inside Images'
         $final = Convert-DockerNodeToContainerd @p -Force
@@ -319,6 +338,8 @@ Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: lin
         New-Item -ItemType Directory "$root/etc/containerd/managed" | Out-Null
         Move-Item "$root/etc/containerd/config.toml" "$root/etc/containerd/managed/config.toml"
         & chmod 0640 "$root/etc/containerd/managed/config.toml"
+        # containerd 2.x's default registry config_path is a list; the carried hosts.toml files go to its first folder.
+        Add-Content -LiteralPath "$root/etc/containerd/managed/config.toml" "`n[plugins.`"io.containerd.grpc.v1.cri`".registry]`n  config_path = `"/etc/containerd/certs.d:/etc/docker/certs.d`"`n"
         & ln -s /etc/containerd/managed/config.toml "$root/etc/containerd/config.toml"
         # The kubelet's config lives in /etc/kubernetes (0600), linked in relatively.
         New-Item -ItemType Directory -Force "$root/etc/kubernetes" | Out-Null
@@ -413,6 +434,8 @@ Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: lin
         & stat -c '%F %a' "$carried/client.key" | Should -Be 'regular file 600'
         (Get-FileHash "$carried/client.key").Hash | Should -Be (Get-FileHash "$root/etc/docker/pki/client.key").Hash
         Test-Path "$carried/retired.crt" | Should -BeFalse
+        Get-Content -Raw "$root/etc/containerd/managed/config.toml" | Should -Match ([regex]::Escape('config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"'))
+        @(Get-ChildItem "$root/etc/containerd" -Filter 'certs.d:*') | Should -BeNullOrEmpty -Because 'the list is not one folder name'
         Get-Content -Raw "$carried/hosts.toml" | Should -Match ([regex]::Escape('client = [["/etc/containerd/certs.d/registry.example.internal:5000/client.cert", "/etc/containerd/certs.d/registry.example.internal:5000/client.key"]]'))
         # The proxy from the environment file reached containerd, in a file only root reads.
         & stat -c '%a %u' "$root/etc/containerd/proxy.env" | Should -Be '600 0'
