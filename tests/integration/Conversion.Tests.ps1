@@ -338,8 +338,12 @@ Describe 'Convert-DockerNodeToContainerd on a node shaped as real nodes are: lin
         New-Item -ItemType Directory "$root/etc/containerd/managed" | Out-Null
         Move-Item "$root/etc/containerd/config.toml" "$root/etc/containerd/managed/config.toml"
         & chmod 0640 "$root/etc/containerd/managed/config.toml"
-        # containerd 2.x's default registry config_path is a list; the carried hosts.toml files go to its first folder.
-        Add-Content -LiteralPath "$root/etc/containerd/managed/config.toml" "`n[plugins.`"io.containerd.grpc.v1.cri`".registry]`n  config_path = `"/etc/containerd/certs.d:/etc/docker/certs.d`"`n"
+        # A version 2 config whose registry config_path is a list (containerd 2.x's default is one): the carried
+        # hosts.toml files go to its first folder. (Without `version = 2` the file is version 1, where containerd
+        # ignores tables named by full plugin id.)
+        $managed = "$root/etc/containerd/managed/config.toml"
+        [IO.File]::WriteAllText($managed, "version = 2`n" + ([IO.File]::ReadAllText($managed) -replace 'disabled_plugins = \["cri"\]', 'disabled_plugins = ["io.containerd.grpc.v1.cri"]') +
+            "`n[plugins.`"io.containerd.grpc.v1.cri`".registry]`n  config_path = `"/etc/containerd/certs.d:/etc/docker/certs.d`"`n")
         & ln -s /etc/containerd/managed/config.toml "$root/etc/containerd/config.toml"
         # The kubelet's config lives in /etc/kubernetes (0600), linked in relatively.
         New-Item -ItemType Directory -Force "$root/etc/kubernetes" | Out-Null
