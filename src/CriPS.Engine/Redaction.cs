@@ -8,9 +8,6 @@ public static partial class Redaction
     /// <summary>The password of every URL's user information: http://user:pass@proxy:3128 becomes http://user:***@proxy:3128.</summary>
     public static string UrlPasswords(string text) => UrlPassword().Replace(text, "${user}:***@");
 
-    /// <summary>True when the text holds a URL with a password.</summary>
-    public static bool HasUrlPassword(string text) => UrlPassword().IsMatch(text);
-
     // scheme://user:password@ where neither part holds '/', '@' or blanks; a password may hold ':'.
     [GeneratedRegex(@"(?<=[A-Za-z][A-Za-z0-9+.-]*://)(?<user>[^/@\s:]*):[^/@\s]+@", RegexOptions.CultureInvariant)]
     private static partial Regex UrlPassword();

@@ -94,6 +94,29 @@ public sealed class ConversionPlanTests : IDisposable
     }
 
     [Fact]
-    public void TheDefaultNodeNameIsTheFullHostName() =>
-        Assert.Equal(File.ReadAllText("/proc/sys/kernel/hostname").Trim().ToLowerInvariant(), ConversionOptions.DefaultNodeName());
+    public void TheDefaultNodeNameIsTheFullHostName()
+    {
+        // .NET's MachineName stops at the first dot. A thread of its own gets its own UTS namespace (root, as
+        // converting a node needs) with a host name that has dots; the machine's own ("vm" here) has none.
+        string? name = null;
+        var error = 0;
+        var thread = new Thread(() =>
+        {
+            const string hostName = "Node-1.Example.Internal";
+            if (unshare(0x04000000 /* CLONE_NEWUTS */) != 0 || sethostname(hostName, hostName.Length) != 0)
+                error = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            else
+                name = ConversionOptions.DefaultNodeName();
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Equal(0, error);
+        Assert.Equal("node-1.example.internal", name);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int unshare(int flags);
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int sethostname(string name, int length);
 }

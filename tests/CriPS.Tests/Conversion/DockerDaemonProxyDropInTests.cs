@@ -91,9 +91,6 @@ public sealed class DockerDaemonProxyDropInTests
     [InlineData("HTTPS_PROXY=https://u:s:e:c@proxy/ and socks5://x:y@h", "HTTPS_PROXY=https://u:***@proxy/ and socks5://x:***@h")]
     [InlineData("http://proxy:3128", "http://proxy:3128")]
     [InlineData("http://token@proxy:3128", "http://token@proxy:3128")]
-    public void UrlPasswordsAreRedacted(string text, string expected)
-    {
+    public void UrlPasswordsAreRedacted(string text, string expected) =>
         Assert.Equal(expected, CriPS.Engine.Redaction.UrlPasswords(text));
-        Assert.Equal(text != expected, CriPS.Engine.Redaction.HasUrlPassword(text));
-    }
 }

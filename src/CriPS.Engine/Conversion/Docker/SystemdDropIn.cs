@@ -48,26 +48,10 @@ internal static class SystemdDropIn
         return found;
     }
 
-    /// <summary>The proxy variables an environment file sets (the last assignment of each name wins, as in systemd).</summary>
-    public static IEnumerable<KeyValuePair<string, string>> ProxyVariablesOfFile(string environmentFileText)
-    {
-        foreach (var variable in ProxyVariables)
-            foreach (var name in new[] { variable, variable.ToLowerInvariant() })
-                if (EnvFileAssignment.Find(environmentFileText, name) is { } found)
-                {
-                    var value = environmentFileText[found.ContentStart..found.ContentEnd];
-                    // Inside double quotes a backslash escapes the next character; single quotes and bare values take it as it is.
-                    yield return new(name, found.Quote == '"' ? UnescapeDoubleQuoted(value) : value);
-                }
-    }
-
-    private static string UnescapeDoubleQuoted(string value)
-    {
-        var text = new StringBuilder(value.Length);
-        for (var i = 0; i < value.Length; i++)
-            text.Append(value[i] == '\\' && i + 1 < value.Length ? value[++i] : value[i]);
-        return text.ToString();
-    }
+    /// <summary>The proxy variables an environment file sets, each name's last assignment winning as in systemd.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> ProxyVariablesOfFile(string environmentFileText) =>
+        EnvFileAssignment.All(environmentFileText).Where(a => IsProxyVariable(a.Name)).GroupBy(a => a.Name, StringComparer.Ordinal)
+            .Select(g => KeyValuePair.Create(g.Key, g.Last().Value(environmentFileText)));
 
     /// <summary>
     /// A containerd.service drop-in that reads the proxy variables from an environment file: any local user can

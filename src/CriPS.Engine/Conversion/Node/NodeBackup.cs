@@ -57,9 +57,9 @@ internal sealed class NodeBackup
     /// <param name="step">The step that writes the file, whose undo puts it back.</param>
     public void EnsureSaved(string nodePath, string? step)
     {
-        if (Has(nodePath))
-            return;
         nodePath = _files.Resolve(nodePath);
+        if (_manifest.Entries.Any(e => e.Path == nodePath))
+            return;
         var facts = _files.Facts(nodePath);
         var entry = new BackupEntry { Path = nodePath, Existed = facts is not null, Step = step };
         if (facts is { } f)
