@@ -252,6 +252,9 @@ function Invoke-IntegrationTests([string] $Path, [string] $Runtime = 'containerd
     try {
         Write-Host "`n=== Integration tests on $label ===`n"
         # To the console, not into this function's result: the counts are read from the JSON file.
+        # Hostile-input cases record their outcome and peak memory here (tests/integration/PeakMemory.psm1).
+        $env:CRIPS_HOSTILE_REPORT = Join-Path $Results 'hostile-input.tsv'
+        $env:CRIPS_TEST_RUNTIME_NAME = $label
         $filters = "$(if ($Tag) { " -Tag $($Tag -join ',')" })$(if ($ExcludeTag) { " -ExcludeTag $($ExcludeTag -join ',')" })"
         Invoke-ChildPwsh -NoModule "& '$Root/tests/Invoke-IntegrationTests.ps1' -ModulePath '$Staged' -ResultPath '$pesterJson' -Path '$Path'$filters" | Out-Host
     } catch {
