@@ -148,11 +148,11 @@ public sealed class ContainerdClient
     /// image records are created or moved to the new target. <paramref name="name"/> names the image of an archive
     /// that holds one. Time limits apply to stalls, not to the whole transfer: a big archive may take long.
     /// </summary>
-    public async Task<ImportResult> ImportImagesAsync(Stream archive, string? name, TransferProgress progress, CancellationToken cancel)
+    public async Task<ImportResult> ImportImagesAsync(Stream archive, string? name, ArchiveLimits limits, TransferProgress progress, CancellationToken cancel)
     {
         var lease = await CreateLeaseAsync("crips-import", cancel).ConfigureAwait(false);
         var store = ContentStoreFor(lease);
-        var importer = new ImageImporter(store, lease, progress);
+        var importer = new ImageImporter(store, lease, progress, limits);
         try
         {
             var found = await importer.ImportAsync(archive, cancel).ConfigureAwait(false);

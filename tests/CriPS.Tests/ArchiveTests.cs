@@ -9,12 +9,23 @@ public class ArchiveTests
 {
     [Theory]
     [InlineData("", "./manifest.json", "manifest.json")]
-    [InlineData("", "/blobs//sha256/ab", "blobs/sha256/ab")]
+    [InlineData("", "blobs//sha256/./ab", "blobs/sha256/ab")]
     [InlineData("f9c36b", "../133b4b.tar", "133b4b.tar")]
     [InlineData("a/b", "../../c/layer.tar", "c/layer.tar")]
-    [InlineData("a", "../../../escape.tar", "escape.tar")]
     public void LinksResolveInsideTheArchive(string directory, string link, string expected) =>
         Assert.Equal(expected, ArchivePath.Resolve(directory, link));
+
+    [Theory]
+    [InlineData("a", "../../escape.tar")]
+    [InlineData("", "../etc/cron.d/x")]
+    [InlineData("a/b", "/etc/passwd")]
+    [InlineData("", "a/../../x")]
+    public void APathOutsideTheArchiveIsAnError(string directory, string path)
+    {
+        var e = Assert.Throws<ImageArchiveException>(() => ArchivePath.Resolve(directory, path));
+        Assert.Equal("ContainerdArchivePathOutside", e.ErrorId);
+        Assert.Equal(path, e.Target);
+    }
 
     [Fact]
     public void DirectoryOfAPath() =>
@@ -36,7 +47,8 @@ public class ArchiveTests
     public void ADocumentThatIsNotJsonIsAnInvalidArchive()
     {
         var e = Assert.Throws<ImageArchiveException>(() => OciJson.Parse<OciDocument>("{not json"u8.ToArray(), "index.json"));
-        Assert.Equal("ContainerdInvalidArchive", e.ErrorId);
+        Assert.Equal("ContainerdArchiveInvalidDocument", e.ErrorId);
+        Assert.Equal(CriErrorCategory.InvalidData, e.Category);
         Assert.Equal("index.json", e.Target);
     }
 

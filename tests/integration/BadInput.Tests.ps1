@@ -175,7 +175,7 @@ Describe 'Bad input' {
         @{ Case = 'removing a containerd image that is not there'; Needs = 'Containerd'; Command = { Remove-ContainerdImage -Name 'example.invalid/none:1' -Address $ContainerdAddress -TimeoutSec 5 }
            ErrorId = 'ContainerdImageNotFound'; Category = 'ObjectNotFound'; Target = 'example.invalid/none:1' }
         @{ Case = 'importing what is not a tar archive'; Needs = 'Containerd'; Command = { Import-ContainerdImage -LiteralPath $plainFile -Address $ContainerdAddress -TimeoutSec 5 }
-           ErrorId = 'ContainerdInvalidArchive'; Category = 'InvalidData'; Target = { $plainFile } }
+           ErrorId = 'ContainerdArchiveNotTar'; Category = 'InvalidData'; Target = { $plainFile } }
         @{ Case = 'importing an archive that is not there'; Needs = 'Containerd'; Command = { Import-ContainerdImage -Path (Join-Path $work 'none.tar') -Address $ContainerdAddress -TimeoutSec 5 }
            ErrorId = 'ContainerdArchiveNotFound'; Category = 'ObjectNotFound'; Target = { Join-Path $work 'none.tar' } }
         # --- unknown and ambiguous ids

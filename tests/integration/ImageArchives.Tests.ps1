@@ -122,16 +122,17 @@ Describe 'Import-ContainerdImage, Export-ContainerdImage and Remove-ContainerdIm
             foreach ($r in $records | Where-Object RecordType -eq 'Processing') { $r.StatusDescription | Should -Match ' of ' }
         }
     }
-    It 'refuses what is not an image archive: ContainerdInvalidArchive, nothing left behind' {
+    It 'refuses what is not an image archive: ContainerdArchiveNotTar, ContainerdArchiveNotImage, nothing left behind' {
         $ns = New-TestNamespace invalid
         $random = Join-Path $work 'random.bin'
         [IO.File]::WriteAllBytes($random, [byte[]](1..4096 | ForEach-Object { Get-Random -Maximum 256 }))
         $notImage = Join-Path $work 'not-image.tar'
         & tar -cf $notImage -C $work random.bin
-        foreach ($bad in $random, $notImage) {
-            $err = Get-ErrorRecord { Import-ContainerdImage -Path $bad -Namespace $ns }
-            $err.FullyQualifiedErrorId | Should -BeLike 'ContainerdInvalidArchive,*'
+        foreach ($bad in @{ File = $random; ErrorId = 'ContainerdArchiveNotTar' }, @{ File = $notImage; ErrorId = 'ContainerdArchiveNotImage' }) {
+            $err = Get-ErrorRecord { Import-ContainerdImage -Path $bad.File -Namespace $ns }
+            $err.FullyQualifiedErrorId | Should -BeLike "$($bad.ErrorId),*"
             $err.CategoryInfo.Category | Should -Be 'InvalidData'
+            $err.TargetObject | Should -Be $bad.File
         }
         Assert-NamespaceEmpty $ns
     }
@@ -140,7 +141,7 @@ Describe 'Import-ContainerdImage, Export-ContainerdImage and Remove-ContainerdIm
         $length = (Get-Item $archive).Length
         foreach ($cut in [long]($length / 2), ($length - 2048)) {
             $err = Get-ErrorRecord { Import-ContainerdImage -Path (Copy-Truncated $archive $cut) -Namespace $ns }
-            $err.FullyQualifiedErrorId | Should -BeLike 'ContainerdInvalidArchive,*'
+            $err.FullyQualifiedErrorId | Should -BeLike 'ContainerdArchiveTruncated,*'
         }
         Assert-NamespaceEmpty $ns
     }
@@ -156,7 +157,7 @@ Describe 'Import-ContainerdImage, Export-ContainerdImage and Remove-ContainerdIm
         $corrupt = Join-Path $work 'corrupt.tar'
         & tar -cf $corrupt -C $unpacked .
         $err = Get-ErrorRecord { Import-ContainerdImage -Path $corrupt -Namespace $ns }
-        $err.FullyQualifiedErrorId | Should -BeLike 'ContainerdInvalidArchive,*'
+        $err.FullyQualifiedErrorId | Should -BeLike 'ContainerdArchiveDigestMismatch,*'
         "$err" | Should -Match $layer.Name
         Assert-NamespaceEmpty $ns
     }

@@ -97,7 +97,7 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
                     var read = await ReadSourceAsync(source, buffer.AsMemory(0, (int)Math.Min(ChunkSize, size - offset)), target, guard.Token)
                         .ConfigureAwait(false);
                     if (read == 0)
-                        throw new ImageArchiveException($"The archive ends inside {target}: {offset} of {size} bytes are there. Is it truncated?", target);
+                        throw new ImageArchiveException(ArchiveProblem.Truncated, $"The archive ends inside {target}: {offset} of {size} bytes are there.", target);
                     var request = new Ctd.Content.WriteContentRequest
                     {
                         Action = Ctd.Content.WriteAction.Write,
@@ -133,8 +133,10 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
                 guard.ThrowIfStalled(target);
                 if (cancel.IsCancellationRequested)
                     throw new OperationCanceledException(cancel);
+                // With the digest the archive names, a refused commit means the bytes do not hash to it (the size was sent right).
                 if (answer is { StatusCode: StatusCode.FailedPrecondition or StatusCode.InvalidArgument } failed)
-                    throw new ImageArchiveException($"containerd refused {target}: {failed.Status.Detail}", target, failed);
+                    throw new ImageArchiveException(expected is not null && failed.StatusCode == StatusCode.FailedPrecondition
+                        ? ArchiveProblem.DigestMismatch : ArchiveProblem.Refused, $"containerd refused {target}: {failed.Status.Detail}", target);
                 if (answer is not null)
                     throw translate(answer, "ContainerdContentWrite", target);
                 throw;
@@ -164,7 +166,7 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
         }
         catch (Exception e) when (e is IOException or InvalidDataException)
         {
-            throw new ImageArchiveException($"The archive cannot be read inside {target}: {e.Message}", target, e);
+            throw new ImageArchiveException(ArchiveProblem.Damaged, $"The archive cannot be read inside {target}: {e.Message}", target);
         }
     }
 
@@ -185,7 +187,7 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
     public async Task<byte[]> ReadSmallAsync(string digest, long size, int limit, object? target, CancellationToken cancel, bool verifyDigest = true)
     {
         if (size > limit)
-            throw new ImageArchiveException($"{target} ({digest}) is {size} bytes; a manifest or config over {limit} bytes is not accepted.", target);
+            throw new ImageArchiveException(ArchiveProblem.DocumentTooLarge, $"{target} ({digest}) is {size} bytes; a manifest or config over {limit} bytes is not accepted.", target);
         using var memory = new MemoryStream((int)size);
         await using (var blob = OpenRead(digest, size, target, cancel, verifyDigest: verifyDigest))
             await blob.CopyToAsync(memory, cancel).ConfigureAwait(false);

@@ -13,20 +13,23 @@ internal sealed record ArchiveImage(string Name, OciDescriptor Target);
 /// it works out the images: from index.json for an OCI layout (also what Docker 25+ and ctr export write), or from
 /// Docker's manifest.json (docker save before 25), for which it writes the Docker manifests the layout lacks.
 /// Each manifest and index gets the garbage collector's labels for its children, so the blobs live as long as
-/// the image records that the caller creates.
+/// the image records that the caller creates. Nothing the archive says is believed before it is checked against
+/// <see cref="ArchiveLimits"/>: a hostile archive fails with its own error, in bounded memory.
 /// </summary>
-internal sealed partial class ImageImporter(ContentStore store, string referencePrefix, TransferProgress progress)
+internal sealed partial class ImageImporter(ContentStore store, string referencePrefix, TransferProgress progress, ArchiveLimits limits)
 {
-    private const int DocumentLimit = 8 << 20;
+    private const int DocumentLimit = ArchiveLimits.MaximumDocumentBytes;
     private const string GcContent = "containerd.io/gc.ref.content.";
     private static readonly HashSet<string> Documents = [OciLayout.FileName, "index.json", DockerArchiveEntry.FileName, "repositories"];
 
     private readonly Dictionary<string, ArchiveFile> _files = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _links = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> _documents = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _digests = new(StringComparer.Ordinal);
+    /// <summary>Every blob this archive holds, by digest, with its size.</summary>
+    private readonly Dictionary<string, long> _blobs = new(StringComparer.Ordinal);
     private readonly HashSet<string> _labelled = new(StringComparer.Ordinal);
     private int _writes;
+    private long _nameBytes;
 
     private sealed record ArchiveFile(string Digest, long Size, bool Gzip);
 
@@ -39,7 +42,7 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
 
     public async Task<List<ArchiveImage>> ImportAsync(Stream archive, CancellationToken cancel)
     {
-        var tar = await ArchiveReadStream.OpenTarAsync(archive, progress, cancel).ConfigureAwait(false);
+        var tar = new TarStructureGuard(await ArchiveReadStream.OpenTarAsync(archive, progress, cancel).ConfigureAwait(false), limits);
         await using (tar.ConfigureAwait(false))
             await StoreEntriesAsync(tar, cancel).ConfigureAwait(false);
 
@@ -47,7 +50,7 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
             return await FromOciLayoutAsync(cancel).ConfigureAwait(false);
         if (_documents.TryGetValue(DockerArchiveEntry.FileName, out var dockerManifest))
             return await FromDockerArchiveAsync(dockerManifest, cancel).ConfigureAwait(false);
-        throw new ImageArchiveException(
+        throw new ImageArchiveException(ArchiveProblem.NotImage,
             "The archive is not an image: it has neither index.json (an OCI image layout) nor manifest.json (docker save).", null);
     }
 
@@ -64,28 +67,56 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or IOException)
             {
-                throw new ImageArchiveException(previous is null
-                    ? $"The input is not a tar archive: {e.Message}"
-                    : $"The archive breaks off after '{previous}' (truncated or damaged): {e.Message}", previous, e);
+                throw previous is null
+                    ? new ImageArchiveException(ArchiveProblem.NotTar, $"The input is not a tar archive: {e.Message}", null)
+                    : e is EndOfStreamException
+                        ? new ImageArchiveException(ArchiveProblem.Truncated, $"The archive breaks off after '{previous}': it is truncated.", previous)
+                        : new ImageArchiveException(ArchiveProblem.Damaged, $"The archive is damaged after '{previous}': {e.Message}", previous);
             }
             if (entry is null)
                 return;
-            var name = ArchivePath.Normalize(entry.Name);
+            var name = ArchivePath.Normalize(CheckName(entry.Name));
             previous = name;
             progress.Current = name;
             switch (entry.EntryType)
             {
                 case TarEntryType.SymbolicLink:
-                    _links[name] = ArchivePath.Resolve(ArchivePath.Directory(name), entry.LinkName);
+                    AddName(name);
+                    _links[name] = ArchivePath.Resolve(ArchivePath.Directory(name), CheckName(entry.LinkName));
                     break;
                 case TarEntryType.HardLink:
-                    _links[name] = ArchivePath.Normalize(entry.LinkName);
+                    AddName(name);
+                    _links[name] = ArchivePath.Normalize(CheckName(entry.LinkName));
                     break;
                 case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                    AddName(name);
                     await StoreFileAsync(name, entry, cancel).ConfigureAwait(false);
                     break;
             }
         }
+    }
+
+    /// <summary>A name or link target within the name limits (they are kept until the import ends).</summary>
+    private string CheckName(string name)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(name);
+        if (bytes > ArchiveLimits.MaximumNameBytes)
+            throw new ImageArchiveException(ArchiveProblem.NameTooLong,
+                $"The archive has a name or link target of {bytes} bytes (it starts '{name[..64]}'); over {ArchiveLimits.MaximumNameBytes} bytes no path is valid.",
+                name[..64]);
+        _nameBytes += bytes;
+        if (_nameBytes > ArchiveLimits.MaximumNameBytesTotal)
+            throw new ImageArchiveException(ArchiveProblem.TooManyEntries,
+                $"The archive's names add up to more than {ArchiveLimits.MaximumNameBytesTotal} bytes: far more than any image has.", name);
+        return name;
+    }
+
+    /// <summary>A name the archive has not used yet: a second entry of the same name would silently replace the first.</summary>
+    private void AddName(string name)
+    {
+        if (_files.ContainsKey(name) || _links.ContainsKey(name) || _documents.ContainsKey(name))
+            throw new ImageArchiveException(ArchiveProblem.DuplicateEntry,
+                $"The archive has '{name}' twice; which one is meant cannot be told.", name);
     }
 
     private async Task StoreFileAsync(string name, TarEntry entry, CancellationToken cancel)
@@ -94,7 +125,8 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
         if (Documents.Contains(name))
         {
             if (entry.Length > DocumentLimit)
-                throw new ImageArchiveException($"'{name}' is {entry.Length} bytes; over {DocumentLimit} bytes it cannot be an image's {name}.", name);
+                throw new ImageArchiveException(ArchiveProblem.DocumentTooLarge,
+                    $"'{name}' is {entry.Length} bytes; over {DocumentLimit} bytes it cannot be an image's {name}.", name);
             var json = new byte[entry.Length];
             try
             {
@@ -102,7 +134,8 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
             }
             catch (Exception e) when (e is EndOfStreamException or IOException or InvalidDataException)
             {
-                throw new ImageArchiveException($"The archive ends inside '{name}' (truncated?): {e.Message}", name, e);
+                throw new ImageArchiveException(e is EndOfStreamException ? ArchiveProblem.Truncated : ArchiveProblem.Damaged,
+                    $"The archive ends inside '{name}' or is damaged there: {e.Message}", name);
             }
             _documents[name] = json;
             return;
@@ -123,23 +156,25 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
         else
             BlobsWritten++;
         _files[name] = new ArchiveFile(digest, entry.Length, gzip);
-        _digests.Add(digest);
+        _blobs[digest] = entry.Length;
     }
 
     private async Task<List<ArchiveImage>> FromOciLayoutAsync(CancellationToken cancel)
     {
         if (_documents.TryGetValue(OciLayout.FileName, out var layoutJson)
             && OciJson.Parse<OciLayout>(layoutJson, OciLayout.FileName).ImageLayoutVersion is var version && version != OciLayout.SupportedVersion)
-            throw new ImageArchiveException($"The archive is an OCI image layout of version '{version}'; only {OciLayout.SupportedVersion} is known.", OciLayout.FileName);
+            throw new ImageArchiveException(ArchiveProblem.InvalidDocument, $"The archive is an OCI image layout of version '{version}'; only {OciLayout.SupportedVersion} is known.", OciLayout.FileName);
         var index = OciJson.Parse<OciDocument>(_documents["index.json"], "index.json");
         if (index.Manifests is not { Count: > 0 })
-            throw new ImageArchiveException("index.json lists no images.", "index.json");
+            throw new ImageArchiveException(ArchiveProblem.NotImage, "index.json lists no images.", "index.json");
+        CheckIndexSize(index, "index.json");
 
         var images = new List<ArchiveImage>();
         foreach (var target in index.Manifests)
         {
-            if (!await LabelTreeAsync(target, cancel).ConfigureAwait(false))
-                throw new ImageArchiveException($"index.json names {target.Digest}, which is neither in the archive nor in containerd's store.", target.Digest);
+            if (!await LabelTreeAsync(target, 1, cancel).ConfigureAwait(false))
+                throw new ImageArchiveException(ArchiveProblem.BlobMissing,
+                    $"index.json names {target.Digest}, which is neither in the archive nor in containerd's store.", target.Digest);
             if (NameFromAnnotations(target.Annotations) is { } name)
                 images.Add(new ArchiveImage(name, target.WithAnnotations(null)));
             else
@@ -177,12 +212,12 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
     {
         var entries = OciJson.Parse<List<DockerArchiveEntry>>(json, DockerArchiveEntry.FileName);
         if (entries.Count == 0)
-            throw new ImageArchiveException("manifest.json lists no images.", DockerArchiveEntry.FileName);
+            throw new ImageArchiveException(ArchiveProblem.NotImage, "manifest.json lists no images.", DockerArchiveEntry.FileName);
         var images = new List<ArchiveImage>();
         foreach (var entry in entries)
         {
             var config = File(entry.Config, "config");
-            var layers = entry.Layers.Select(l => File(l, "layer")).ToList();
+            var layers = (entry.Layers ?? []).Select(l => File(l, "layer")).ToList();
             var platform = OciJson.Parse<ImageConfigPlatform>(
                 await store.ReadSmallAsync(config.Digest, config.Size, DocumentLimit, entry.Config, cancel, verifyDigest: false).ConfigureAwait(false), entry.Config);
             var manifest = new OciDocument
@@ -220,53 +255,69 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
         return images;
     }
 
-    /// <summary>A file of a Docker archive by its path, following the symlinks docker save makes for shared layers.</summary>
+    /// <summary>
+    /// A file of a Docker archive by its path, following the symlinks docker save makes for shared layers (one hop;
+    /// 16 allowed, so a loop ends).
+    /// </summary>
     private ArchiveFile File(string path, string what)
     {
-        var name = ArchivePath.Normalize(path);
+        var name = ArchivePath.Normalize(path ?? "");
         for (var hops = 0; hops < 16 && !_files.ContainsKey(name) && _links.TryGetValue(name, out var target); hops++)
             name = target;
         return _files.TryGetValue(name, out var file)
             ? file
-            : throw new ImageArchiveException($"manifest.json names the {what} '{path}', which the archive does not contain.", path);
+            : throw new ImageArchiveException(ArchiveProblem.BlobMissing,
+                $"manifest.json names the {what} '{path}', which the archive does not contain{(_links.ContainsKey(name) ? " (its links go round in a loop)" : "")}.", path);
     }
 
     /// <summary>
     /// Labels a manifest or index with its children so the garbage collector keeps them. False when the blob is
     /// neither in the archive nor in the store (an index may list platforms an archive left out).
     /// </summary>
-    private async Task<bool> LabelTreeAsync(OciDescriptor descriptor, CancellationToken cancel)
+    private async Task<bool> LabelTreeAsync(OciDescriptor descriptor, int depth, CancellationToken cancel)
     {
-        if (!await HasBlobAsync(descriptor.Digest, cancel).ConfigureAwait(false))
+        if (!await HasBlobAsync(descriptor, cancel).ConfigureAwait(false))
             return false;
         if (!_labelled.Add(descriptor.Digest))
             return true;
         var isIndex = MediaTypes.IsIndex(descriptor.MediaType);
         if (!isIndex && !MediaTypes.IsManifest(descriptor.MediaType))
             return true; // an attestation, a signature, something else: kept as it is
+        if (depth > ArchiveLimits.MaximumIndexDepth)
+            throw new ImageArchiveException(ArchiveProblem.TooDeep,
+                $"The archive nests indexes more than {ArchiveLimits.MaximumIndexDepth} deep (at {descriptor.Digest}); no image is built like that.", descriptor.Digest);
         var document = OciJson.Parse<OciDocument>(
             await store.ReadSmallAsync(descriptor.Digest, descriptor.Size, DocumentLimit, descriptor.Digest, cancel).ConfigureAwait(false),
             descriptor.Digest);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         if (isIndex)
         {
+            CheckIndexSize(document, descriptor.Digest);
             var n = 0;
             foreach (var child in document.Manifests ?? [])
-                if (await LabelTreeAsync(child, cancel).ConfigureAwait(false))
+                if (await LabelTreeAsync(child, depth + 1, cancel).ConfigureAwait(false))
                     labels[$"{GcContent}m.{n++}"] = child.Digest;
         }
         else
         {
             var children = (document.Config is null ? [] : new[] { document.Config }).Concat(document.Layers ?? []);
             foreach (var child in children)
-                if (!await HasBlobAsync(child.Digest, cancel).ConfigureAwait(false))
-                    throw new ImageArchiveException(
+                if (!await HasBlobAsync(child, cancel).ConfigureAwait(false))
+                    throw new ImageArchiveException(ArchiveProblem.BlobMissing,
                         $"The manifest {descriptor.Digest} needs {child.Digest} ({child.MediaType}), which is neither in the archive nor in containerd's store.",
                         descriptor.Digest);
             labels = ChildLabels(document);
         }
         await store.AddLabelsAsync(descriptor.Digest, labels, cancel).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>An index is held while its children are visited, so how many it may list is bounded.</summary>
+    private static void CheckIndexSize(OciDocument index, string what)
+    {
+        if (index.Manifests is { Count: > ArchiveLimits.MaximumIndexEntries } manifests)
+            throw new ImageArchiveException(ArchiveProblem.DocumentTooLarge,
+                $"{what} lists {manifests.Count} manifests; over {ArchiveLimits.MaximumIndexEntries} it is no real image index.", what);
     }
 
     private static Dictionary<string, string> ChildLabels(OciDocument manifest)
@@ -280,8 +331,30 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
         return labels;
     }
 
-    private async Task<bool> HasBlobAsync(string digest, CancellationToken cancel) =>
-        _digests.Contains(digest) || await store.SizeOfAsync(digest, cancel).ConfigureAwait(false) is not null;
+    /// <summary>
+    /// Whether the archive or the store has the blob a descriptor names, with the size the descriptor promises. The
+    /// digest is checked for form first: it goes to containerd and into labels.
+    /// </summary>
+    private async Task<bool> HasBlobAsync(OciDescriptor descriptor, CancellationToken cancel)
+    {
+        // JSON may say null where the types say otherwise.
+        if (descriptor?.Digest is not { } digest || !DigestForm().IsMatch(digest) || descriptor.Size < 0)
+            throw new ImageArchiveException(ArchiveProblem.InvalidDocument,
+                $"A descriptor in the archive has no valid digest and size ('{Excerpt(descriptor?.Digest ?? "")}', {descriptor?.Size}).", Excerpt(descriptor?.Digest ?? ""));
+        var size = _blobs.TryGetValue(descriptor.Digest, out var known) ? known : await store.SizeOfAsync(descriptor.Digest, cancel).ConfigureAwait(false);
+        if (size is null)
+            return false;
+        if (size != descriptor.Size)
+            throw new ImageArchiveException(ArchiveProblem.DigestMismatch,
+                $"A descriptor says {descriptor.Digest} is {descriptor.Size} bytes; the blob is {size} bytes.", descriptor.Digest);
+        return true;
+    }
+
+    private static string Excerpt(string text) => text.Length > 100 ? text[..100] + "…" : text;
+
+    /// <summary>The OCI digest grammar: algorithm ':' encoded.</summary>
+    [GeneratedRegex(@"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")]
+    private static partial Regex DigestForm();
 
     [GeneratedRegex(@"^blobs/([a-z0-9]+)/([a-zA-Z0-9=_-]+)$")]
     private static partial Regex BlobPath();

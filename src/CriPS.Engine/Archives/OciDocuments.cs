@@ -99,18 +99,14 @@ internal static class OciJson
         try
         {
             return JsonSerializer.Deserialize<T>(json, Options)
-                ?? throw new ImageArchiveException($"{what} is empty (null).", what);
+                ?? throw new ImageArchiveException(ArchiveProblem.InvalidDocument, $"{what} is empty (null).", what);
         }
         catch (JsonException e)
         {
-            throw new ImageArchiveException($"{what} is not valid JSON: {e.Message}", what, e);
+            throw new ImageArchiveException(ArchiveProblem.InvalidDocument, $"{what} is not valid JSON: {e.Message}", what);
         }
     }
 
     /// <summary>Compact UTF-8 JSON: what gets written is hashed, so the same input always gives the same digest.</summary>
     public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
 }
-
-/// <summary>An archive that is not an image, or a broken one; the cmdlets report it as ContainerdInvalidArchive.</summary>
-internal sealed class ImageArchiveException(string message, object? target, Exception? inner = null)
-    : CriException("ContainerdInvalidArchive", CriErrorCategory.InvalidData, message, target, inner);

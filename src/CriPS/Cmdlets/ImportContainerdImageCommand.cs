@@ -17,7 +17,7 @@ public sealed class ImportContainerdImageCommand : ContainerdCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
     private const string StreamSet = "InputStream";
-    private const string InvalidArchiveErrorId = "ContainerdInvalidArchive";
+    private const string ArchiveErrorIdPrefix = "ContainerdArchive";
 
     /// <summary>An import may take long; the limit is on a transfer that stops moving, 60 s unless -TimeoutSec says otherwise.</summary>
     private static readonly TimeSpan DefaultStallLimit = TimeSpan.FromSeconds(60);
@@ -47,6 +47,19 @@ public sealed class ImportContainerdImageCommand : ContainerdCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Namespace { get; set; }
+
+    /// <summary>
+    /// The most bytes an archive may unpack to (the tar stream after gzip); 128 GiB unless given. Every entry's
+    /// declared size is checked against it before its data is read, so a gzip bomb fails at once.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1024, long.MaxValue)]
+    public long MaximumSize { get; set; } = ArchiveLimits.DefaultMaximumSize;
+
+    /// <summary>The most tar entries (files, directories, links) an archive may have; 100,000 unless given.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaximumEntryCount { get; set; } = ArchiveLimits.DefaultMaximumEntryCount;
 
     protected override string? NamespaceParameter => Namespace;
 
@@ -117,11 +130,12 @@ public sealed class ImportContainerdImageCommand : ContainerdCmdlet
     {
         try
         {
-            return await Client.ImportImagesAsync(archive, _name, progress, cancel).ConfigureAwait(false);
+            var limits = new ArchiveLimits { MaximumSize = MaximumSize, MaximumEntryCount = MaximumEntryCount };
+            return await Client.ImportImagesAsync(archive, _name, limits, progress, cancel).ConfigureAwait(false);
         }
-        catch (CriException e) when (e.Target is null && e.ErrorId == InvalidArchiveErrorId)
+        catch (CriException e) when (e.Target is null && e.ErrorId.StartsWith(ArchiveErrorIdPrefix, StringComparison.Ordinal))
         {
-            throw new CriException(e.ErrorId, e.Category, e.Message, target, e);
+            throw new CriException(e.ErrorId, e.Category, e.Message, target);
         }
     }
 

@@ -49,7 +49,8 @@ internal sealed class ImagesStep : NodeStep
                 $"{Display.Bytes(progress.Bytes)} of about {Display.Bytes(progress.Total ?? 0)}: {progress.Current}", -1), null, 250, 250);
             await using (var archive = await docker.SaveAsync(names, cancel).ConfigureAwait(false))
             {
-                var result = await containerd.ImportImagesAsync(archive, null, progress, cancel).ConfigureAwait(false);
+                // Docker on this node wrote the archive: the default limits (128 GiB) fit any node's images.
+                var result = await containerd.ImportImagesAsync(archive, null, new ArchiveLimits(), progress, cancel).ConfigureAwait(false);
                 foreach (var note in result.Notes)
                     record.Details.Add(note);
             }
