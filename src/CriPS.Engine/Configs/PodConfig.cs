@@ -63,7 +63,7 @@ internal static class ConfigText
     {
         try
         {
-            return File.ReadAllText(path);
+            return SmallFile.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -19,7 +19,7 @@ public sealed record CrictlConfig(string? RuntimeEndpoint, string? ImageEndpoint
     {
         try
         {
-            return Parse(File.ReadAllText(path));
+            return Parse(SmallFile.ReadAllText(path));
         }
         catch (Exception e) when (e is YamlDotNet.Core.YamlException or FormatException or IOException or UnauthorizedAccessException)
         {
