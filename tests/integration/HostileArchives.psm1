@@ -19,7 +19,8 @@ function Get-Sha256Hex([byte[]] $Bytes) {
 }
 
 function ConvertTo-JsonBytes($Document) {
-    , $script:Utf8.GetBytes(($Document | ConvertTo-Json -Depth 30 -Compress))
+    # -InputObject: a top-level array (Docker's manifest.json) stays an array instead of being unrolled.
+    , $script:Utf8.GetBytes((ConvertTo-Json -InputObject $Document -Depth 30 -Compress))
 }
 
 function New-RandomDigest {
