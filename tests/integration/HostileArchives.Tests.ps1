@@ -78,9 +78,10 @@ Describe 'Import-ContainerdImage refuses hostile archives with bounded memory an
             $Result.Left.Leases | Should -BeNullOrEmpty -Because 'the import lease is deleted'
         }
 
-        function Assert-Imported($Result, [string] $Digest) {
+        function Assert-Imported($Result, [string] $Digest, [string] $Name) {
             $Result.ErrorId | Should -Be 'ok' -Because "$($Result.Error)"
-            @($Result.Output).Digest | Should -Contain $Digest
+            if ($Digest) { @($Result.Output).Digest | Should -Contain $Digest }
+            if ($Name) { @($Result.Output).Name | Should -Contain $Name }
             (& ctr -a $ContainerdAddress -n $Result.Namespace images ls -q) | Should -Not -BeNullOrEmpty
             $Result.PeakOverMiB | Should -BeLessOrEqual 256
             $Result.Left.Leases | Should -BeNullOrEmpty
@@ -382,6 +383,20 @@ Describe 'Import-ContainerdImage refuses hostile archives with bounded memory an
             $path = Write-ImageWith 'missing-layer.tar' -Layout $layout
             $either = "$($missing -replace '^sha256:')|$($layout.ManifestDigest -replace '^sha256:')"
             Assert-Refused (Invoke-HostileCase 'missing: a layer a manifest names' $path) ContainerdArchiveBlobMissing InvalidData $either
+        }
+        It 'a docker save archive whose second layer is a link to the first imports' {
+            # The control for the two docker save cases: the same builder, the links resolvable, the layers there.
+            $config = ConvertTo-JsonBytes @{ architecture = 'amd64'; os = 'linux'; rootfs = @{ type = 'layers'; diff_ids = @() } }
+            $name = "crips.test/$prefix/docker:1"
+            $manifest = ConvertTo-JsonBytes @(@{ Config = 'config.json'; RepoTags = @($name); Layers = @('a/layer.tar', 'b/layer.tar') })
+            $path = New-CaseFile 'docker-linked.tar'
+            Write-TarArchive -Path $path -Entries @(
+                New-TarEntry 'config.json' $config
+                New-TarEntry 'a/layer.tar' (Write-TarArchive -Entries (New-TarEntry 'f' ([byte[]]@(1))))
+                New-TarEntry 'b/layer.tar' -Type SymbolicLink -LinkName '../a/layer.tar'
+                New-TarEntry 'manifest.json' $manifest
+            )
+            Assert-Imported (Invoke-HostileCase 'control: docker save, a layer linked' $path) -Name $name
         }
         It 'manifest.json naming a layer path the archive lacks: BlobMissing' {
             $config = ConvertTo-JsonBytes @{ architecture = 'amd64'; os = 'linux'; rootfs = @{ type = 'layers'; diff_ids = @() } }

@@ -54,7 +54,9 @@ function New-ImageLayout {
     $layerTar = [IO.MemoryStream]::new()
     $writer = [System.Formats.Tar.TarWriter]::new($layerTar, [System.Formats.Tar.TarEntryFormat]::Ustar, $true)
     $file = [System.Formats.Tar.UstarTarEntry]::new([System.Formats.Tar.TarEntryType]::RegularFile, 'hello.txt')
-    $file.DataStream = [IO.MemoryStream]::new($script:Utf8.GetBytes("hello from $Name`n"))
+    # A fresh GUID in the layer: no two layouts share a blob, so no case finds its blobs already in the store.
+    $file.ModificationTime = [DateTimeOffset]::FromUnixTimeSeconds(1700000000)
+    $file.DataStream = [IO.MemoryStream]::new($script:Utf8.GetBytes("hello from $Name, $([guid]::NewGuid())`n"))
     $writer.WriteEntry($file)
     $writer.Dispose()
     $layerPlain = $layerTar.ToArray()
