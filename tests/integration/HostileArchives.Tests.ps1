@@ -186,6 +186,32 @@ Describe 'Import-ContainerdImage refuses hostile archives with bounded memory an
             (Get-Item $path).Length | Should -BeLessThan 4MB
             Assert-Refused (Invoke-HostileCase 'header: GNU long name of 100 MiB' $path) ContainerdArchiveHeaderTooLarge LimitsExceeded
         }
+        It 'a PAX global header of 128 KiB: refused at its header' {
+            # 'g' headers apply to every later entry and are easy to ignore: the limit holds for them as for 'x'.
+            $global = New-RawTarEntry -Name 'GlobalHead.0.0' -Type 'g' -Data (New-PaxRecord comment ('g' * 128KB))
+            $path = Write-RawArchive 'pax-g-128k.tar' @($global, (New-RawTarEntry -Name 'after-global' -Data ([byte[]]@(1))), [byte[]]::new(1024))
+            Assert-Refused (Invoke-HostileCase 'header: PAX global of 128 KiB' $path) ContainerdArchiveHeaderTooLarge LimitsExceeded
+        }
+        It 'a GNU long link name (''K'') of 128 KiB: refused at its header' {
+            # The link-target twin of 'L'.
+            $gnu = New-RawTarEntry -Name '././@LongLink' -Type 'K' -Data ([Text.Encoding]::ASCII.GetBytes(('k' * 128KB) + "`0"))
+            $path = Write-RawArchive 'gnu-k-128k.tar' @($gnu, (New-RawTarEntry -Name 'long-k' -Type '2' -LinkName ('k' * 99)), [byte[]]::new(1024))
+            Assert-Refused (Invoke-HostileCase 'header: GNU long link of 128 KiB' $path) ContainerdArchiveHeaderTooLarge LimitsExceeded
+        }
+        It 'a PAX header of 60 KiB, a 4096-byte name and a 4096-byte link target are within the limits and import' {
+            # The control at the limits: an extension header under 64 KiB (a comment), names of exactly 4096 bytes.
+            $layout = New-ImageLayout -Name "crips.test/$prefix/limits:1"
+            $comment = New-RawTarEntry -Name 'PaxHeaders/comment' -Type 'x' -Data (New-PaxRecord comment ('c' * 60KB))
+            $tail = Write-TarArchive -Format Pax -Entries @(
+                New-TarEntry (('n/' * 2047) + 'nn') ([byte[]]@(1))
+                New-TarEntry 'long-target' -Type SymbolicLink -LinkName (('t/' * 2047) + 'tt')
+            )
+            $path = New-CaseFile 'at-limits.tar'
+            $out = [IO.File]::Create($path)
+            foreach ($p in (Write-TarArchive -Entries $layout.Entries -NoEndBlocks), $comment, (New-RawTarEntry -Name 'commented' -Data ([byte[]]@(1))), $tail) { $out.Write($p, 0, $p.Length) }
+            $out.Dispose()
+            Assert-Imported (Invoke-HostileCase 'control: 60 KiB PAX, 4096-byte names' $path) $layout.ManifestDigest
+        }
         It 'a PAX path of 8 KiB: NameTooLong' {
             # Under the 64 KiB header limit, over the 4096-byte name limit: the name itself is refused.
             $path = Write-ImageWith 'pax-path-8k.tar' -Format Pax -Extra (New-TarEntry (('d/' * 4096) + 'f') ([byte[]]@(1)))
