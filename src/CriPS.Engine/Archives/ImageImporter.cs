@@ -276,12 +276,16 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
     /// </summary>
     private async Task<bool> LabelTreeAsync(OciDescriptor descriptor, int depth, CancellationToken cancel)
     {
-        if (!await HasBlobAsync(descriptor, cancel).ConfigureAwait(false))
+        var isIndex = MediaTypes.IsIndex(descriptor?.MediaType);
+        var isDocument = isIndex || MediaTypes.IsManifest(descriptor?.MediaType);
+        if (isDocument && descriptor!.Size > DocumentLimit)
+            throw new ImageArchiveException(ArchiveProblem.DocumentTooLarge,
+                $"A descriptor says the {(isIndex ? "index" : "manifest")} {descriptor.Digest} is {descriptor.Size} bytes; over {DocumentLimit} bytes it is none.", descriptor.Digest);
+        if (!await HasBlobAsync(descriptor!, cancel).ConfigureAwait(false))
             return false;
-        if (!_labelled.Add(descriptor.Digest))
+        if (!_labelled.Add(descriptor!.Digest))
             return true;
-        var isIndex = MediaTypes.IsIndex(descriptor.MediaType);
-        if (!isIndex && !MediaTypes.IsManifest(descriptor.MediaType))
+        if (!isDocument)
             return true; // an attestation, a signature, something else: kept as it is
         if (depth > ArchiveLimits.MaximumIndexDepth)
             throw new ImageArchiveException(ArchiveProblem.TooDeep,
