@@ -66,8 +66,8 @@ public class TarStructureGuardTests
 
     [Theory]
     [InlineData(100, "inside a tar header")]
-    [InlineData(512 + 10, "inside an entry's data")]
-    [InlineData(512 + 700, "inside an entry's data")]  // in the padding after 600 bytes of data
+    [InlineData(512 + 10, "inside the data of 'a'")]
+    [InlineData(512 + 700, "inside the data of 'a'")]  // in the padding after 600 bytes of data
     public void AStreamThatEndsInsideTheStructureIsTruncated(int cut, string where)
     {
         var bytes = Header("a", '0', 600).Concat(new byte[1024]).Concat(Header("b", '0', 0)).ToArray();
@@ -77,10 +77,39 @@ public class TarStructureGuardTests
     }
 
     [Fact]
-    public void AStreamThatEndsBetweenEntriesIsNotTruncated()
+    public void AStreamThatEndsBetweenEntriesGetsTheEndOfArchiveBlocksTheReaderNeeds()
     {
         var bytes = Header("a", '0', 600).Concat(new byte[1024]).ToArray();
-        Assert.Equal(bytes.Length, Drain(bytes, Defaults));
+        Assert.Equal(bytes.Length + 1024, Drain(bytes, Defaults));
+        var reader = new TarReader(new TarStructureGuard(new MemoryStream(bytes), Defaults));
+        Assert.Equal("a", reader.GetNextEntry()!.Name);
+        Assert.Null(reader.GetNextEntry());
+    }
+
+    [Fact]
+    public void AnEmptyInputIsAnEmptyArchive() =>
+        Assert.Null(new TarReader(new TarStructureGuard(new MemoryStream(), Defaults)).GetNextEntry());
+
+    [Fact]
+    public void APaxSizeIsCheckedAtTheEntrysHeader()
+    {
+        // The header's own size field says 0; the PAX record before it says 8 GiB, and the reader believes the record.
+        var record = "19 size=8589934592\n"u8.ToArray();
+        var pax = Header("PaxHeaders/x", 'x', record.Length).Concat(record).Concat(new byte[512 - record.Length]);
+        var bytes = pax.Concat(Header("blobs/sha256/aa", '0', 0)).ToArray();
+        var e = Assert.Throws<ImageArchiveException>(() => Drain(bytes, new ArchiveLimits { MaximumSize = 1L << 30 }));
+        Assert.Equal("ContainerdArchiveTooLarge", e.ErrorId);
+        Assert.Equal("blobs/sha256/aa", e.Target);
+    }
+
+    [Fact]
+    public void AHeaderWithAWrongChecksumIsDamaged()
+    {
+        var broken = Header("b", '0', 0);
+        broken[0] = (byte)'c';
+        var e = Assert.Throws<ImageArchiveException>(() => Drain(Header("a", '0', 0).Concat(broken).ToArray(), Defaults));
+        Assert.Equal("ContainerdArchiveDamaged", e.ErrorId);
+        Assert.Equal("a", e.Target);
     }
 
     [Fact]
@@ -99,7 +128,7 @@ public class TarStructureGuardTests
         var later = Header("ok", '0', 0).Concat(garbage).ToArray();
         var e = Assert.Throws<ImageArchiveException>(() => Drain(later, Defaults));
         Assert.Equal("ContainerdArchiveDamaged", e.ErrorId);
-        Assert.Equal("a", e.Target);
+        Assert.Equal("ok", e.Target);
     }
 
     /// <summary>Reads everything through the guard in odd-sized pieces, so headers arrive split across reads.</summary>

@@ -165,7 +165,9 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
             && OciJson.Parse<OciLayout>(layoutJson, OciLayout.FileName).ImageLayoutVersion is var version && version != OciLayout.SupportedVersion)
             throw new ImageArchiveException(ArchiveProblem.InvalidDocument, $"The archive is an OCI image layout of version '{version}'; only {OciLayout.SupportedVersion} is known.", OciLayout.FileName);
         var index = OciJson.Parse<OciDocument>(_documents["index.json"], "index.json");
-        if (index.Manifests is not { Count: > 0 })
+        if (index.Manifests is null)
+            throw new ImageArchiveException(ArchiveProblem.InvalidDocument, "index.json has no 'manifests': it is no OCI index.", "index.json");
+        if (index.Manifests.Count == 0)
             throw new ImageArchiveException(ArchiveProblem.NotImage, "index.json lists no images.", "index.json");
         CheckIndexSize(index, "index.json");
 
