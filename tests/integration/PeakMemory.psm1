@@ -29,7 +29,8 @@ function Measure-CripsPeakMemory {
     [GC]::Collect()
     [GC]::WaitForPendingFinalizers()
     [GC]::Collect()
-    Set-Content -Path /proc/self/clear_refs -Value '5' -NoNewline
+    # One plain write: Set-Content truncates the file first, which /proc refuses (Invalid argument).
+    [IO.File]::WriteAllText('/proc/self/clear_refs', '5')
     $baseline = Get-ProcessMemoryKiB VmRSS
     $errorId = 'ok'
     $exception = $null
