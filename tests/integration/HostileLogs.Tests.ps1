@@ -61,11 +61,12 @@ Describe 'Get-CriContainerLog on hostile logs' -Skip:$NoRuntime {
         }
 
         # The endless lines of real containers: containerd writes them as 16 KiB P records that no F ever ends.
-        $script:endlessBytes = 300MB
+        # 160 MiB: joined whole, such a line cost pwsh over 256 MiB (its bytes, then its string, twice as large).
+        $script:endlessBytes = 160MB
         $script:endless = New-Writer endless "head -c $endlessBytes /dev/zero | tr '\0' a"
-        # While followed: 100 MiB, then (when the test opens the gate) 200 MiB more, then the container keeps running.
-        $script:endlessFollowed = New-Writer followed ("head -c $(100MB) /dev/zero | tr '\0' b; " + (Wait-GateScript go) +
-            "; head -c $(200MB) /dev/zero | tr '\0' b; exec sleep 3600")
+        # While followed: 40 MiB, then (when the test opens the gate) 160 MiB more, then the container keeps running.
+        $script:endlessFollowed = New-Writer followed ("head -c $(40MB) /dev/zero | tr '\0' b; " + (Wait-GateScript go) +
+            "; head -c $(160MB) /dev/zero | tr '\0' b; exec sleep 3600")
         $script:engine = [System.Runtime.Loader.AssemblyLoadContext]::All.Assemblies | Where-Object { $_.GetName().Name -eq 'CriPS.Engine' } | Select-Object -First 1
     }
     AfterAll { Remove-TestPods $prefix }
@@ -76,9 +77,10 @@ Describe 'Get-CriContainerLog on hostile logs' -Skip:$NoRuntime {
         # The file itself: only P records, so the line never ended, and it holds every byte the container wrote.
         $stream = [IO.File]::OpenRead($path)
         try {
-            $stream.Position = $stream.Length - 64
-            $end = [byte[]]::new(64)
-            $null = $stream.Read($end, 0, 64)
+            # More than a 16 KiB record, so the last record is there whole.
+            $end = [byte[]]::new(20000)
+            $stream.Position = $stream.Length - $end.Length
+            $stream.ReadExactly($end, 0, $end.Length)
         } finally { $stream.Dispose() }
         ([Text.Encoding]::ASCII.GetString($end) -split "`n")[-2] | Should -Match '^\S+ stdout P a+$'
         (Get-Item $path).Length | Should -BeGreaterThan $endlessBytes
@@ -90,10 +92,12 @@ Describe 'Get-CriContainerLog on hostile logs' -Skip:$NoRuntime {
         $entries[0..($entries.Count - 2)].IsPartial | Should -Not -Contain $false
         $entries[-1].IsPartial | Should -BeFalse -Because 'the line ends where the stream ended'
         $r.PeakOverMiB | Should -BeLessOrEqual $MaxPeakMiB
+        # Dropped at once: the written pages need never reach the disk, which would slow the other cases.
+        Remove-Item $path
     }
 
     It 'follows the endless line of a running container with flat memory, piece by piece as they fill' {
-        $count = 280
+        $count = 170
         $id = $endlessFollowed.Id
         $r = Invoke-Case EndlessLineFollow {
             $script:seen = 0
@@ -111,6 +115,7 @@ Describe 'Get-CriContainerLog on hostile logs' -Skip:$NoRuntime {
         (Get-Item (Get-LogPath $id)).Length | Should -BeGreaterThan ($count * $Piece) -Because 'the runtime wrote what was read'
         (Get-CriContainer -Id $id).State | Should -Be 'Running' -Because 'the line was still being written: no F record ended it'
         $r.PeakOverMiB | Should -BeLessOrEqual $MaxPeakMiB
+        Remove-CriContainer $id -Force
     }
 
     It 'skips records with invalid timestamps with at most 10 warnings, and keeps the valid ones' {
@@ -134,14 +139,14 @@ Describe 'Get-CriContainerLog on hostile logs' -Skip:$NoRuntime {
         $r.PeakOverMiB | Should -BeLessOrEqual $MaxPeakMiB
     }
 
-    It 'skips 32 MiB of binary garbage with at most 10 warnings and reads the record after it' {
+    It 'skips 16 MiB of binary garbage with at most 10 warnings and reads the record after it' {
         $log = New-HostileLog garbage
         Add-LogBytes $log.Path {
             param($file)
             $random = [IO.File]::OpenRead('/dev/urandom')
             try {
                 $buffer = [byte[]]::new(1MB)
-                for ($i = 0; $i -lt 32; $i++) { $null = $random.Read($buffer, 0, $buffer.Length); $file.Write($buffer, 0, $buffer.Length) }
+                for ($i = 0; $i -lt 16; $i++) { $null = $random.Read($buffer, 0, $buffer.Length); $file.Write($buffer, 0, $buffer.Length) }
             } finally { $random.Dispose() }
             Write-Bytes $file (Get-Utf8 "`n$(Get-Stamp) stderr F after the garbage`n")
         }
@@ -151,20 +156,21 @@ Describe 'Get-CriContainerLog on hostile logs' -Skip:$NoRuntime {
         $r.PeakOverMiB | Should -BeLessOrEqual $MaxPeakMiB
     }
 
-    It 'skips a 200 MiB record without a newline as longer than 1 MiB, holding no more than that' {
+    It 'skips a 48 MiB record without a newline as longer than 1 MiB, holding no more than that' {
         $log = New-HostileLog huge
         Add-LogBytes $log.Path {
             param($file)
             # A record header, then text that never ends: what a runtime without a line limit would write.
             Write-Bytes $file (Get-Utf8 "$(Get-Stamp) stdout F ")
             $chunk = [byte[]]::new(1MB); [Array]::Fill($chunk, [byte][char]'x')
-            for ($i = 0; $i -lt 200; $i++) { $file.Write($chunk, 0, $chunk.Length) }
+            for ($i = 0; $i -lt 48; $i++) { $file.Write($chunk, 0, $chunk.Length) }
         }
         $r = Invoke-Case HugeLineWithoutNewline { Read-Log $log.Id }
         $r.Output.Entries.Message | Should -Be 'first'
         $r.Output.Warnings | Should -HaveCount 1
         $r.Output.Warnings[0] | Should -Match 'longer than 1 MiB'
         $r.PeakOverMiB | Should -BeLessOrEqual $MaxPeakMiB
+        Remove-Item $log.Path
     }
 
     It 'returns NUL bytes and invalid UTF-8 as text (U+FFFD) and skips lines of NULs with a warning' {
@@ -204,9 +210,9 @@ Describe 'Get-CriContainerLog on hostile logs' -Skip:$NoRuntime {
         $r.PeakOverMiB | Should -BeLessOrEqual $MaxPeakMiB
     }
 
-    It 'returns 187.5 MiB of P records that no F ends in pieces, the rest when the file ends; -Raw and -Tail too' {
+    It 'returns 96.5 MiB of P records that no F ends in pieces, the rest when the file ends; -Raw and -Tail too' {
         $log = New-HostileLog unended
-        $records = 12000
+        $records = 6176
         Add-LogBytes $log.Path {
             param($file)
             $record = Get-Utf8 "$(Get-Stamp) stdout P $('p' * 16KB)`n"
@@ -229,11 +235,12 @@ Describe 'Get-CriContainerLog on hostile logs' -Skip:$NoRuntime {
         $r = Invoke-Case PartialNeverEndedRawTail { Read-Log $log.Id @{ Raw = $true; Tail = 2 } }
         $r.Output.Entries | ForEach-Object { ($_.Length, $_.IsPartial) -join '/' } | Should -Be @("$Piece/True", "$($total % $Piece)/False")
         $r.PeakOverMiB | Should -BeLessOrEqual $MaxPeakMiB
+        Remove-Item $log.Path
     }
 
     It 'bounds stdout and stderr partials interleaved record by record, each stream on its own' {
         $log = New-HostileLog interleaved
-        $records = 3000
+        $records = 1000
         Add-LogBytes $log.Path {
             param($file)
             $out = Get-Utf8 "$(Get-Stamp) stdout P $('o' * 16KB)`n"
@@ -255,6 +262,7 @@ Describe 'Get-CriContainerLog on hostile logs' -Skip:$NoRuntime {
         # The lines end in the order their F records came.
         $entries[-2].Stream, $entries[-1].Stream | Should -Be @('stderr', 'stdout')
         $r.PeakOverMiB | Should -BeLessOrEqual $MaxPeakMiB
+        Remove-Item $log.Path
     }
 
     It 'never cuts a UTF-8 character between pieces, where the runtime cut it between records' {
