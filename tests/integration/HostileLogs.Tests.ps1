@@ -30,7 +30,8 @@ Describe 'Get-CriContainerLog on hostile logs' -Skip:$NoRuntime {
             [pscustomobject]@{ Id = $c.Id; Path = (Get-LogPath $c.Id) }
         }
         function Get-Stamp { [datetime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ss.fffffff', [cultureinfo]::InvariantCulture) + '42Z' }
-        function Get-Utf8([string] $Text) { [Text.Encoding]::UTF8.GetBytes($Text) }
+        # The array as one object: unrolled into the pipeline it would come back as boxed bytes, slow to write.
+        function Get-Utf8([string] $Text) { , [Text.Encoding]::UTF8.GetBytes($Text) }
         function Write-Bytes($File, [byte[]] $Bytes) { $File.Write($Bytes, 0, $Bytes.Length) }
         function Add-LogBytes([string] $Path, [scriptblock] $Write) {
             $file = [IO.File]::Open($Path, 'Append', 'Write', 'ReadWrite')
