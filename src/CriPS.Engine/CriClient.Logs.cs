@@ -100,8 +100,9 @@ public sealed partial class CriClient
     public async IAsyncEnumerable<ContainerLogItem> FollowContainerLogsAsync(IReadOnlyList<ContainerLogSource> sources, LogQuery query,
         FollowTiming? timing, [EnumeratorCancellation] CancellationToken cancel)
     {
-        // Bounded: a slow pipeline holds the followers back instead of queueing a log in memory.
-        var channel = Channel.CreateBounded<ContainerLogItem>(new BoundedChannelOptions(256) { SingleReader = true });
+        // Bounded: a slow pipeline holds the followers back instead of queueing a log in memory. An item may be a
+        // piece of an endless line (1 MiB, a 2 MiB string), so 16 of them cost at most 32 MiB.
+        var channel = Channel.CreateBounded<ContainerLogItem>(new BoundedChannelOptions(16) { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var followers = sources.Select(s => Task.Run(() => FollowOneAsync(s, query, timing, channel.Writer, stop.Token), stop.Token)).ToArray();
         _ = Task.WhenAll(followers).ContinueWith(_ => channel.Writer.TryComplete(), TaskScheduler.Default);
@@ -184,6 +185,7 @@ public sealed partial class CriClient
                 Timestamp = line.Timestamp,
                 Stream = line.StreamName,
                 Message = line.Text,
+                IsPartial = line.IsPartial,
                 ContainerId = source.WriterId,
                 ContainerName = source.WriterName,
             }),

@@ -285,7 +285,7 @@ public sealed class CriLogReaderTests : IDisposable
 
         Assert.Equal(3, lines.Count);
         Assert.True(lines[1].IsMalformed);
-        Assert.StartsWith("(longer than 32 MiB)", lines[1].Text);
+        Assert.StartsWith("(longer than 1 MiB)", lines[1].Text);
         Assert.Equal(["before", "after"], lines.Where(l => !l.IsMalformed).Select(l => l.Text));
     }
 
@@ -510,6 +510,157 @@ public sealed class CriLogReaderTests : IDisposable
 
         Assert.True(all[0].IsMalformed);
         Assert.Equal("after", all[1].Text);
+    }
+
+    // ---- bounded joining ----
+
+    private const int Bound = LogLineJoiner.MaxJoinedBytes;
+    private static readonly string Record16K = new('a', 16 * 1024);
+
+    [Fact]
+    public void ALineLongerThanTheBoundComesInPiecesThatJoinToIt()
+    {
+        // 100 of containerd's 16 KiB records and a short F: 1.56 MiB, one piece of the bound and the rest.
+        var records = Enumerable.Range(0, 100).Select(i => Rec(0, "stdout", 'P', Record16K)).Append(Rec(1, "stdout", 'F', "end")).ToArray();
+        var path = Write(records);
+
+        var lines = Read(path, new LogQuery());
+
+        Assert.Equal([Bound, 100 * 16 * 1024 + 3 - Bound], lines.Select(l => l.Text.Length));
+        Assert.Equal([true, false], lines.Select(l => l.IsPartial));
+        Assert.Equal(string.Concat(Enumerable.Repeat(Record16K, 100)) + "end", string.Concat(lines.Select(l => l.Text)));
+        Assert.Equal([At(0), At(1)], lines.Select(l => l.Timestamp));
+    }
+
+    [Fact]
+    public void ALineOfExactlyTheBoundIsOneLine()
+    {
+        var records = Enumerable.Range(0, 64).Select(i => Rec(0, "stdout", 'P', Record16K)).Append(Rec(1, "stdout", 'F', "")).ToArray();
+
+        var line = Assert.Single(Read(Write(records), new LogQuery()));
+
+        Assert.Equal(Bound, line.Text.Length);
+        Assert.False(line.IsPartial);
+    }
+
+    [Theory]
+    [InlineData("é", 1)]
+    [InlineData("€", 1)]
+    [InlineData("€", 2)]
+    [InlineData("😀", 1)]
+    [InlineData("😀", 3)]
+    public void APieceNeverEndsInsideACharacter(string character, int bytesBeforeTheBound)
+    {
+        // The character starts bytesBeforeTheBound bytes before the bound, so the bound falls inside it.
+        var joiner = new LogLineJoiner();
+        var text = new string('a', Bound - bytesBeforeTheBound) + character + "tail";
+        var lines = new List<LogLine>();
+
+        joiner.Add(new CriLogRecord(T0, LogStreams.Stdout, false, 0), Encoding.UTF8.GetBytes(text), lines);
+
+        Assert.Equal(2, lines.Count);
+        Assert.Equal(Bound - bytesBeforeTheBound, Encoding.UTF8.GetByteCount(lines[0].Text));
+        Assert.StartsWith(character, lines[1].Text);
+        Assert.DoesNotContain('\uFFFD', string.Concat(lines.Select(l => l.Text)));
+        Assert.Equal(text, string.Concat(lines.Select(l => l.Text)));
+    }
+
+    [Fact]
+    public void BytesThatAreNoUtf8AreCutAtTheBound()
+    {
+        // Continuation bytes without a start: no character to keep whole, and no piece may come out empty.
+        var bytes = Enumerable.Repeat((byte)0x80, 16).ToArray();
+        Assert.Equal(8, LogLineJoiner.CutBefore(bytes, 8));
+        var joiner = new LogLineJoiner(maxBytes: 8);
+        var lines = new List<LogLine>();
+
+        joiner.Add(new CriLogRecord(T0, LogStreams.Stdout, false, 0), bytes, lines);
+
+        Assert.Equal([8, 8], lines.Select(l => Encoding.UTF8.GetByteCount(l.Text) / 3));   // each byte decodes to U+FFFD
+        Assert.Equal([true, false], lines.Select(l => l.IsPartial));
+    }
+
+    [Fact]
+    public void EachStreamIsBoundedOnItsOwn()
+    {
+        var records = new List<string>();
+        for (var i = 0; i < 80; i++)
+        {
+            records.Add(Rec(0, "stdout", 'P', new string('o', 16 * 1024)));
+            records.Add(Rec(0, "stderr", 'P', new string('e', 16 * 1024)));
+        }
+        records.Add(Rec(1, "stderr", 'F', "E"));
+        records.Add(Rec(2, "stdout", 'F', "O"));
+
+        var lines = Read(Write(records.ToArray()), new LogQuery());
+
+        // Each stream fills its own piece: 1.25 MiB each, a piece and the rest, never mixing the two.
+        Assert.Equal([("stdout", true), ("stderr", true), ("stderr", false), ("stdout", false)], lines.Select(l => (l.StreamName, l.IsPartial)));
+        Assert.All(lines.Where(l => l.StreamName == "stdout"), l => Assert.DoesNotContain('e', l.Text));
+        Assert.Equal(80 * 16 * 1024 + 1, lines.Where(l => l.StreamName == "stderr").Sum(l => l.Text.Length));
+    }
+
+    [Fact]
+    public void PartialRecordsThatNoFullOneEndsAreFlushedInPiecesAtTheEndOfTheFile()
+    {
+        // A stream that ends without a newline: its last P record is never followed by an F.
+        var records = Enumerable.Range(0, 160).Select(i => Rec(0, "stdout", 'P', Record16K)).ToArray();
+
+        var lines = Read(Write(records), new LogQuery());
+
+        Assert.Equal([Bound, Bound, 160 * 16 * 1024 - 2 * Bound], lines.Select(l => l.Text.Length));
+        Assert.Equal([true, true, false], lines.Select(l => l.IsPartial));
+    }
+
+    [Fact]
+    public void TailCountsPiecesSoItHoldsNoMoreThanItReturns()
+    {
+        var records = Enumerable.Range(0, 160).Select(i => Rec(0, "stdout", 'P', Record16K)).Append(Rec(1, "stdout", 'F', "end")).ToArray();
+
+        var line = Assert.Single(Read(Write(records), new LogQuery { Tail = 1 }));
+
+        Assert.Equal(160 * 16 * 1024 + 3 - 2 * Bound, line.Text.Length);
+        Assert.EndsWith("aend", line.Text);
+        Assert.False(line.IsPartial);
+    }
+
+    [Fact]
+    public async Task FollowHandsOutPiecesOfAnEndlessLineAsTheyFill()
+    {
+        var path = Path.Combine(_dir, "0.log");
+        using var runtime = new FakeRuntime(path);
+        var follow = Collect(path, new LogQuery(), runtime);
+
+        // No F ever comes while the container runs: a piece still comes out as soon as the bound is passed.
+        for (var i = 0; i < 65; i++)
+            runtime.Append(Rec(0, "stdout", 'P', Record16K));
+        await runtime.WaitForAsync(follow, 1);
+        Assert.True(follow.Lines[0].IsPartial);
+        Assert.Equal(Bound, follow.Lines[0].Text.Length);
+
+        runtime.Running = false;
+        var lines = await follow.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal([(Bound, true), (16 * 1024, false)], lines.Select(l => (l.Text.Length, l.IsPartial)));
+    }
+
+    [Fact]
+    public void AFileLineIsBoundedByFarLessThanTheOldLimit()
+    {
+        // A record is at most 16 KiB of text plus its header, a json-file line some 96 KiB; 1 MiB is room enough.
+        Assert.Equal(1 << 20, LogFile.MaxLineBytes);
+        var path = Path.Combine(_dir, "0.log");
+        using (var file = File.Create(path))
+        {
+            file.Write(Encoding.UTF8.GetBytes(Rec(0, "stdout", 'F', new string('x', LogFile.MaxLineBytes - 100))));
+            file.Write(Encoding.UTF8.GetBytes(Rec(1, "stdout", 'F', new string('y', LogFile.MaxLineBytes))));
+            file.Write(Encoding.UTF8.GetBytes(Rec(2, "stdout", 'F', "after")));
+        }
+
+        var lines = CriLogReader.Read(path, new LogQuery(), CancellationToken.None).ToList();
+
+        Assert.Equal([false, true, false], lines.Select(l => l.IsMalformed));
+        Assert.Equal(LogFile.MaxLineBytes - 100, lines[0].Text.Length);
+        Assert.Equal("after", lines[2].Text);
     }
 
     // ---- helpers ----

@@ -183,57 +183,86 @@ public static class CriLogReader
         if (file.WasTruncated())
             file.Seek(0);
         var count = 0;
+        var lines = new List<LogLine>();
         while (file.TryReadLine(out var raw, out var offset, out var tooLong))
         {
             if ((++count & 1023) == 0)
                 cancel.ThrowIfCancellationRequested();
-            var line = tooLong
-                ? Malformed(file.Path, offset, raw.Span, $"longer than {LogFile.MaxLineBytes >> 20} MiB")
-                : Take(raw.Span, offset, file.Path, joiner, query);
-            if (line is not null)
+            if (tooLong)
+                lines.Add(Malformed(file.Path, offset, raw.Span, $"longer than {LogFile.MaxLineBytes >> 20} MiB"));
+            else
+                Take(raw.Span, offset, file.Path, joiner, query, lines);
+            // Handed out as they come: a line longer than the joiner's bound comes out piece by piece.
+            foreach (var line in lines)
                 yield return line;
+            lines.Clear();
         }
     }
 
     /// <summary>What follows the file's last newline, taken as a record when it is one (a file that ends without a newline).</summary>
     private static IEnumerable<LogLine> Unfinished(LogFile file, LogLineJoiner joiner, LogQuery query)
     {
-        var rest = file.TakeUnfinished(out var offset);
-        if (rest.Length > 0 && Take(rest.Span, offset, file.Path, joiner, query) is { } line)
+        // Lazily, as the caller reaches it: only then has the file been read up to its last newline.
+        foreach (var line in TakeUnfinished(file, joiner, query))
             yield return line;
     }
 
-    /// <summary>One record into the joiner: the line it completes when selected, a malformed line, or null.</summary>
-    private static LogLine? Take(ReadOnlySpan<byte> raw, long offset, string path, LogLineJoiner joiner, LogQuery query)
+    private static List<LogLine> TakeUnfinished(LogFile file, LogLineJoiner joiner, LogQuery query)
+    {
+        var rest = file.TakeUnfinished(out var offset);
+        var lines = new List<LogLine>();
+        if (rest.Length > 0)
+            Take(rest.Span, offset, file.Path, joiner, query, lines);
+        return lines;
+    }
+
+    /// <summary>One record into the joiner; adds to <paramref name="lines"/> the selected lines (or pieces) it completes, or a malformed line.</summary>
+    private static void Take(ReadOnlySpan<byte> raw, long offset, string path, LogLineJoiner joiner, LogQuery query, List<LogLine> lines)
     {
         if (DockerJsonLogFormat.LooksLikeOne(raw))
-            return TakeDockerJson(raw, offset, path, joiner, query);
+        {
+            TakeDockerJson(raw, offset, path, joiner, query, lines);
+            return;
+        }
         if (!CriLogFormat.TryParse(raw, out var record))
+        {
             // Blank lines carry nothing to lose; anything else is worth a warning.
-            return raw.Trim((byte)' ').Length == 0 ? null : Malformed(path, offset, raw, null);
+            if (raw.Trim((byte)' ').Length != 0)
+                lines.Add(Malformed(path, offset, raw, null));
+            return;
+        }
         // Streams not asked for are not even joined.
         if ((query.Streams & record.Stream) == 0)
-            return null;
-        var line = joiner.Add(record, raw[record.ContentStart..]);
-        return line is not null && query.Selects(line.Stream, line.Timestamp) ? line : null;
+            return;
+        AddSelected(joiner, record, raw[record.ContentStart..], query, lines);
     }
 
     /// <summary>The same for a line of Docker's json-file format (cri-dockerd's containers), as the kubelet reads both.</summary>
-    private static LogLine? TakeDockerJson(ReadOnlySpan<byte> raw, long offset, string path, LogLineJoiner joiner, LogQuery query)
+    private static void TakeDockerJson(ReadOnlySpan<byte> raw, long offset, string path, LogLineJoiner joiner, LogQuery query, List<LogLine> lines)
     {
         if (!DockerJsonLogFormat.TryParse(raw, out var record, out var content, out var length))
-            return Malformed(path, offset, raw, null);
+        {
+            lines.Add(Malformed(path, offset, raw, null));
+            return;
+        }
         try
         {
-            if ((query.Streams & record.Stream) == 0)
-                return null;
-            var line = joiner.Add(record, content.AsSpan(0, length));
-            return line is not null && query.Selects(line.Stream, line.Timestamp) ? line : null;
+            if ((query.Streams & record.Stream) != 0)
+                AddSelected(joiner, record, content.AsSpan(0, length), query, lines);
         }
         finally
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(content!);
         }
+    }
+
+    private static void AddSelected(LogLineJoiner joiner, in CriLogRecord record, ReadOnlySpan<byte> content, LogQuery query, List<LogLine> lines)
+    {
+        var first = lines.Count;
+        joiner.Add(record, content, lines);
+        for (var i = lines.Count - 1; i >= first; i--)
+            if (!query.Selects(lines[i].Stream, lines[i].Timestamp))
+                lines.RemoveAt(i);
     }
 
     private static LogLine Malformed(string path, long offset, ReadOnlySpan<byte> raw, string? why) => new()

@@ -9,8 +9,14 @@ namespace CriPS.Engine.Logs;
 /// </summary>
 internal sealed class LogFile : IDisposable
 {
-    /// <summary>A file line longer than this is no CRI record (containerd splits at 16 KiB); it is skipped, not held.</summary>
-    public const int MaxLineBytes = 32 << 20;
+    /// <summary>
+    /// A file line longer than this is no record a runtime wrote by default, and is skipped, not held: a CRI record
+    /// is at most containerd's max_container_log_line_size (16 KiB by default) plus a header of about 40 bytes, and
+    /// a json-file line at most Docker's 16 KiB of text, escaped (up to six bytes a byte) into about 96 KiB. 1 MiB
+    /// leaves room for a runtime configured with longer records while the buffer that holds one line stays small;
+    /// each record's text is then joined by <see cref="LogLineJoiner"/>, which bounds the line too.
+    /// </summary>
+    public const int MaxLineBytes = 1 << 20;
 
     private readonly FileStream _stream;
     private readonly string? _identity;

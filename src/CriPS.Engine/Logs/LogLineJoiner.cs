@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 
 namespace CriPS.Engine.Logs;
@@ -6,38 +5,64 @@ namespace CriPS.Engine.Logs;
 /// <summary>
 /// Joins each stream's partial (P) records with the records that follow on the same stream, up to its full (F)
 /// record. Parts are joined as bytes and decoded once: the runtime splits lines by size, which may cut a UTF-8
-/// character in two.
+/// character in two. A line is joined only up to <see cref="MaxJoinedBytes"/>: a longer one is handed out in
+/// pieces of that size as they fill (each marked <see cref="LogLine.IsPartial"/>, the next one of its stream
+/// continuing it), so a container that writes one endless line costs the reader no more than one piece.
 /// </summary>
 internal sealed class LogLineJoiner
 {
+    /// <summary>
+    /// 1 MiB, 64 of containerd's 16 KiB records: 64 times the longest line containerd writes whole by default, so
+    /// ordinary long lines (a JSON document, a stack trace on one line) still come out as one line, while a
+    /// hostile endless line costs at most this many bytes plus its string (twice as many, UTF-16) at a time.
+    /// Measured in pwsh reading files of 16 KiB P records only: 64, 256 and 1024 MiB peaked at 26, 61 and 55 MiB
+    /// over the process's baseline (garbage of 2 MiB strings the GC has not collected yet, not growing with the
+    /// file), at 140-440 MiB/s; joined without a bound the line cost 1.8 GiB. HostileLogs.Tests.ps1 holds
+    /// a real container's 160 MiB line, read and followed, to 256 MiB.
+    /// </summary>
+    public const int MaxJoinedBytes = 1 << 20;
+
+    private readonly int _maxBytes;
     private readonly Part _stdout = new();
     private readonly Part _stderr = new();
     private long _sequence;
 
-    /// <summary>Takes one record; returns the line it completes, or null when it is a part of a longer one.</summary>
-    public LogLine? Add(in CriLogRecord record, ReadOnlySpan<byte> content)
+    /// <param name="maxBytes">The size of a piece; at least 4 bytes, so that a piece holds a whole UTF-8 character.</param>
+    public LogLineJoiner(int maxBytes = MaxJoinedBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 4);
+        _maxBytes = maxBytes;
+    }
+
+    /// <summary>
+    /// Takes one record and adds to <paramref name="lines"/> what it completes: the line it ends, the pieces of a
+    /// line that grew past the bound, or nothing when it is a part of a line that is not finished yet.
+    /// </summary>
+    public void Add(in CriLogRecord record, ReadOnlySpan<byte> content, List<LogLine> lines)
     {
         var part = PartOf(record.Stream);
-        if (record.IsPartial)
+        if (!part.HasData && !record.IsPartial && content.Length <= _maxBytes)
         {
-            part.Bytes.Write(content);
-            part.Timestamp = record.Timestamp;
-            part.LastSequence = ++_sequence;
-            part.HasData = true;
-            return null;
+            // A line in one record, the common case: decoded straight from the file's buffer.
+            lines.Add(new LogLine { Timestamp = record.Timestamp, Stream = record.Stream, Text = Encoding.UTF8.GetString(content) });
+            return;
         }
-        string text;
-        if (part.HasData)
+        part.Append(content);
+        part.Timestamp = record.Timestamp;
+        part.LastSequence = ++_sequence;
+        part.HasData = true;
+        // Strictly longer than a piece: a line of exactly the bound that its F record ends is still one line.
+        while (part.Length > _maxBytes)
         {
-            part.Bytes.Write(content);
-            text = Encoding.UTF8.GetString(part.Bytes.WrittenSpan);
+            var cut = CutBefore(part.Span, _maxBytes);
+            lines.Add(new LogLine { Timestamp = record.Timestamp, Stream = record.Stream, Text = Encoding.UTF8.GetString(part.Span[..cut]), IsPartial = true });
+            part.Consume(cut);
+        }
+        if (!record.IsPartial)
+        {
+            lines.Add(new LogLine { Timestamp = record.Timestamp, Stream = record.Stream, Text = Encoding.UTF8.GetString(part.Span) });
             part.Clear();
         }
-        else
-        {
-            text = Encoding.UTF8.GetString(content);
-        }
-        return new LogLine { Timestamp = record.Timestamp, Stream = record.Stream, Text = text };
     }
 
     /// <summary>True while a stream has parts of a line that no full record has ended yet.</summary>
@@ -55,28 +80,61 @@ internal sealed class LogLineJoiner
             .ToList();
         foreach (var (part, stream) in pending)
         {
-            var line = new LogLine { Timestamp = part.Timestamp, Stream = stream, Text = Encoding.UTF8.GetString(part.Bytes.WrittenSpan) };
+            var line = new LogLine { Timestamp = part.Timestamp, Stream = stream, Text = Encoding.UTF8.GetString(part.Span) };
             part.Clear();
             yield return line;
         }
     }
 
+    /// <summary>
+    /// Where to end a piece of at most <paramref name="max"/> bytes of <paramref name="bytes"/> (which is longer):
+    /// before the character that would be cut, found by stepping back over at most three UTF-8 continuation bytes.
+    /// Bytes that are no UTF-8 there are cut at <paramref name="max"/>; they decode to U+FFFD either way.
+    /// </summary>
+    internal static int CutBefore(ReadOnlySpan<byte> bytes, int max)
+    {
+        var cut = max;
+        while (cut > max - 3 && IsContinuation(bytes[cut]))
+            cut--;
+        return IsContinuation(bytes[cut]) ? max : cut;
+    }
+
+    private static bool IsContinuation(byte b) => (b & 0xC0) == 0x80;
+
     private Part PartOf(LogStreams stream) => stream == LogStreams.Stderr ? _stderr : _stdout;
 
+    /// <summary>One stream's bytes of a line not handed out yet.</summary>
     private sealed class Part
     {
-        public ArrayBufferWriter<byte> Bytes { get; private set; } = new();
+        private byte[] _bytes = [];
+
+        public int Length { get; private set; }
+        public ReadOnlySpan<byte> Span => _bytes.AsSpan(0, Length);
         public DateTime Timestamp { get; set; }
         public long LastSequence { get; set; }
         public bool HasData { get; set; }
 
+        public void Append(ReadOnlySpan<byte> content)
+        {
+            if (Length + content.Length > _bytes.Length)
+                Array.Resize(ref _bytes, Math.Max(Length + content.Length, Math.Max(_bytes.Length * 2, 4096)));
+            content.CopyTo(_bytes.AsSpan(Length));
+            Length += content.Length;
+        }
+
+        /// <summary>Drops the first <paramref name="count"/> bytes (a piece handed out); the rest moves to the front.</summary>
+        public void Consume(int count)
+        {
+            Buffer.BlockCopy(_bytes, count, _bytes, 0, Length - count);
+            Length -= count;
+        }
+
         public void Clear()
         {
-            // A buffer that held a very long line is let go rather than kept for the rest of the file.
-            if (Bytes.Capacity > 1 << 20)
-                Bytes = new ArrayBufferWriter<byte>();
-            else
-                Bytes.Clear();
+            // A buffer that held a piece of a very long line is let go rather than kept for the rest of the file.
+            if (_bytes.Length > 64 * 1024)
+                _bytes = [];
+            Length = 0;
             HasData = false;
         }
     }

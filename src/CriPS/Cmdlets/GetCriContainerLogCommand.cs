@@ -50,7 +50,7 @@ public sealed class GetCriContainerLogCommand : CriCmdlet
     [Parameter]
     public SwitchParameter Follow { get; set; }
 
-    /// <summary>Each line's text as a string instead of an object.</summary>
+    /// <summary>Each line's text as a string instead of an object; a piece of a line longer than 1 MiB carries a note property IsPartial.</summary>
     [Parameter]
     public SwitchParameter Raw { get; set; }
 
@@ -139,7 +139,14 @@ public sealed class GetCriContainerLogCommand : CriCmdlet
     {
         if (item.Entry is { } entry)
         {
-            if (Raw)
+            if (Raw && entry.IsPartial)
+            {
+                // The text stays a string; the note says the next string of the stream continues it.
+                var piece = PSObject.AsPSObject(entry.Message);
+                piece.Properties.Add(new PSNoteProperty(nameof(ContainerLogEntry.IsPartial), true));
+                WriteObject(piece);
+            }
+            else if (Raw)
                 WriteObject(entry.Message);
             else
                 WriteObject(entry);
