@@ -29,7 +29,8 @@ function Measure-CripsPeakMemory {
     [GC]::Collect()
     [GC]::WaitForPendingFinalizers()
     [GC]::Collect()
-    Set-Content -Path /proc/self/clear_refs -Value '5' -NoNewline
+    # Not Set-Content: it truncates the file after writing, which procfs refuses (EINVAL), an error under -ErrorAction Stop.
+    [IO.File]::WriteAllText('/proc/self/clear_refs', '5')
     $baseline = Get-ProcessMemoryKiB VmRSS
     $errorId = 'ok'
     $exception = $null
