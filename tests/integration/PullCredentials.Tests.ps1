@@ -142,6 +142,14 @@ http:
         $err.FullyQualifiedErrorId | Should -BeLike 'CriImagePullUnauthorized,*'
         (Get-RegistryLogSince $A $markA) | Should -Match 'basic authentication challenge'
     }
+    It 'the logs name a user sent to the wrong registry: A''s credential given for an image of B shows in B''s log' {
+        # The detector the other tests rely on: a leak of A's user to B would be in B's log under A's user name.
+        $err = Get-ErrorRecord { Invoke-CriImagePull -Image $onB -Credential $credA }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CriImagePullUnauthorized,*'
+        $logB = Get-RegistryLogSince $B $markB
+        $logB | Should -Match ([regex]::Escape("error authenticating user \`"$($A.User)\`""))
+        $logB | Should -Not -Match ([regex]::Escape($passwordA))
+    }
     It 'refuses -Credential for A with an image on B before any request reaches A or B' {
         $err = Get-ErrorRecord { Invoke-CriImagePull -Image $onA, $onB -Credential $credA }
         $err.FullyQualifiedErrorId | Should -BeLike 'CriCredentialRegistryMismatch,*'
