@@ -82,10 +82,13 @@ public sealed class RegistryCredential
         return (slash >= 0 ? host[..slash] : host).ToLowerInvariant();
     }
 
-    internal static bool SameRegistry(string a, string b)
+    internal static bool SameRegistry(string a, string b) => string.Equals(CanonicalHost(a), CanonicalHost(b), StringComparison.Ordinal);
+
+    /// <summary>A registry host as credentials are matched: lower case, and Docker Hub's aliases as docker.io.</summary>
+    public static string CanonicalHost(string host)
     {
-        static string Canonical(string h) => h is "index.docker.io" or "registry-1.docker.io" or "registry.hub.docker.com" ? "docker.io" : h;
-        return string.Equals(Canonical(a.ToLowerInvariant()), Canonical(b.ToLowerInvariant()), StringComparison.Ordinal);
+        var h = host.ToLowerInvariant();
+        return h is "index.docker.io" or "registry-1.docker.io" or "registry.hub.docker.com" ? "docker.io" : h;
     }
 
     private static (string?, string?) Decode(string encoded, string path)

@@ -9,36 +9,48 @@ namespace CriPS.Cmdlets;
 /// <summary>
 /// Pulls images through the CRI image service (crictl pull), with per-layer progress on containerd, credentials
 /// from -Credential or a Docker config.json, and several pulls at once. Returns each image as the runtime then
-/// knows it.
+/// knows it. Credentials given on the command line go to one registry only (see <see cref="CredentialScope"/>);
+/// -Credential and -AuthFile are in different parameter sets, so they cannot be given together.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "CriImagePull")]
+[Cmdlet(VerbsLifecycle.Invoke, "CriImagePull", DefaultParameterSetName = AuthFileSet)]
 [OutputType(typeof(Image))]
 public sealed class InvokeCriImagePullCommand : CriCmdlet
 {
     /// <summary>A pull has longer than the 10 s other calls get, unless -TimeoutSec says otherwise.</summary>
     private static readonly TimeSpan DefaultPullTimeout = TimeSpan.FromMinutes(5);
 
+    private const string AuthFileSet = "AuthFile";
+    private const string CredentialSet = "Credential";
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ImageCompleter))]
     public string[] Image { get; set; } = [];
 
-    /// <summary>User name and password for the image's registry.</summary>
-    [Parameter]
+    /// <summary>User name and password for one registry: -Registry's, else the first image's.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    /// <summary>
+    /// The registry (host[:port]) that -Credential and the tokens are for; every image must be on it. Without it,
+    /// the first image's registry.
+    /// </summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Registry { get; set; }
+
     /// <summary>A Docker config.json (auths by registry host); without it, $HOME/.docker/config.json then the kubelet's.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = AuthFileSet)]
     [ValidateNotNullOrEmpty]
     public string? AuthFile { get; set; }
 
     /// <summary>An OAuth identity token for the registry (CRI AuthConfig.identity_token).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
     public SecureString? IdentityToken { get; set; }
 
     /// <summary>A bearer token for the registry (CRI AuthConfig.registry_token).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
     public SecureString? RegistryToken { get; set; }
 
     /// <summary>
@@ -56,9 +68,28 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
 
     private readonly List<string> _images = new();
     private Engine.Configs.PodConfig? _podConfig;
+    private CredentialScope? _scope;
+
+    private bool HasCommandLineCredentials => Credential is not null || IdentityToken is not null || RegistryToken is not null;
+
+    private string CommandLineSource => Credential is not null ? "-Credential" : "the token parameters";
 
     protected override void BeginProcessing()
     {
+        if (Registry is not null && !HasCommandLineCredentials)
+            ThrowTerminating(new CriException("CriRegistryWithoutCredential", CriErrorCategory.InvalidArgument,
+                "-Registry names the registry that -Credential, -IdentityToken or -RegistryToken are for; give one of them with it.", Registry));
+        if (HasCommandLineCredentials)
+        {
+            try
+            {
+                _scope = new CredentialScope(Registry, CommandLineSource);
+            }
+            catch (CriException e)
+            {
+                ThrowTerminating(e);
+            }
+        }
         // A config that does not parse fails before any pull, naming the field.
         if (PodConfig is null)
             return;
@@ -73,7 +104,38 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
         WriteVerbose($"Pulling for pod {_podConfig!.Namespace}/{_podConfig.Name} (config {_podConfig.Source}).");
     }
 
-    protected override void ProcessRecord() => _images.AddRange(Image);
+    protected override void ProcessRecord()
+    {
+        foreach (var reference in Image)
+        {
+            // Pulls start only in EndProcessing, so an image of another registry, even late in the pipeline, stops
+            // the command before anything is sent. An invalid reference gets its own error there.
+            if (_scope is not null && TryParse(reference) is { } parsed)
+            {
+                try
+                {
+                    _scope.Admit(parsed, reference);
+                }
+                catch (CriException e)
+                {
+                    ThrowTerminating(e);
+                }
+            }
+            _images.Add(reference);
+        }
+    }
+
+    private static ImageReference? TryParse(string reference)
+    {
+        try
+        {
+            return ImageReference.Parse(reference);
+        }
+        catch (CriException)
+        {
+            return null;
+        }
+    }
 
     protected override void EndProcessing()
     {
@@ -182,10 +244,13 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
             WriteObject(pull.Result);
     }
 
-    /// <summary>-Credential and tokens first, then -AuthFile, then the files the kubelet reads.</summary>
+    /// <summary>
+    /// -Credential and tokens (every image is on their registry: ProcessRecord checked), else -AuthFile, else the
+    /// files the kubelet reads; a file gives only the entry of the image's own registry.
+    /// </summary>
     private RegistryCredential? CredentialFor(ImageReference image)
     {
-        if (Credential is not null || IdentityToken is not null || RegistryToken is not null)
+        if (HasCommandLineCredentials)
             return new RegistryCredential
             {
                 Registry = image.Registry,
@@ -193,7 +258,7 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
                 Password = Credential?.GetNetworkCredential().Password,
                 IdentityToken = IdentityToken is null ? null : new NetworkCredential("", IdentityToken).Password,
                 RegistryToken = RegistryToken is null ? null : new NetworkCredential("", RegistryToken).Password,
-                Source = Credential is not null ? "-Credential" : "the token parameters",
+                Source = CommandLineSource,
             };
         try
         {
