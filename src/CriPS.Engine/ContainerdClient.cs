@@ -129,8 +129,8 @@ public sealed class ContainerdClient
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
-            throw new CriException("ContainerdImageNotFound", CriErrorCategory.ObjectNotFound,
-                $"No image '{name}' in namespace {Namespace}.", name, e);
+            throw ErrorTranslator.Carrying(e, "ContainerdImageNotFound", CriErrorCategory.ObjectNotFound,
+                $"No image '{name}' in namespace {Namespace}.", name);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancel.IsCancellationRequested)
         {
@@ -339,15 +339,15 @@ public sealed class ContainerdClient
         if (target is string[] { Length: 0 })
             target = null;
         if (e.StatusCode == StatusCode.InvalidArgument && e.Status.Detail.Contains("namespace", StringComparison.OrdinalIgnoreCase))
-            return new CriException("ContainerdInvalidNamespace", CriErrorCategory.InvalidArgument,
-                $"containerd rejected the namespace '{Namespace}': {e.Status.Detail}", Namespace, e);
+            return ErrorTranslator.Carrying(e, "ContainerdInvalidNamespace", CriErrorCategory.InvalidArgument,
+                $"containerd rejected the namespace '{Namespace}': {e.Status.Detail}", Namespace);
         if (e.StatusCode == StatusCode.InvalidArgument && target is string[] { Length: > 0 } or string { Length: > 0 })
-            return new CriException("ContainerdInvalidFilter", CriErrorCategory.InvalidArgument,
-                $"containerd rejected the filter: {e.Status.Detail}", target is string[] filters ? RejectedFilter(filters, e.Status.Detail) : target, e);
+            return ErrorTranslator.Carrying(e, "ContainerdInvalidFilter", CriErrorCategory.InvalidArgument,
+                $"containerd rejected the filter: {e.Status.Detail}", target is string[] filters ? RejectedFilter(filters, e.Status.Detail) : target);
         if (e.StatusCode == StatusCode.Unimplemented)
-            return new CriException("ContainerdNotAvailable", CriErrorCategory.ProtocolError,
+            return ErrorTranslator.Carrying(e, "ContainerdNotAvailable", CriErrorCategory.ProtocolError,
                 $"The daemon at {_channel.Endpoint} does not serve containerd's API ({e.Status.Detail}); is it containerd? "
-                + $"Choose its socket with -Address or ${ContainerdAddressResolver.AddressVariable}.", _channel.Endpoint.Address, e);
+                + $"Choose its socket with -Address or ${ContainerdAddressResolver.AddressVariable}.", _channel.Endpoint.Address);
         return ErrorTranslator.Translate(e, _channel.Endpoint, operation, null, target,
             $"-Address or ${ContainerdAddressResolver.AddressVariable}");
     }

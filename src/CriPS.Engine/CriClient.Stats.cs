@@ -18,7 +18,7 @@ public sealed partial class CriClient
 
     /// <summary>The runtime's own reason, without the call and endpoint the translated message adds.</summary>
     private static string RuntimeWords(CriException e) =>
-        e.InnerException is Grpc.Core.RpcException { Status.Detail: { Length: > 0 } detail } ? detail : e.Message;
+        e.StatusDetail is { Length: > 0 } detail ? detail : e.Message;
 
     /// <summary>
     /// One stats sample of the containers the query selects (running ones unless it asks for ids, states or all).

@@ -207,7 +207,8 @@ public sealed partial class CriClient
         {
             // containerd reports an unreachable registry as Unknown; the runtime itself answered, so this is not a
             // connection error of the endpoint (which would end a multi-image pull), but a registry not available.
-            throw new CriException(e.ErrorId, CriErrorCategory.ResourceUnavailable, e.Message, reference, e.InnerException);
+            throw new CriException(e.ErrorId, CriErrorCategory.ResourceUnavailable, e.Message, reference, e.InnerException)
+                { StatusCode = e.StatusCode, StatusDetail = e.StatusDetail };
         }
         return await GetImageAsync(reference, cancel).ConfigureAwait(false)
             ?? throw new CriException("CriImagePullFailed", CriErrorCategory.InvalidData,

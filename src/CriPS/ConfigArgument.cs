@@ -47,7 +47,8 @@ internal static class ConfigArgument
         }
         catch (CriException e) when (ReferenceEquals(e.Target, source))
         {
-            throw new CriException(e.ErrorId, e.Category, e.Message, given is PSObject wrapped ? wrapped.BaseObject : given, e.InnerException);
+            throw new CriException(e.ErrorId, e.Category, e.Message, given is PSObject wrapped ? wrapped.BaseObject : given, e.InnerException)
+                { StatusCode = e.StatusCode, StatusDetail = e.StatusDetail };
         }
     }
 

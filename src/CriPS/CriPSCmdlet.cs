@@ -52,6 +52,11 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(ToErrorRecord(e));
             throw; // not reached: ThrowTerminatingError always throws
         }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            ThrowTerminatingError(ToErrorRecord(Untranslated(e)));
+            throw;
+        }
     }
 
     protected void Await(Func<CancellationToken, Task> call, string what) =>
@@ -82,6 +87,11 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
         catch (CriException e)
         {
             ThrowTerminatingError(ToErrorRecord(e));
+            return false;
+        }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            ThrowTerminatingError(ToErrorRecord(Untranslated(e)));
             return false;
         }
     }
@@ -132,6 +142,11 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(ToErrorRecord(e));
             return null;
         }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            ThrowTerminatingError(ToErrorRecord(Untranslated(e)));
+            return null;
+        }
         finally
         {
             try
@@ -156,6 +171,22 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
 
     /// <summary>Turns an engine failure into a terminating error (endpoint resolution, bad input).</summary>
     protected void ThrowTerminating(CriException e) => ThrowTerminatingError(ToErrorRecord(e));
+
+    /// <summary>
+    /// True for a failure the engine did not translate. PowerShell's own exceptions (a stopped pipeline, -ErrorAction
+    /// Stop) and fatal ones pass on as they are; the caller's own cancellation is handled before this is asked.
+    /// </summary>
+    protected static bool IsUntranslated(Exception e) =>
+        e is not (CriException or OutOfMemoryException or StackOverflowException) && e.GetType().Assembly != typeof(PSCmdlet).Assembly;
+
+    /// <summary>
+    /// A failure the engine did not translate, as a CriException, so that no other type (the engine's load context's,
+    /// a transport's with its request) reaches the user: its type name and redacted message, its cause reduced as
+    /// CriException reduces every cause. A cancellation nobody asked for is a deadline of the engine's: CriTimeout.
+    /// </summary>
+    protected static CriException Untranslated(Exception e) => e is OperationCanceledException
+        ? new CriException("CriTimeout", CriErrorCategory.OperationTimeout, $"The call did not finish within its deadline ({e.Message}).", null, e)
+        : new CriException("CriUnexpectedError", CriErrorCategory.NotSpecified, $"{e.GetType().FullName}: {e.Message}", null, e);
 
     protected static ErrorRecord ToErrorRecord(CriException e) =>
         new(e, e.ErrorId, Enum.TryParse<ErrorCategory>(e.Category.ToString(), out var c) ? c : ErrorCategory.NotSpecified, e.Target);

@@ -66,7 +66,7 @@ public sealed class ErrorTranslatorTests : IDisposable
         Assert.Equal(Containerd.Address, e.Target);
         Assert.Contains("the socket /nonexistent/crips-tests/containerd.sock", e.Message);
         Assert.Contains("sudo", e.Message);
-        Assert.Same(rpc, e.InnerException);
+        AssertReducedRpc(e, StatusCode.Unavailable);
         Assert.True(e.IsEndpointFailure);
     }
 
@@ -368,7 +368,41 @@ public sealed class ErrorTranslatorTests : IDisposable
         Assert.Equal("9f8e", e.Target);
         Assert.Contains("runtime said no", e.Message);
         Assert.Contains(operation, e.Message);
-        Assert.Same(rpc, e.InnerException);
+        Assert.Equal(code.ToString(), e.StatusCode);
+        Assert.Equal("runtime said no", e.StatusDetail);
+        AssertReducedRpc(e, code);
+    }
+
+    [Theory]
+    [InlineData(StatusCode.NotFound, "Container", "CriContainerNotFound")]
+    [InlineData(StatusCode.PermissionDenied, null, "CriPermissionDenied")]
+    [InlineData(StatusCode.DeadlineExceeded, null, "CriTimeout")]
+    [InlineData(StatusCode.Unauthenticated, null, "CriImagePullFailed")]
+    public void TheStatusStaysAndTheRpcExceptionWithItsTrailersGoes(StatusCode code, string? kind, string errorId)
+    {
+        // A server's trailers may carry anything: here a credential it echoes back.
+        const string canary = "trailer-canary-5d1e8b";
+        var trailers = new Metadata { { "www-authenticate", "Bearer " + canary }, { "x-echo", canary } };
+        var rpc = new RpcException(new Status(code, "no"), trailers);
+
+        var e = ErrorTranslator.Translate(rpc, Containerd, "ImagePull", kind, "c1");
+
+        Assert.Equal(errorId, e.ErrorId);
+        Assert.Equal(code.ToString(), e.StatusCode);
+        Assert.Equal("no", e.StatusDetail);
+        AssertReducedRpc(e, code);
+        Assert.DoesNotContain(canary, ExceptionGraph.Text(e), StringComparison.Ordinal);
+        Assert.All(ExceptionGraph.Chain(e), t => Assert.StartsWith("CriPS.", t.FullName, StringComparison.Ordinal));
+    }
+
+    /// <summary>The RpcException is gone; its type name and message stay as a CriCauseException.</summary>
+    private static void AssertReducedRpc(CriException e, StatusCode code)
+    {
+        var cause = Assert.IsType<CriCauseException>(e.InnerException);
+        Assert.Equal("Grpc.Core.RpcException", cause.OriginalType);
+        Assert.Contains($"StatusCode=\"{code}\"", cause.Message);
+        // Its debug exception (the connect failure) follows as causes of CriPS's or plain .NET types only.
+        Assert.All(ExceptionGraph.Chain(e), t => Assert.True(t.Namespace == "CriPS" || t.Namespace!.StartsWith("System.", StringComparison.Ordinal), t.FullName));
     }
 
     [Fact]

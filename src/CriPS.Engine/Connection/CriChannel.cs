@@ -123,9 +123,9 @@ internal sealed class CriChannel
         catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
         {
             if (await ServesV1Alpha2Async(timeout).ConfigureAwait(false))
-                throw new CriException("CriUnsupportedApiVersion", CriErrorCategory.NotImplemented,
+                throw ErrorTranslator.Carrying(e, "CriUnsupportedApiVersion", CriErrorCategory.NotImplemented,
                     $"The runtime at {Endpoint} serves only the old CRI API v1alpha2; CriPS speaks runtime.v1 "
-                    + "(containerd 1.6+, CRI-O 1.23+). Upgrade the runtime.", Endpoint.Address, e);
+                    + "(containerd 1.6+, CRI-O 1.23+). Upgrade the runtime.", Endpoint.Address);
             throw ErrorTranslator.NotARuntime(Endpoint, e, speaksGrpc: true);
         }
         catch (RpcException e)

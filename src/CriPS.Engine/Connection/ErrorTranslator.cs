@@ -42,29 +42,36 @@ internal static class ErrorTranslator
         var message = e.Status.Detail is { Length: > 0 } d ? d : e.Message;
         return e.StatusCode switch
         {
-            StatusCode.Unavailable => new CriException("CriRuntimeUnavailable", CriErrorCategory.ConnectionError,
-                $"The runtime at {endpoint} is unavailable: {message}", endpoint.Address, e),
-            StatusCode.DeadlineExceeded => new CriException("CriTimeout", CriErrorCategory.OperationTimeout,
+            StatusCode.Unavailable => Carrying(e, "CriRuntimeUnavailable", CriErrorCategory.ConnectionError,
+                $"The runtime at {endpoint} is unavailable: {message}", endpoint.Address),
+            StatusCode.DeadlineExceeded => Carrying(e, "CriTimeout", CriErrorCategory.OperationTimeout,
                 $"{operation} on {endpoint} did not finish within its deadline; raise -TimeoutSec if the runtime is just slow.",
-                target ?? endpoint.Address, e),
-            StatusCode.Cancelled => new CriException("CriOperationCancelled", CriErrorCategory.OperationStopped,
-                $"{operation} on {endpoint} was cancelled.", target ?? endpoint.Address, e),
+                target ?? endpoint.Address),
+            StatusCode.Cancelled => Carrying(e, "CriOperationCancelled", CriErrorCategory.OperationStopped,
+                $"{operation} on {endpoint} was cancelled.", target ?? endpoint.Address),
             StatusCode.ResourceExhausted when message.Contains("message", StringComparison.OrdinalIgnoreCase)
                                             && message.Contains("size", StringComparison.OrdinalIgnoreCase) =>
-                new CriException("CriReplyTooLarge", CriErrorCategory.LimitsExceeded,
+                Carrying(e, "CriReplyTooLarge", CriErrorCategory.LimitsExceeded,
                     $"The reply to {operation} is larger than the receive limit: {message} Raise ${CriChannel.MaxReceiveVariable} (bytes).",
-                    target ?? endpoint.Address, e),
-            StatusCode.NotFound when kind is not null => new CriException($"Cri{kind}NotFound", CriErrorCategory.ObjectNotFound,
-                $"{kind} '{target}' was not found: {message}", target, e),
+                    target ?? endpoint.Address),
+            StatusCode.NotFound when kind is not null => Carrying(e, $"Cri{kind}NotFound", CriErrorCategory.ObjectNotFound,
+                $"{kind} '{target}' was not found: {message}", target),
             // cri-dockerd passes Docker's "No such container: ID" on as Unknown.
             StatusCode.Unknown when kind is not null && message.Contains("No such container", StringComparison.OrdinalIgnoreCase) =>
-                new CriException($"Cri{kind}NotFound", CriErrorCategory.ObjectNotFound, $"{kind} '{target}' was not found: {message}", target, e),
-            StatusCode.PermissionDenied => new CriException("CriPermissionDenied", CriErrorCategory.PermissionDenied,
-                $"{operation} on {endpoint} was refused: {message}", target ?? endpoint.Address, e),
-            _ => new CriException($"Cri{operation}Failed", CategoryOf(e.StatusCode),
-                $"{operation} failed on {endpoint}: {message}", target ?? endpoint.Address, e),
+                Carrying(e, $"Cri{kind}NotFound", CriErrorCategory.ObjectNotFound, $"{kind} '{target}' was not found: {message}", target),
+            StatusCode.PermissionDenied => Carrying(e, "CriPermissionDenied", CriErrorCategory.PermissionDenied,
+                $"{operation} on {endpoint} was refused: {message}", target ?? endpoint.Address),
+            _ => Carrying(e, $"Cri{operation}Failed", CategoryOf(e.StatusCode),
+                $"{operation} failed on {endpoint}: {message}", target ?? endpoint.Address),
         };
     }
+
+    /// <summary>
+    /// A CriException for a failed call with the call's status as StatusCode and StatusDetail; the RpcException
+    /// itself is reduced to its type and message (CriException keeps no transport exception).
+    /// </summary>
+    internal static CriException Carrying(RpcException e, string errorId, CriErrorCategory category, string message, object? target) =>
+        new(errorId, category, message, target, e) { StatusCode = e.StatusCode.ToString(), StatusDetail = e.Status.Detail };
 
     /// <summary>
     /// A peer that is not a CRI runtime. <paramref name="speaksGrpc"/>: it answered in gRPC that it has no
@@ -78,7 +85,11 @@ internal static class ErrorTranslator
                   + "Enable the plugin, or point -RuntimeEndpoint at a runtime that serves the CRI."
                 : $"Something answers at {endpoint}, but it is not a CRI runtime (it does not serve runtime.v1.RuntimeService "
                   + "over gRPC; Docker's API socket is one such case). Point -RuntimeEndpoint at containerd's or CRI-O's socket.",
-            endpoint.Address, e);
+            endpoint.Address, e)
+        {
+            StatusCode = (e as RpcException)?.StatusCode.ToString(),
+            StatusDetail = (e as RpcException)?.Status.Detail,
+        };
 
     /// <summary>How a CRI user picks another endpoint; containerd's own cmdlets pass theirs.</summary>
     private static readonly string CriHowToChoose =
@@ -90,7 +101,7 @@ internal static class ErrorTranslator
         if (connect.Error == SocketError.AccessDenied)
             return new CriException("CriPermissionDenied", CriErrorCategory.PermissionDenied,
                 $"Permission denied on {where}. Run as root (sudo pwsh) or as a member of the group that owns the socket.",
-                endpoint.Address, e);
+                endpoint.Address, e) { StatusCode = (e as RpcException)?.StatusCode.ToString() };
 
         // The path tells more than the socket error: connecting to a directory is "refused", to nothing "not available".
         var why = endpoint.IsUnix && Directory.Exists(endpoint.SocketPath) ? "it is a directory, not a socket"
@@ -100,7 +111,7 @@ internal static class ErrorTranslator
         return new CriException("CriRuntimeUnavailable", CriErrorCategory.ConnectionError,
             $"Cannot reach the container runtime at {endpoint}: {why}. Is the runtime running? "
             + $"Choose another endpoint with {howToChoose}.",
-            endpoint.Address, e);
+            endpoint.Address, e) { StatusCode = (e as RpcException)?.StatusCode.ToString() };
     }
 
     /// <summary>

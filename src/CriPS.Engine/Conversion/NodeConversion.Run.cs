@@ -44,7 +44,8 @@ public sealed partial class NodeConversion
                 // Whatever went wrong, the step is recorded as failed, so the next run resumes here.
                 record.Status = ConversionStepStatus.Failed;
                 record.Duration = watch.Elapsed;
-                record.Details.Add(e is OperationCanceledException ? "cancelled" : e.Message);
+                // The state file keeps this: a CriException's message is redacted already, anything else's here.
+                record.Details.Add(e is OperationCanceledException ? "cancelled" : SecretText.Redact(e.Message));
                 _state.Outcome = Report.Outcome = ConversionOutcome.Failed;
                 Record(record);
                 if (e is CriException or OperationCanceledException)

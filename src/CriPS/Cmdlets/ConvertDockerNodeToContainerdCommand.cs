@@ -185,7 +185,13 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
         {
             if (partial is not null)
                 WriteObject(partial);
-            ThrowTerminatingError(new ErrorRecord(e, "ConversionFileError", ErrorCategory.WriteError, Root));
+            ThrowTerminating(new CriException("ConversionFileError", CriErrorCategory.WriteError, e.Message, Root, e));
+        }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            if (partial is not null)
+                WriteObject(partial);
+            ThrowTerminating(Untranslated(e));
         }
     }
 

@@ -113,5 +113,10 @@ public sealed class GetCriEventCommand : CriCmdlet
             ThrowTerminating(e);
             throw; // not reached: ThrowTerminating always throws
         }
+        catch (Exception e) when (IsUntranslated(e))
+        {
+            ThrowTerminating(Untranslated(e));
+            throw;
+        }
     }
 }

@@ -239,7 +239,7 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
             WriteError(ToErrorRecord(e));
         }
         else if (pull.Exception is { } other)
-            throw other.InnerException ?? other;
+            ThrowTerminating(Untranslated(other.InnerException ?? other));
         else
             WriteObject(pull.Result);
     }

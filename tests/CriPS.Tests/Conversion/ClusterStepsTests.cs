@@ -185,6 +185,25 @@ public sealed class ClusterStepsTests : IDisposable
     }
 
     [Fact]
+    public async Task AFailedCallKeepsItsHttpStatusButNotTheRequestWithItsToken()
+    {
+        const string wrongToken = "wrong-token-deep-canary-77";
+        server.AddNode(NodeName);
+        using var steps = Connect(wrongToken);
+
+        var error = await Assert.ThrowsAsync<CriException>(() => steps.UncordonAsync(Containerd, TimeSpan.Zero, CancellationToken.None));
+
+        Assert.Equal("ConversionClusterForbidden", error.ErrorId);
+        Assert.Equal("401", error.StatusCode);
+        Assert.Equal("Unauthorized", error.StatusDetail);
+        // The client's HttpOperationException kept the request with its Authorization header: only its name is left.
+        var cause = Assert.IsType<CriCauseException>(error.InnerException);
+        Assert.Equal("k8s.Autorest.HttpOperationException", cause.OriginalType);
+        Assert.DoesNotContain(wrongToken, ExceptionGraph.Text(error), StringComparison.Ordinal);
+        Assert.All(ExceptionGraph.Chain(error), t => Assert.True(t.Namespace == "CriPS" || t.Namespace!.StartsWith("System", StringComparison.Ordinal), t.FullName));
+    }
+
+    [Fact]
     public async Task AnUnreachableServerIsUnavailable()
     {
         var closed = new FakeKubeApiServer();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using k8s;
@@ -38,27 +39,45 @@ internal sealed class ClusterErrors
                 return error;
             case OperationCanceledException:
                 // HttpClient's own timeout, not the caller's cancellation.
-                return new CriException("ConversionClusterUnavailable", CriErrorCategory.ConnectionError,
-                    Scrub($"The Kubernetes API server {apiServer} did not answer in time to {action}."), target, error);
+                return Failure("ConversionClusterUnavailable", CriErrorCategory.ConnectionError,
+                    $"The Kubernetes API server {apiServer} did not answer in time to {action}.", target, error);
             case HttpOperationException http when http.Response?.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
-                return new CriException("ConversionClusterForbidden", CriErrorCategory.PermissionDenied,
-                    Scrub($"The Kubernetes API server {apiServer} refused to {action} ({Describe(http)}). " +
-                          "Check the kubeconfig's credentials and that they may patch nodes, list pods and create pods/eviction."),
-                    target, error);
+                return Failure("ConversionClusterForbidden", CriErrorCategory.PermissionDenied,
+                    $"The Kubernetes API server {apiServer} refused to {action} ({Describe(http)}). " +
+                    "Check the kubeconfig's credentials and that they may patch nodes, list pods and create pods/eviction.", target, error);
             case HttpOperationException http when http.Response is null || (int)http.Response.StatusCode >= 500
                                                   || http.Response.StatusCode == HttpStatusCode.TooManyRequests:
-                return new CriException("ConversionClusterUnavailable", CriErrorCategory.ConnectionError,
-                    Scrub($"The Kubernetes API server {apiServer} could not {action} ({Describe(http)})."), target, error);
+                return Failure("ConversionClusterUnavailable", CriErrorCategory.ConnectionError,
+                    $"The Kubernetes API server {apiServer} could not {action} ({Describe(http)}).", target, error);
             case HttpOperationException http:
-                return new CriException("ConversionClusterRequestFailed", CriErrorCategory.InvalidOperation,
-                    Scrub($"The Kubernetes API server {apiServer} rejected the request to {action} ({Describe(http)})."), target, error);
+                return Failure("ConversionClusterRequestFailed", CriErrorCategory.InvalidOperation,
+                    $"The Kubernetes API server {apiServer} rejected the request to {action} ({Describe(http)}).", target, error);
             case HttpRequestException or IOException:
-                return new CriException("ConversionClusterUnavailable", CriErrorCategory.ConnectionError,
-                    Scrub($"Cannot reach the Kubernetes API server {apiServer} to {action}: {error.Message}"), target, error);
+                return Failure("ConversionClusterUnavailable", CriErrorCategory.ConnectionError,
+                    $"Cannot reach the Kubernetes API server {apiServer} to {action}: {error.Message}", target, error);
             default:
                 return error;
         }
     }
+
+    /// <summary>
+    /// A failed call as a CriException: the HTTP status code as StatusCode and the server's Status message as
+    /// StatusDetail. The cause is kept as its type and scrubbed message only: an HttpOperationException's Request
+    /// holds the Authorization header, its Response the server's whole answer.
+    /// </summary>
+    public CriException Failure(string errorId, CriErrorCategory category, string message, object? target, Exception error)
+    {
+        var http = error as HttpOperationException;
+        return new CriException(errorId, category, Scrub(message), target, Cause(error))
+        {
+            StatusCode = http?.Response is { } response ? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture) : null,
+            StatusDetail = http is not null && StatusMessage(http) is { } detail ? Scrub(detail) : null,
+        };
+    }
+
+    /// <summary>The chain of causes as types and scrubbed messages, every level.</summary>
+    private CriCauseException? Cause(Exception? e) =>
+        e is null ? null : new(e.GetType().FullName ?? e.GetType().Name, Scrub(e.Message), e.StackTrace, Cause(e.InnerException));
 
     /// <summary>"HTTP 403 Forbidden: nodes "n1" is forbidden: ..." with the message of the server's Status object, when it sent one.</summary>
     public static string Describe(HttpOperationException http)

@@ -366,6 +366,6 @@ internal sealed class ClusterSteps : IDisposable
     }
 
     private CriException NodeNotFound(Exception inner) =>
-        new("ConversionNodeNotFound", CriErrorCategory.ObjectNotFound,
+        errors.Failure("ConversionNodeNotFound", CriErrorCategory.ObjectNotFound,
             $"The node '{nodeName}' does not exist in the cluster at {errors.ApiServer}.", nodeName, inner);
 }
