@@ -65,7 +65,7 @@ public class TarStructureGuardTests
     }
 
     [Theory]
-    [InlineData(100, "inside a tar header")]
+    [InlineData(512 + 1024 + 100, "inside a tar header")]
     [InlineData(512 + 10, "inside the data of 'a'")]
     [InlineData(512 + 700, "inside the data of 'a'")]  // in the padding after 600 bytes of data
     public void AStreamThatEndsInsideTheStructureIsTruncated(int cut, string where)
@@ -75,6 +75,10 @@ public class TarStructureGuardTests
         Assert.Equal("ContainerdArchiveTruncated", e.ErrorId);
         Assert.Contains(where, e.Message);
     }
+
+    [Fact]
+    public void LessThanOneHeaderIsNotATar() =>
+        Assert.Equal("ContainerdArchiveNotTar", Assert.Throws<ImageArchiveException>(() => Drain("not a tar archive\n"u8.ToArray(), Defaults)).ErrorId);
 
     [Fact]
     public void AStreamThatEndsBetweenEntriesGetsTheEndOfArchiveBlocksTheReaderNeeds()

@@ -66,6 +66,9 @@ internal sealed class TarStructureGuard(Stream inner, ArchiveLimits limits) : St
     {
         if (_endOfArchive)
             return 0;
+        // Less than one header cannot be told from any short file (a text file given by mistake).
+        if (_position < BlockSize)
+            throw new ImageArchiveException(ArchiveProblem.NotTar, $"The input is not a tar archive: it ends after {_position} bytes, inside what would be its first header.", null);
         if (_headerFill > 0 || _position < _nextHeader || _extension is not null || _paxSize is not null || _longName is not null)
             throw new ImageArchiveException(ArchiveProblem.Truncated, _headerFill > 0 || _position >= _nextHeader
                 ? $"The archive ends inside a tar header, at byte {_position}: it is truncated."
