@@ -66,8 +66,8 @@ internal sealed class TarStructureGuard(Stream inner, ArchiveLimits limits) : St
     {
         if (_endOfArchive)
             return 0;
-        // Less than one header cannot be told from any short file (a text file given by mistake).
-        if (_position < BlockSize)
+        // Less than one header cannot be told from any short file (a text file given by mistake); nothing at all is an empty archive.
+        if (_position is > 0 and < BlockSize)
             throw new ImageArchiveException(ArchiveProblem.NotTar, $"The input is not a tar archive: it ends after {_position} bytes, inside what would be its first header.", null);
         if (_headerFill > 0 || _position < _nextHeader || _extension is not null || _paxSize is not null || _longName is not null)
             throw new ImageArchiveException(ArchiveProblem.Truncated, _headerFill > 0 || _position >= _nextHeader
