@@ -6,7 +6,7 @@ namespace CriPS.Engine.Archives;
 /// The archive as it comes in: counts what is read (for progress) and looks at the first bytes, so a gzipped
 /// archive (docker save | gzip) is unpacked on the fly, also from a stream that cannot seek.
 /// </summary>
-internal sealed class ArchiveReadStream : Stream
+internal sealed class ArchiveReadStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly TransferProgress _progress;
@@ -31,13 +31,7 @@ internal sealed class ArchiveReadStream : Stream
         return read == 2 && head[0] == 0x1f && head[1] == 0x8b ? new GZipStream(counted, CompressionMode.Decompress) : counted;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _progress.Bytes; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    protected override long BytesRead => _progress.Bytes;
 
     public override int Read(Span<byte> buffer)
     {
@@ -47,9 +41,6 @@ internal sealed class ArchiveReadStream : Stream
         _progress.Add(n);
         return n;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -75,8 +66,4 @@ internal sealed class ArchiveReadStream : Stream
         return n;
     }
 
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -10,23 +10,33 @@ namespace CriPS.Engine.Archives;
 /// Without <paramref name="verify"/> it checks the size only.
 /// </summary>
 internal sealed class ContentReadStream(AsyncServerStreamingCall<Ctd.Content.ReadContentResponse> call, StallGuard guard,
-    string digest, long size, object? target, Func<RpcException, CriException> translate, TransferProgress? progress, bool verify = true) : Stream
+    string digest, long size, object? target, Func<RpcException, CriException> translate, TransferProgress? progress, bool verify = true) : ReadOnlyStream
 {
     private readonly IncrementalHash? _hash = verify ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
     private ReadOnlyMemory<byte> _pending;
     private long _received;
     private bool _ended;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => size;
-    public override long Position { get => _received - _pending.Length; set => throw new NotSupportedException(); }
+    protected override long BytesRead => _received - _pending.Length;
 
+    /// <summary>Blocking reads only where a caller insists (a synchronous CopyTo); everything here reads asynchronously.</summary>
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    public override int Read(Span<byte> buffer)
+    {
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            var n = Read(rented, 0, buffer.Length);
+            rented.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -68,11 +78,6 @@ internal sealed class ContentReadStream(AsyncServerStreamingCall<Ctd.Content.Rea
                 $"The blob {digest} in containerd's store reads back as {_received} bytes with digest {actual}, not {size} bytes with its own digest.",
                 target);
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -11,7 +11,7 @@ namespace CriPS.Engine.Archives;
 /// header or an entry's data (truncated) from one that ends between entries: a tar without its end-of-archive
 /// blocks, which GNU tar accepts and the reader would not, so the guard supplies them.
 /// </summary>
-internal sealed class TarStructureGuard(Stream inner, ArchiveLimits limits) : Stream
+internal sealed class TarStructureGuard(Stream inner, ArchiveLimits limits) : ReadOnlyStream
 {
     private const int BlockSize = 512;
     private readonly byte[] _header = new byte[BlockSize];
@@ -34,13 +34,7 @@ internal sealed class TarStructureGuard(Stream inner, ArchiveLimits limits) : St
     /// <summary>Entries so far (extension headers are part of the entry they describe, not entries of their own).</summary>
     public int Entries { get; private set; }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    protected override long BytesRead => _position;
 
     public override int Read(Span<byte> buffer)
     {
@@ -49,9 +43,6 @@ internal sealed class TarStructureGuard(Stream inner, ArchiveLimits limits) : St
         var n = inner.Read(buffer);
         return n == 0 ? AtEnd(buffer) : Observe(buffer[..n]);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -280,11 +271,6 @@ internal sealed class TarStructureGuard(Stream inner, ArchiveLimits limits) : St
         }
         return true;
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
