@@ -101,7 +101,7 @@ public sealed partial class CriClient
         FollowTiming? timing, [EnumeratorCancellation] CancellationToken cancel)
     {
         // Bounded: a slow pipeline holds the followers back instead of queueing a log in memory. An item may be a
-        // piece of an endless line (1 MiB, a 2 MiB string), so 16 of them cost at most 32 MiB.
+        // line of up to 1 MiB (a 2 MiB string), so 16 of them cost at most 32 MiB.
         var channel = Channel.CreateBounded<ContainerLogItem>(new BoundedChannelOptions(16) { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var followers = sources.Select(s => Task.Run(() => FollowOneAsync(s, query, timing, channel.Writer, stop.Token), stop.Token)).ToArray();

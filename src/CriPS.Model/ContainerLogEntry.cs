@@ -2,7 +2,7 @@ namespace CriPS;
 
 /// <summary>
 /// One line of a container's log (CRI log format), its partial records joined: what the container wrote
-/// between two newlines on one stream. A line longer than 1 MiB comes as several entries, pieces of it.
+/// between two newlines on one stream. A line longer than 1 MiB comes as several entries, pieces of 32 KiB.
 /// </summary>
 public sealed class ContainerLogEntry : CriObject
 {

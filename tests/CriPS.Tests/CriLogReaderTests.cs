@@ -515,27 +515,36 @@ public sealed class CriLogReaderTests : IDisposable
     // ---- bounded joining ----
 
     private const int Bound = LogLineJoiner.MaxJoinedBytes;
+    private const int Piece = LogLineJoiner.PieceBytes;
     private static readonly string Record16K = new('a', 16 * 1024);
+
+    /// <summary>A line over the bound, as pieces: every one but the last a full piece marked partial, joining to the line.</summary>
+    private static void AssertPieces(IReadOnlyList<LogLine> lines, string expected)
+    {
+        Assert.True(lines.Count > 1);
+        Assert.All(lines.Take(lines.Count - 1), l => Assert.Equal((Piece, true), (Encoding.UTF8.GetByteCount(l.Text), l.IsPartial)));
+        Assert.False(lines[^1].IsPartial);
+        Assert.InRange(Encoding.UTF8.GetByteCount(lines[^1].Text), 1, Piece);
+        Assert.Equal(expected, string.Concat(lines.Select(l => l.Text)));
+    }
 
     [Fact]
     public void ALineLongerThanTheBoundComesInPiecesThatJoinToIt()
     {
-        // 100 of containerd's 16 KiB records and a short F: 1.56 MiB, one piece of the bound and the rest.
+        // 100 of containerd's 16 KiB records and a short F: 1.56 MiB, in pieces of 32 KiB.
         var records = Enumerable.Range(0, 100).Select(i => Rec(0, "stdout", 'P', Record16K)).Append(Rec(1, "stdout", 'F', "end")).ToArray();
-        var path = Write(records);
 
-        var lines = Read(path, new LogQuery());
+        var lines = Read(Write(records), new LogQuery());
 
-        Assert.Equal([Bound, 100 * 16 * 1024 + 3 - Bound], lines.Select(l => l.Text.Length));
-        Assert.Equal([true, false], lines.Select(l => l.IsPartial));
-        Assert.Equal(string.Concat(Enumerable.Repeat(Record16K, 100)) + "end", string.Concat(lines.Select(l => l.Text)));
-        Assert.Equal([At(0), At(1)], lines.Select(l => l.Timestamp));
+        AssertPieces(lines, string.Concat(Enumerable.Repeat(Record16K, 100)) + "end");
+        Assert.Equal(100 * 16 * 1024 / Piece + 1, lines.Count);
+        Assert.Equal(At(1), lines[^1].Timestamp);
     }
 
     [Fact]
     public void ALineOfExactlyTheBoundIsOneLine()
     {
-        var records = Enumerable.Range(0, 64).Select(i => Rec(0, "stdout", 'P', Record16K)).Append(Rec(1, "stdout", 'F', "")).ToArray();
+        var records = Enumerable.Range(0, Bound / (16 * 1024)).Select(i => Rec(0, "stdout", 'P', Record16K)).Append(Rec(1, "stdout", 'F', "")).ToArray();
 
         var line = Assert.Single(Read(Write(records), new LogQuery()));
 
@@ -543,41 +552,45 @@ public sealed class CriLogReaderTests : IDisposable
         Assert.False(line.IsPartial);
     }
 
+    [Fact]
+    public void APieceStaysOffTheLargeObjectHeap() =>
+        // 85,000 bytes is where .NET puts an object on the large object heap; a piece's string is 2 bytes a character.
+        Assert.True(2 * Piece + 24 < 85_000);
+
     [Theory]
     [InlineData("é", 1)]
     [InlineData("€", 1)]
     [InlineData("€", 2)]
     [InlineData("😀", 1)]
     [InlineData("😀", 3)]
-    public void APieceNeverEndsInsideACharacter(string character, int bytesBeforeTheBound)
+    public void APieceNeverEndsInsideACharacter(string character, int bytesBeforeTheEnd)
     {
-        // The character starts bytesBeforeTheBound bytes before the bound, so the bound falls inside it.
-        var joiner = new LogLineJoiner();
-        var text = new string('a', Bound - bytesBeforeTheBound) + character + "tail";
+        // Over the bound, with the character starting bytesBeforeTheEnd bytes before the first piece's end.
+        var joiner = new LogLineJoiner(maxBytes: 64, pieceBytes: 32);
+        var text = new string('a', 32 - bytesBeforeTheEnd) + character + new string('b', 64);
         var lines = new List<LogLine>();
 
         joiner.Add(new CriLogRecord(T0, LogStreams.Stdout, false, 0), Encoding.UTF8.GetBytes(text), lines);
 
-        Assert.Equal(2, lines.Count);
-        Assert.Equal(Bound - bytesBeforeTheBound, Encoding.UTF8.GetByteCount(lines[0].Text));
+        Assert.Equal(32 - bytesBeforeTheEnd, Encoding.UTF8.GetByteCount(lines[0].Text));
         Assert.StartsWith(character, lines[1].Text);
         Assert.DoesNotContain('\uFFFD', string.Concat(lines.Select(l => l.Text)));
         Assert.Equal(text, string.Concat(lines.Select(l => l.Text)));
     }
 
     [Fact]
-    public void BytesThatAreNoUtf8AreCutAtTheBound()
+    public void BytesThatAreNoUtf8AreCutAtThePiece()
     {
         // Continuation bytes without a start: no character to keep whole, and no piece may come out empty.
-        var bytes = Enumerable.Repeat((byte)0x80, 16).ToArray();
+        var bytes = Enumerable.Repeat((byte)0x80, 24).ToArray();
         Assert.Equal(8, LogLineJoiner.CutBefore(bytes, 8));
-        var joiner = new LogLineJoiner(maxBytes: 8);
+        var joiner = new LogLineJoiner(maxBytes: 16, pieceBytes: 8);
         var lines = new List<LogLine>();
 
         joiner.Add(new CriLogRecord(T0, LogStreams.Stdout, false, 0), bytes, lines);
 
-        Assert.Equal([8, 8], lines.Select(l => Encoding.UTF8.GetByteCount(l.Text) / 3));   // each byte decodes to U+FFFD
-        Assert.Equal([true, false], lines.Select(l => l.IsPartial));
+        Assert.Equal([8, 8, 8], lines.Select(l => Encoding.UTF8.GetByteCount(l.Text) / 3));   // each byte decodes to U+FFFD
+        Assert.Equal([true, true, false], lines.Select(l => l.IsPartial));
     }
 
     [Fact]
@@ -594,10 +607,11 @@ public sealed class CriLogReaderTests : IDisposable
 
         var lines = Read(Write(records.ToArray()), new LogQuery());
 
-        // Each stream fills its own piece: 1.25 MiB each, a piece and the rest, never mixing the two.
-        Assert.Equal([("stdout", true), ("stderr", true), ("stderr", false), ("stdout", false)], lines.Select(l => (l.StreamName, l.IsPartial)));
-        Assert.All(lines.Where(l => l.StreamName == "stdout"), l => Assert.DoesNotContain('e', l.Text));
-        Assert.Equal(80 * 16 * 1024 + 1, lines.Where(l => l.StreamName == "stderr").Sum(l => l.Text.Length));
+        // Each stream passes the bound on its own (1.25 MiB each) and comes in its own pieces, never mixing the two.
+        AssertPieces(lines.Where(l => l.StreamName == "stdout").ToList(), new string('o', 80 * 16 * 1024) + "O");
+        AssertPieces(lines.Where(l => l.StreamName == "stderr").ToList(), new string('e', 80 * 16 * 1024) + "E");
+        // The lines end in the order their F records came.
+        Assert.Equal(["stderr", "stdout"], lines.Where(l => !l.IsPartial).Select(l => l.StreamName));
     }
 
     [Fact]
@@ -608,8 +622,8 @@ public sealed class CriLogReaderTests : IDisposable
 
         var lines = Read(Write(records), new LogQuery());
 
-        Assert.Equal([Bound, Bound, 160 * 16 * 1024 - 2 * Bound], lines.Select(l => l.Text.Length));
-        Assert.Equal([true, true, false], lines.Select(l => l.IsPartial));
+        AssertPieces(lines, string.Concat(Enumerable.Repeat(Record16K, 160)));
+        Assert.Equal(160 * 16 * 1024 / Piece, lines.Count);
     }
 
     [Fact]
@@ -619,8 +633,7 @@ public sealed class CriLogReaderTests : IDisposable
 
         var line = Assert.Single(Read(Write(records), new LogQuery { Tail = 1 }));
 
-        Assert.Equal(160 * 16 * 1024 + 3 - 2 * Bound, line.Text.Length);
-        Assert.EndsWith("aend", line.Text);
+        Assert.Equal("end", line.Text);
         Assert.False(line.IsPartial);
     }
 
@@ -631,16 +644,16 @@ public sealed class CriLogReaderTests : IDisposable
         using var runtime = new FakeRuntime(path);
         var follow = Collect(path, new LogQuery(), runtime);
 
-        // No F ever comes while the container runs: a piece still comes out as soon as the bound is passed.
-        for (var i = 0; i < 65; i++)
+        // No F ever comes while the container runs: pieces still come out as soon as the bound is passed.
+        for (var i = 0; i < Bound / (16 * 1024) + 1; i++)
             runtime.Append(Rec(0, "stdout", 'P', Record16K));
-        await runtime.WaitForAsync(follow, 1);
-        Assert.True(follow.Lines[0].IsPartial);
-        Assert.Equal(Bound, follow.Lines[0].Text.Length);
+        await runtime.WaitForAsync(follow, Bound / Piece);
+        Assert.All(follow.Lines, l => Assert.Equal((Piece, true), (l.Text.Length, l.IsPartial)));
 
         runtime.Running = false;
         var lines = await follow.Task.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal([(Bound, true), (16 * 1024, false)], lines.Select(l => (l.Text.Length, l.IsPartial)));
+        Assert.Equal((16 * 1024, false), (lines[^1].Text.Length, lines[^1].IsPartial));
+        Assert.Equal(Bound + 16 * 1024, lines.Sum(l => l.Text.Length));
     }
 
     [Fact]

@@ -6,8 +6,8 @@ namespace CriPS.Engine.Logs;
 /// Joins each stream's partial (P) records with the records that follow on the same stream, up to its full (F)
 /// record. Parts are joined as bytes and decoded once: the runtime splits lines by size, which may cut a UTF-8
 /// character in two. A line is joined only up to <see cref="MaxJoinedBytes"/>: a longer one is handed out in
-/// pieces of that size as they fill (each marked <see cref="LogLine.IsPartial"/>, the next one of its stream
-/// continuing it), so a container that writes one endless line costs the reader no more than one piece.
+/// pieces of <see cref="PieceBytes"/> as they fill (each marked <see cref="LogLine.IsPartial"/>, the next one of its
+/// stream continuing it), so a container that writes one endless line costs the reader no more than the bound.
 /// </summary>
 internal sealed class LogLineJoiner
 {
@@ -15,23 +15,33 @@ internal sealed class LogLineJoiner
     /// 1 MiB, 64 of containerd's 16 KiB records: 64 times the longest line containerd writes whole by default, so
     /// ordinary long lines (a JSON document, a stack trace on one line) still come out as one line, while a
     /// hostile endless line costs at most this many bytes plus its string (twice as many, UTF-16) at a time.
-    /// Measured in pwsh reading files of 16 KiB P records only: 64, 256 and 1024 MiB peaked at 26, 61 and 55 MiB
-    /// over the process's baseline (garbage of 2 MiB strings the GC has not collected yet, not growing with the
-    /// file), at 140-440 MiB/s; joined without a bound the line cost 1.8 GiB. HostileLogs.Tests.ps1 holds
-    /// a real container's 160 MiB line, read and followed, to 256 MiB.
+    /// Joined without a bound the line cost 1.8 GiB.
     /// </summary>
     public const int MaxJoinedBytes = 1 << 20;
 
+    /// <summary>
+    /// The pieces of a line over the bound: 32 KiB, so a piece's string (64 KiB at most in UTF-16) stays under the
+    /// 85,000 bytes from which .NET puts an object on the large object heap, which only a full collection frees.
+    /// Measured with pieces of the bound itself (1 MiB, strings of 2 MiB): a 160 MiB endless line read in pwsh
+    /// peaked at 204-239 MiB over the baseline, all of it such strings waiting for a full collection; with 32 KiB
+    /// pieces they go in the next gen0 collection (HostileLogs.Tests.ps1 has the numbers of the corpus).
+    /// </summary>
+    public const int PieceBytes = 32 << 10;
+
     private readonly int _maxBytes;
+    private readonly int _pieceBytes;
     private readonly Part _stdout = new();
     private readonly Part _stderr = new();
     private long _sequence;
 
-    /// <param name="maxBytes">The size of a piece; at least 4 bytes, so that a piece holds a whole UTF-8 character.</param>
-    public LogLineJoiner(int maxBytes = MaxJoinedBytes)
+    /// <param name="maxBytes">The longest line handed out whole.</param>
+    /// <param name="pieceBytes">The size of a longer line's pieces; at least 4 bytes, so that a piece holds a whole UTF-8 character.</param>
+    public LogLineJoiner(int maxBytes = MaxJoinedBytes, int pieceBytes = PieceBytes)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 4);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pieceBytes, 4);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, pieceBytes);
         _maxBytes = maxBytes;
+        _pieceBytes = pieceBytes;
     }
 
     /// <summary>
@@ -51,12 +61,19 @@ internal sealed class LogLineJoiner
         part.Timestamp = record.Timestamp;
         part.LastSequence = ++_sequence;
         part.HasData = true;
-        // Strictly longer than a piece: a line of exactly the bound that its F record ends is still one line.
-        while (part.Length > _maxBytes)
+        // Strictly longer than the bound: a line of exactly the bound that its F record ends is still one line. From
+        // then on the line goes out in pieces as they fill; what is left when its F record comes is its last piece.
+        part.Overflowed |= part.Length > _maxBytes;
+        if (part.Overflowed)
         {
-            var cut = CutBefore(part.Span, _maxBytes);
-            lines.Add(new LogLine { Timestamp = record.Timestamp, Stream = record.Stream, Text = Encoding.UTF8.GetString(part.Span[..cut]), IsPartial = true });
-            part.Consume(cut);
+            var taken = 0;
+            while (part.Length - taken > _pieceBytes)
+            {
+                var cut = CutBefore(part.Span[taken..], _pieceBytes);
+                lines.Add(new LogLine { Timestamp = record.Timestamp, Stream = record.Stream, Text = Encoding.UTF8.GetString(part.Span.Slice(taken, cut)), IsPartial = true });
+                taken += cut;
+            }
+            part.Consume(taken);
         }
         if (!record.IsPartial)
         {
@@ -113,6 +130,8 @@ internal sealed class LogLineJoiner
         public DateTime Timestamp { get; set; }
         public long LastSequence { get; set; }
         public bool HasData { get; set; }
+        /// <summary>The line has passed the bound: it goes out in pieces until its end.</summary>
+        public bool Overflowed { get; set; }
 
         public void Append(ReadOnlySpan<byte> content)
         {
@@ -125,6 +144,8 @@ internal sealed class LogLineJoiner
         /// <summary>Drops the first <paramref name="count"/> bytes (a piece handed out); the rest moves to the front.</summary>
         public void Consume(int count)
         {
+            if (count == 0)
+                return;
             Buffer.BlockCopy(_bytes, count, _bytes, 0, Length - count);
             Length -= count;
         }
@@ -136,6 +157,7 @@ internal sealed class LogLineJoiner
                 _bytes = [];
             Length = 0;
             HasData = false;
+            Overflowed = false;
         }
     }
 }
