@@ -26,17 +26,19 @@ public sealed class CriCauseException : Exception
     /// <summary>
     /// What a CriException may keep as its cause: CriPS's own exceptions and plain .NET ones (those of the runtime's
     /// own assemblies, with nothing in Data, a message with no recognisable secret, and causes of the same kind) as they
-    /// are; anything else reduced to a CriCauseException, down the whole chain.
+    /// are; anything else reduced to a CriCauseException, down the whole chain. <paramref name="scrub"/> takes out
+    /// secrets the caller knows exactly (a kubeconfig's token) at every level; a message it changes is reduced too.
     /// </summary>
-    public static Exception? From(Exception? e) => e switch
+    public static Exception? From(Exception? e, Func<string, string>? scrub = null) => e switch
     {
         null => null,
         CriException or CriCauseException => e,
-        _ when IsPlainDotNet(e) => e,
-        _ => new CriCauseException(e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace, e.InnerException),
+        _ when IsPlainDotNet(e, scrub) => e,
+        _ => new CriCauseException(e.GetType().FullName ?? e.GetType().Name, scrub is null ? e.Message : scrub(e.Message), e.StackTrace,
+            From(e.InnerException, scrub)),
     };
 
-    private static bool IsPlainDotNet(Exception e)
+    private static bool IsPlainDotNet(Exception e, Func<string, string>? scrub)
     {
         var type = e.GetType();
         return (type.Namespace is "System" || type.Namespace?.StartsWith("System.", StringComparison.Ordinal) == true)
@@ -44,7 +46,8 @@ public sealed class CriCauseException : Exception
             && e is not AggregateException // its other causes would escape the check below
             && e.Data.Count == 0
             && SecretText.Redact(e.Message) == e.Message
-            && (e.InnerException is null || IsPlainDotNet(e.InnerException));
+            && (scrub is null || scrub(e.Message) == e.Message)
+            && (e.InnerException is null || IsPlainDotNet(e.InnerException, scrub));
     }
 
     // The shared framework's directory: a type named System.* from anywhere else (PowerShell's, a library's) does not count.

@@ -2,9 +2,9 @@ namespace CriPS.Engine.Archives;
 
 /// <summary>
 /// How much of an archive is believed before it is read. The two the caller may raise fit real images with room to
-/// spare: the largest public images are tens of GiB in all and a few GiB per layer, and an OCI layout holds a few
-/// files per blob. The fixed ones have no legitimate large use: names in real archives are under 200 bytes, PAX
-/// records carry a name and a few times, manifests and indexes are kilobytes.
+/// spare: the largest public images are tens of GiB in all and a few GiB per layer, and an OCI layout holds one
+/// file per blob. The fixed ones have no legitimate large use: a name is a path (PATH_MAX), a PAX record carries a
+/// name and a few times, manifests and indexes are kilobytes.
 /// </summary>
 public sealed record ArchiveLimits
 {
@@ -32,6 +32,6 @@ public sealed record ArchiveLimits
     /// <summary>Manifests an index may list; real multi-platform indexes list tens, with attestations.</summary>
     public const int MaximumIndexEntries = 10_000;
 
-    /// <summary>Indexes inside indexes (ctr export writes two levels; an image index inside it makes three).</summary>
+    /// <summary>Indexes inside indexes: index.json may name an image index, which may name another; 16 is far beyond any tool's nesting.</summary>
     public const int MaximumIndexDepth = 16;
 }

@@ -276,16 +276,17 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
     /// Labels a manifest or index with its children so the garbage collector keeps them. False when the blob is
     /// neither in the archive nor in the store (an index may list platforms an archive left out).
     /// </summary>
-    private async Task<bool> LabelTreeAsync(OciDescriptor descriptor, int depth, CancellationToken cancel)
+    private async Task<bool> LabelTreeAsync(OciDescriptor? listed, int depth, CancellationToken cancel)
     {
-        var isIndex = MediaTypes.IsIndex(descriptor?.MediaType);
-        var isDocument = isIndex || MediaTypes.IsManifest(descriptor?.MediaType);
-        if (isDocument && descriptor!.Size > DocumentLimit)
+        var descriptor = Checked(listed);
+        var isIndex = MediaTypes.IsIndex(descriptor.MediaType);
+        var isDocument = isIndex || MediaTypes.IsManifest(descriptor.MediaType);
+        if (isDocument && descriptor.Size > DocumentLimit)
             throw new ImageArchiveException(ArchiveProblem.DocumentTooLarge,
                 $"A descriptor says the {(isIndex ? "index" : "manifest")} {descriptor.Digest} is {descriptor.Size} bytes; over {DocumentLimit} bytes it is none.", descriptor.Digest);
-        if (!await HasBlobAsync(descriptor!, cancel).ConfigureAwait(false))
+        if (!await HasBlobAsync(descriptor, cancel).ConfigureAwait(false))
             return false;
-        if (!_labelled.Add(descriptor!.Digest))
+        if (!_labelled.Add(descriptor.Digest))
             return true;
         if (!isDocument)
             return true; // an attestation, a signature, something else: kept as it is
@@ -341,12 +342,9 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
     /// Whether the archive or the store has the blob a descriptor names, with the size the descriptor promises. The
     /// digest is checked for form first: it goes to containerd and into labels.
     /// </summary>
-    private async Task<bool> HasBlobAsync(OciDescriptor descriptor, CancellationToken cancel)
+    private async Task<bool> HasBlobAsync(OciDescriptor? listed, CancellationToken cancel)
     {
-        // JSON may say null where the types say otherwise.
-        if (descriptor?.Digest is not { } digest || !DigestForm().IsMatch(digest) || descriptor.Size < 0)
-            throw new ImageArchiveException(ArchiveProblem.InvalidDocument,
-                $"A descriptor in the archive has no valid digest and size ('{Excerpt(descriptor?.Digest ?? "")}', {descriptor?.Size}).", Excerpt(descriptor?.Digest ?? ""));
+        var descriptor = Checked(listed);
         var size = _blobs.TryGetValue(descriptor.Digest, out var known) ? known : await store.SizeOfAsync(descriptor.Digest, cancel).ConfigureAwait(false);
         if (size is null)
             return false;
@@ -355,6 +353,13 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
                 $"A descriptor says {descriptor.Digest} is {descriptor.Size} bytes; the blob is {size} bytes.", descriptor.Digest);
         return true;
     }
+
+    /// <summary>A descriptor with a digest of the OCI form and a size: JSON may say null where the types say otherwise.</summary>
+    private static OciDescriptor Checked(OciDescriptor? descriptor) =>
+        descriptor is { Digest: { } digest, Size: >= 0 } && DigestForm().IsMatch(digest)
+            ? descriptor
+            : throw new ImageArchiveException(ArchiveProblem.InvalidDocument,
+                $"A descriptor in the archive has no valid digest and size ('{Excerpt(descriptor?.Digest ?? "")}', {descriptor?.Size}).", Excerpt(descriptor?.Digest ?? ""));
 
     private static string Excerpt(string text) => text.Length > 100 ? text[..100] + "…" : text;
 

@@ -213,5 +213,5 @@ internal sealed class DockerSettingsTranslator(NodeSurvey survey, NodePlan plan)
 
     // The report and the state file show every carried value: a proxy URL's password never gets there.
     private void Carry(string setting, string value, string status, string destination) =>
-        plan.Carried.Add(new CarriedSetting { Setting = setting, Value = Redaction.UrlPasswords(value), Status = status, Destination = destination });
+        plan.Carried.Add(new CarriedSetting { Setting = setting, Value = SecretText.UrlPasswords(value), Status = status, Destination = destination });
 }

@@ -12,8 +12,8 @@ internal sealed record PlannedFile(string Step, string NodePath, byte[] Content,
     public string Diff(NodeFiles files)
     {
         // A proxy URL's password is shown as *** on both sides of the diff.
-        var current = files.ReadText(NodePath) is { } text ? Redaction.UrlPasswords(text) : null;
-        var next = Redaction.UrlPasswords(System.Text.Encoding.UTF8.GetString(Content));
+        var current = files.ReadText(NodePath) is { } text ? SecretText.UrlPasswords(text) : null;
+        var next = SecretText.UrlPasswords(System.Text.Encoding.UTF8.GetString(Content));
         if (NodePath.EndsWith(".key", StringComparison.Ordinal))
             return "(a private key: content not shown)";
         return new UnidiffRenderer(null, 3).Generate(current ?? "", next, current is null ? "/dev/null" : "a" + NodePath, "b" + NodePath, false, false);

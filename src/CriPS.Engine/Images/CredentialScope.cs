@@ -10,6 +10,7 @@ public sealed class CredentialScope
 {
     // host[:port] is at most a 255-character name and a port; longer text is refused before any parsing.
     private const int MaxRegistryLength = 255 + 6;
+    private const string NotHostPort = "it is not a host name with an optional port, such as registry.example:5000 (no scheme, no path)";
 
     /// <summary>The registry the credentials are for, as <see cref="RegistryCredential.CanonicalHost"/> gives it; null until the first image fixes it.</summary>
     public string? Registry { get; private set; }
@@ -59,7 +60,7 @@ public sealed class CredentialScope
     public static string ParseRegistry(string text)
     {
         if (string.IsNullOrEmpty(text) || text.Length > MaxRegistryLength || text.Contains('/') || text.Trim() != text)
-            throw InvalidRegistry(text, "it is not a host name with an optional port, such as registry.example:5000 (no scheme, no path)");
+            throw InvalidRegistry(text, NotHostPort);
         ImageReference parsed;
         try
         {
@@ -67,7 +68,7 @@ public sealed class CredentialScope
         }
         catch (CriException)
         {
-            throw InvalidRegistry(text, "it is not a host name with an optional port, such as registry.example:5000 (no scheme, no path)");
+            throw InvalidRegistry(text, NotHostPort);
         }
         if (!string.Equals(parsed.Domain, text, StringComparison.OrdinalIgnoreCase))
             throw InvalidRegistry(text, "an image reference reads a first part without a dot or a port, other than localhost, as a Docker Hub repository, never as a registry");

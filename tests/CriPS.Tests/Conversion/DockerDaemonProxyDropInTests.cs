@@ -92,5 +92,5 @@ public sealed class DockerDaemonProxyDropInTests
     [InlineData("http://proxy:3128", "http://proxy:3128")]
     [InlineData("http://token@proxy:3128", "http://token@proxy:3128")]
     public void UrlPasswordsAreRedacted(string text, string expected) =>
-        Assert.Equal(expected, CriPS.Engine.Redaction.UrlPasswords(text));
+        Assert.Equal(expected, SecretText.UrlPasswords(text));
 }

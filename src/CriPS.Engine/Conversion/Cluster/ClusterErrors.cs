@@ -68,16 +68,13 @@ internal sealed class ClusterErrors
     public CriException Failure(string errorId, CriErrorCategory category, string message, object? target, Exception error)
     {
         var http = error as HttpOperationException;
-        return new CriException(errorId, category, Scrub(message), target, Cause(error))
+        return new CriException(errorId, category, Scrub(message), target, CriCauseException.From(error, Scrub))
         {
             StatusCode = http?.Response is { } response ? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture) : null,
             StatusDetail = http is not null && StatusMessage(http) is { } detail ? Scrub(detail) : null,
         };
     }
 
-    /// <summary>The chain of causes as types and scrubbed messages, every level.</summary>
-    private CriCauseException? Cause(Exception? e) =>
-        e is null ? null : new(e.GetType().FullName ?? e.GetType().Name, Scrub(e.Message), e.StackTrace, Cause(e.InnerException));
 
     /// <summary>"HTTP 403 Forbidden: nodes "n1" is forbidden: ..." with the message of the server's Status object, when it sent one.</summary>
     public static string Describe(HttpOperationException http)
