@@ -134,12 +134,10 @@ namespace CriPSTests
             Start-Sleep -Milliseconds 50
         }
         @(Get-ContainerdContent -Active -Address $ContainerdAddress | Where-Object { $_.Ref -replace '^layer-' -in $layers }) | Should -BeNullOrEmpty
-        if ($RuntimeName -eq 'containerd' -and $RuntimeVersion -ge [version]'2.0') {
-            # containerd 2.x may finish the layer it was downloading and commit it after the pull was cancelled (seen on
-            # 2.1.9 and 2.3.4, not in every run): only the ingest and the image are checked there.
-        } else {
-            @(Get-ContainerdContent -Digest $layers -Address $ContainerdAddress) | Should -BeNullOrEmpty -Because 'the layer was never completed'
-        }
+        # Whether the layer that was in flight is in the store afterwards is a race, not a property of the stop: the
+        # loopback registry serves the rest of a 100 MB layer faster than the stop reaches containerd, which then may
+        # commit it (seen on 2.1.9 and 2.3.4, and once on 1.7.24 in issue 17's review run). So only the ingest (above)
+        # and the image record (below) are checked.
         Get-CriImage -RuntimeEndpoint $Endpoint -Name $big -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
