@@ -148,10 +148,11 @@ public sealed class ContainerdClient
     /// image records are created or moved to the new target. <paramref name="name"/> names the image of an archive
     /// that holds one. Time limits apply to stalls, not to the whole transfer: a big archive may take long.
     /// </summary>
-    public async Task<ImportResult> ImportImagesAsync(Stream archive, string? name, ArchiveLimits limits, TransferProgress progress, CancellationToken cancel)
+    public async Task<ImportResult> ImportImagesAsync(Stream archive, string? name, ArchiveLimits limits, TimeSpan stallLimit,
+        TransferProgress progress, CancellationToken cancel)
     {
         var lease = await CreateLeaseAsync("crips-import", cancel).ConfigureAwait(false);
-        var store = ContentStoreFor(lease);
+        var store = ContentStoreFor(lease, stallLimit);
         var importer = new ImageImporter(store, lease, progress, limits);
         try
         {
@@ -195,7 +196,7 @@ public sealed class ContainerdClient
     public async Task<string> GetImageIdAsync(ContainerdImage image, CancellationToken cancel)
     {
         const int Limit = 4 << 20;
-        var store = ContentStoreFor(null);
+        var store = ContentStoreFor(null, Timeout);
         var descriptor = new OciDescriptor { MediaType = image.MediaType, Digest = image.Digest, Size = image.Size };
         try
         {
@@ -222,12 +223,13 @@ public sealed class ContainerdClient
     }
 
     /// <summary>Writes images of this namespace (as listed) as one OCI + Docker archive to <paramref name="output"/>.</summary>
-    public async Task ExportImagesAsync(IReadOnlyList<ContainerdImage> records, Stream output, TransferProgress progress, CancellationToken cancel)
+    public async Task ExportImagesAsync(IReadOnlyList<ContainerdImage> records, Stream output, TimeSpan stallLimit,
+        TransferProgress progress, CancellationToken cancel)
     {
         var images = records.Select(r => new ArchiveImage(r.Name, new OciDescriptor { MediaType = r.MediaType, Digest = r.Digest, Size = r.Size })).ToList();
         try
         {
-            await new ImageExporter(ContentStoreFor(null), progress).WriteAsync(images, output, cancel).ConfigureAwait(false);
+            await new ImageExporter(ContentStoreFor(null, stallLimit), progress).WriteAsync(images, output, cancel).ConfigureAwait(false);
         }
         catch (RpcException e) when (cancel.IsCancellationRequested)
         {
@@ -235,12 +237,15 @@ public sealed class ContainerdClient
         }
     }
 
-    private ContentStore ContentStoreFor(string? lease)
+    /// <summary>A transfer fails after this long without progress, unless its caller says otherwise; each of its other calls has the usual deadline.</summary>
+    public static readonly TimeSpan DefaultStallLimit = TimeSpan.FromSeconds(60);
+
+    private ContentStore ContentStoreFor(string? lease, TimeSpan stallLimit)
     {
         var headers = new Metadata { { NamespaceHeader, Namespace } };
         if (lease is not null)
             headers.Add(LeaseHeader, lease);
-        return new ContentStore(new Ctd.Content.Content.ContentClient(_channel.Channel), headers, Timeout,
+        return new ContentStore(new Ctd.Content.Content.ContentClient(_channel.Channel), headers, Timeout, stallLimit,
             (e, operation, target) => Translate(e, operation, target));
     }
 

@@ -381,7 +381,7 @@ public sealed partial class CriClient
 
     private static CriException CommandTimedOut(string id, string[] command, TimeSpan limit, Exception? inner) =>
         new("CriCommandTimeout", CriErrorCategory.OperationTimeout,
-            $"'{string.Join(' ', command)}' ran longer than its limit of {limit.TotalSeconds:0} s and was stopped; raise -TimeoutSec to give it longer.",
+            $"'{string.Join(' ', command)}' ran longer than its limit of {limit.TotalSeconds:0} s and was stopped; raise -CommandTimeoutSec to give it longer.",
             id, inner);
 
     public Task StartContainerAsync(string id, CancellationToken cancel) =>

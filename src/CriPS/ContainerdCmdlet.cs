@@ -14,11 +14,11 @@ public abstract class ContainerdCmdlet : CriPSCmdlet
     [ValidateNotNullOrEmpty]
     public string? Address { get; set; }
 
-    /// <summary>Resolved once per invocation; the channel under it is shared for the session.</summary>
-    protected ContainerdClient Client => _client ??= OpenClient();
+    /// <summary>Opened in BeginProcessing; the channel under it is shared for the session.</summary>
+    protected ContainerdClient Client => _client ?? throw new InvalidOperationException("The client is opened in BeginProcessing.");
 
-    /// <summary>The namespace parameter of cmdlets that have one; null means CONTAINERD_NAMESPACE, then k8s.io.</summary>
-    protected virtual string? NamespaceParameter => null;
+    /// <summary>The namespace asked for (<see cref="NamespacedContainerdCmdlet"/>); null means CONTAINERD_NAMESPACE, then k8s.io.</summary>
+    private protected virtual string? NamespaceParameter => null;
 
     private List<ContainerdImage>? _images;
 
@@ -57,7 +57,7 @@ public abstract class ContainerdCmdlet : CriPSCmdlet
         }
     }
 
-    private ContainerdClient OpenClient()
+    private protected override void Connect()
     {
         ContainerdClient client;
         try
@@ -71,6 +71,6 @@ public abstract class ContainerdCmdlet : CriPSCmdlet
         }
         WriteVerbose($"containerd at {client.Address.Endpoint} ({client.Address.Reason}); namespace {client.Namespace} "
             + $"({client.NamespaceReason}); deadline {client.Timeout.TotalSeconds:0.#} s.");
-        return client;
+        _client = client;
     }
 }

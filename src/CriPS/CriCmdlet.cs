@@ -18,10 +18,10 @@ public abstract class CriCmdlet : CriPSCmdlet
     [ValidateNotNullOrEmpty]
     public string? ImageEndpoint { get; set; }
 
-    /// <summary>The client for this invocation; endpoints are resolved and checked on first use.</summary>
-    protected CriClient Client => _client ??= OpenClient();
+    /// <summary>The client for this invocation, connected and checked in BeginProcessing.</summary>
+    protected CriClient Client => _client ?? throw new InvalidOperationException("The client is opened in BeginProcessing.");
 
-    private CriClient OpenClient()
+    private protected override void Connect()
     {
         CriClient client;
         try
@@ -35,10 +35,9 @@ public abstract class CriCmdlet : CriPSCmdlet
         }
         WriteVerbose($"Runtime endpoint {client.RuntimeEndpoint.Endpoint} ({client.RuntimeEndpoint.Reason}); "
             + $"image endpoint {client.ImageEndpoint.Endpoint} ({client.ImageEndpoint.Reason}); deadline {client.Timeout.TotalSeconds:0.#} s.");
-        _client = client;
         var warm = client.IsChannelWarm;
         var runtime = Await(client.EnsureReadyAsync, warm ? null : "Version");
         WriteVerbose(warm ? $"Reusing this session's channel to {runtime} (version check cached)." : $"Connected to {runtime}.");
-        return client;
+        _client = client;
     }
 }

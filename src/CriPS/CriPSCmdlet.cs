@@ -13,18 +13,35 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
 
-    /// <summary>The deadline of each call, in seconds.</summary>
+    /// <summary>
+    /// The deadline of each call to the runtime, in seconds (10 by default). Limits of more than one call (a whole
+    /// pull, a command in a container, how long to listen) have parameters of their own.
+    /// </summary>
     [Parameter]
     [ValidateRange(1, 86400)]
     public int TimeoutSec { get; set; }
 
-    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
-    protected CancellationToken Cancellation => _cancel.Token;
-
-    /// <summary>The deadline of each call; a cmdlet whose -TimeoutSec means something else says so by overriding it.</summary>
-    protected virtual TimeSpan? CallTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : null;
+    /// <summary>The deadline of each call; null leaves the engine's default.</summary>
+    protected TimeSpan? CallTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : null;
 
     protected override void StopProcessing() => _cancel.Cancel();
+
+    /// <summary>Checks the parameters first, so a bad argument fails as itself even when no runtime answers, then connects.</summary>
+    protected sealed override void BeginProcessing()
+    {
+        CheckParameters();
+        Connect();
+    }
+
+    /// <summary>Checks and parses of parameters that need no endpoint.</summary>
+    protected virtual void CheckParameters()
+    {
+    }
+
+    /// <summary>Opens the client of the API the cmdlet speaks, once, before any record is processed.</summary>
+    private protected virtual void Connect()
+    {
+    }
 
     public void Dispose()
     {
@@ -32,13 +49,26 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Runs an engine call on the pipeline thread; failures of the call itself end the cmdlet.</summary>
-    protected T Await<T>(Func<CancellationToken, Task<T>> call, string? what)
+    /// <summary>How long work that was told to stop (Ctrl+C, an error, Select-Object -First) gets to clean up.</summary>
+    private static readonly TimeSpan CleanupWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The one way CriPS waits on async work. The work runs on a worker and queues what it writes in
+    /// <see cref="PipelineOutput"/>; this (pipeline) thread writes it meanwhile. Ctrl+C cancels the work and the
+    /// wait; however the work ends, records it queued before are written and its open progress bars closed. A
+    /// failure of the work ends the cmdlet (a CriException as itself, anything else as CriUnexpectedError).
+    /// </summary>
+    protected T Run<T>(Func<PipelineOutput, CancellationToken, Task<T>> work, string? what)
     {
         var watch = Stopwatch.StartNew();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token);
+        var output = new PipelineOutput(stop.Token);
+        var task = Task.Run(() => work(output, stop.Token));
+        task.ContinueWith(_ => output.End(), TaskScheduler.Default);
         try
         {
-            var result = call(_cancel.Token).GetAwaiter().GetResult();
+            output.WriteUntilEnd(this, _cancel.Token);
+            var result = task.GetAwaiter().GetResult();
             if (what is not null)
                 WriteVerbose($"{what}: {watch.Elapsed.TotalMilliseconds:F1} ms");
             return result;
@@ -57,110 +87,97 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(ToErrorRecord(Untranslated(e)));
             throw;
         }
-    }
-
-    protected void Await(Func<CancellationToken, Task> call, string what) =>
-        Await(async c => { await call(c).ConfigureAwait(false); return true; }, what);
-
-    /// <summary>
-    /// Runs a per-item call: a failure about the item is written as a non-terminating error and false is
-    /// returned; a failure of the endpoint itself still ends the cmdlet, since no other item can succeed.
-    /// </summary>
-    protected bool TryAwait(Func<CancellationToken, Task> call, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        try
-        {
-            call(_cancel.Token).GetAwaiter().GetResult();
-            WriteVerbose($"{what}: {watch.Elapsed.TotalMilliseconds:F1} ms");
-            return true;
-        }
-        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (CriException e) when (!e.IsEndpointFailure)
-        {
-            WriteError(ToErrorRecord(e));
-            return false;
-        }
-        catch (CriException e)
-        {
-            ThrowTerminatingError(ToErrorRecord(e));
-            return false;
-        }
-        catch (Exception e) when (IsUntranslated(e))
-        {
-            ThrowTerminatingError(ToErrorRecord(Untranslated(e)));
-            return false;
-        }
-    }
-
-    /// <summary>
-    /// TryAwait for a long transfer (an image import or export): shows its progress meanwhile, as bytes of the
-    /// total when known, and completes the progress record however the transfer ends. Null after a per-item error.
-    /// </summary>
-    protected T? TryAwaitTransfer<T>(Func<CancellationToken, Task<T>> call, TransferProgress progress, string activity) where T : class
-    {
-        var watch = Stopwatch.StartNew();
-        Task<T>? task = null;
-        try
-        {
-            task = call(_cancel.Token);
-            while (Task.WaitAny([task], 200) < 0)
-            {
-                var total = progress.Total;
-                var rate = progress.Bytes / Math.Max(watch.Elapsed.TotalSeconds, 0.001);
-                var status = total is > 0
-                    ? $"{Display.Bytes(progress.Bytes)} of {Display.Bytes(total.Value)} ({Display.Bytes((long)rate)}/s)"
-                    : $"{Display.Bytes(progress.Bytes)} ({Display.Bytes((long)rate)}/s)";
-                // A new record each time: hosts and jobs may keep the records they are given.
-                WriteProgress(new ProgressRecord(TransferActivityId, activity, status)
-                {
-                    CurrentOperation = progress.Current,
-                    PercentComplete = total is > 0 ? (int)Math.Clamp(100 * progress.Bytes / total.Value, 0, 100) : -1,
-                });
-            }
-            var result = task.GetAwaiter().GetResult();
-            WriteVerbose($"{activity}: {watch.Elapsed.TotalMilliseconds:F1} ms, {progress.Bytes} bytes");
-            return result;
-        }
-        catch (Exception e) when (e is OperationCanceledException or PipelineStoppedException && _cancel.IsCancellationRequested)
-        {
-            // Let the transfer clean up (abort its writes, drop its lease) before the pipeline ends.
-            if (task is not null)
-                Task.WaitAny([task], TimeSpan.FromSeconds(5));
-            throw new PipelineStoppedException();
-        }
-        catch (CriException e) when (!e.IsEndpointFailure)
-        {
-            WriteError(ToErrorRecord(e));
-            return null;
-        }
-        catch (CriException e)
-        {
-            ThrowTerminatingError(ToErrorRecord(e));
-            return null;
-        }
-        catch (Exception e) when (IsUntranslated(e))
-        {
-            ThrowTerminatingError(ToErrorRecord(Untranslated(e)));
-            return null;
-        }
         finally
         {
+            if (!task.IsCompleted)
+            {
+                // Stopped from outside (Ctrl+C, a downstream command that has enough, a write that failed): let the
+                // work release what it holds (an ingest, a lease, a stream) before the pipeline goes on.
+                stop.Cancel();
+                Task.WaitAny([task], CleanupWait);
+            }
             try
             {
-                WriteProgress(new ProgressRecord(TransferActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+                output.CompleteProgress(this);
             }
             catch (PipelineStoppedException)
             {
-                // Ctrl+C: the host drops the progress display itself.
+                // A stopped pipeline takes no more records; the host clears its progress display itself.
             }
         }
     }
 
+    /// <summary>
+    /// Run for per-item work: a failure about the item is written as a non-terminating error and false returned; a
+    /// failure of the endpoint itself still ends the cmdlet, since no other item can succeed.
+    /// </summary>
+    protected bool TryRun(Func<PipelineOutput, CancellationToken, Task> work, string what)
+    {
+        CriException? failure = null;
+        Run(async (output, cancel) =>
+        {
+            try
+            {
+                await work(output, cancel).ConfigureAwait(false);
+            }
+            catch (CriException e) when (!e.IsEndpointFailure)
+            {
+                failure = e;
+            }
+            return true;
+        }, what);
+        if (failure is null)
+            return true;
+        WriteError(ToErrorRecord(failure));
+        return false;
+    }
+
+    /// <summary>Run for one engine call that writes nothing itself.</summary>
+    protected T Await<T>(Func<CancellationToken, Task<T>> call, string? what) => Run((_, cancel) => call(cancel), what);
+
+    protected void Await(Func<CancellationToken, Task> call, string what) =>
+        Run(async (_, cancel) => { await call(cancel).ConfigureAwait(false); return true; }, what);
+
+    /// <summary>TryRun for one engine call that writes nothing itself.</summary>
+    protected bool TryAwait(Func<CancellationToken, Task> call, string what) => TryRun((_, cancel) => call(cancel), what);
+
+    /// <summary>
+    /// TryAwait for a long transfer (an image import or export): shows its progress meanwhile, as bytes of the
+    /// total when known. Null after a per-item error.
+    /// </summary>
+    protected T? TryAwaitTransfer<T>(Func<CancellationToken, Task<T>> call, TransferProgress progress, string activity) where T : class
+    {
+        T? result = null;
+        var watch = Stopwatch.StartNew();
+        if (!TryRun(async (output, cancel) =>
+            {
+                var transfer = call(cancel);
+                while (await Task.WhenAny(transfer, Task.Delay(ProgressInterval, cancel)).ConfigureAwait(false) != transfer)
+                    output.Progress(TransferRecord(progress, activity, watch.Elapsed));
+                result = await transfer.ConfigureAwait(false);
+            }, activity))
+            return null;
+        WriteVerbose($"{activity}: {progress.Bytes} bytes");
+        return result;
+    }
+
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
     private const int TransferActivityId = 1;
+
+    /// <summary>A new record each time: hosts and jobs may keep the records they are given.</summary>
+    private static ProgressRecord TransferRecord(TransferProgress progress, string activity, TimeSpan elapsed)
+    {
+        var total = progress.Total;
+        var rate = progress.Bytes / Math.Max(elapsed.TotalSeconds, 0.001);
+        var status = total is > 0
+            ? $"{Display.Bytes(progress.Bytes)} of {Display.Bytes(total.Value)} ({Display.Bytes((long)rate)}/s)"
+            : $"{Display.Bytes(progress.Bytes)} ({Display.Bytes((long)rate)}/s)";
+        return new ProgressRecord(TransferActivityId, activity, status)
+        {
+            CurrentOperation = progress.Current,
+            PercentComplete = total is > 0 ? (int)Math.Clamp(100 * progress.Bytes / total.Value, 0, 100) : -1,
+        };
+    }
 
     /// <summary>Writes the per-item errors a query met (unknown or ambiguous ids) without stopping.</summary>
     protected void WriteErrors(IEnumerable<CriException> errors)
@@ -188,7 +205,7 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
         ? new CriException("CriTimeout", CriErrorCategory.OperationTimeout, $"The call did not finish within its deadline ({e.Message}).", null, e)
         : new CriException("CriUnexpectedError", CriErrorCategory.NotSpecified, $"{e.GetType().FullName}: {e.Message}", null, e);
 
-    protected static ErrorRecord ToErrorRecord(CriException e) =>
+    internal static ErrorRecord ToErrorRecord(CriException e) =>
         new(e, e.ErrorId, Enum.TryParse<ErrorCategory>(e.Category.ToString(), out var c) ? c : ErrorCategory.NotSpecified, e.Target);
 
     /// <summary>True when no pattern is given or one of them matches: * and ?, case-insensitive, as the CRI filters match.</summary>

@@ -8,7 +8,7 @@ namespace CriPS;
 /// (bytes done of total) under one overall record. Without downloads to show (a runtime other than
 /// containerd), the overall record says how long the pull has run. Complete() ends every record it opened.
 /// </summary>
-internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activity)
+internal sealed class PullProgress(Action<ProgressRecord> write, int activityId, string activity)
 {
     private readonly Dictionary<string, (int Id, long Offset, long Total)> _layers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _completed = new(StringComparer.Ordinal);
@@ -22,7 +22,7 @@ internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activit
         _started = true;
         if (downloads is null)
         {
-            cmdlet.WriteProgress(new ProgressRecord(activityId, activity, $"{status} ({_elapsed.Elapsed.TotalSeconds:F1} s)") { PercentComplete = -1 });
+            write(new ProgressRecord(activityId, activity, $"{status} ({_elapsed.Elapsed.TotalSeconds:F1} s)") { PercentComplete = -1 });
             return;
         }
 
@@ -33,7 +33,7 @@ internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activit
             var id = _layers.TryGetValue(d.Ref, out var known) ? known.Id : _nextId++;
             _layers[d.Ref] = (id, d.Offset, d.Total);
             var percent = d.Total > 0 ? (int)Math.Clamp(100 * d.Offset / d.Total, 0, 100) : -1;
-            cmdlet.WriteProgress(new ProgressRecord(id, LayerName(d.Ref), $"{Bytes(d.Offset)} of {Bytes(d.Total)}")
+            write(new ProgressRecord(id, LayerName(d.Ref), $"{Bytes(d.Offset)} of {Bytes(d.Total)}")
             {
                 ParentActivityId = activityId,
                 PercentComplete = percent,
@@ -47,31 +47,22 @@ internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activit
         }
 
         long done = _layers.Values.Sum(l => l.Offset), total = _layers.Values.Sum(l => l.Total);
-        cmdlet.WriteProgress(new ProgressRecord(activityId, activity,
+        write(new ProgressRecord(activityId, activity,
             total > 0 ? $"{status}: {Bytes(done)} of {Bytes(total)} in {_layers.Count} layer(s)" : $"{status} ({_elapsed.Elapsed.TotalSeconds:F1} s)")
         {
             PercentComplete = total > 0 ? (int)Math.Clamp(100 * done / total, 0, 100) : -1,
         });
     }
 
-    /// <summary>
-    /// Ends every record still open, also after an error. After Ctrl+C PowerShell takes no more records, so the
-    /// host clears them itself.
-    /// </summary>
+    /// <summary>Ends every record still open, also after an error.</summary>
     public void Complete(bool pulled)
     {
         if (!_started)
             return;
-        try
-        {
-            // After a pull that succeeded, a layer last seen mid-way finished between two polls.
-            foreach (var layer in _layers.Where(l => !_completed.Contains(l.Key)).ToList())
-                CompleteLayer(layer.Key, layer.Value.Id, downloaded: pulled);
-            cmdlet.WriteProgress(new ProgressRecord(activityId, activity, "done") { RecordType = ProgressRecordType.Completed });
-        }
-        catch (PipelineStoppedException)
-        {
-        }
+        // After a pull that succeeded, a layer last seen mid-way finished between two polls.
+        foreach (var layer in _layers.Where(l => !_completed.Contains(l.Key)).ToList())
+            CompleteLayer(layer.Key, layer.Value.Id, downloaded: pulled);
+        write(new ProgressRecord(activityId, activity, "done") { RecordType = ProgressRecordType.Completed });
     }
 
     /// <summary>Closes a layer's record; a downloaded layer first shows all its bytes, so its count ends at its size.</summary>
@@ -80,12 +71,12 @@ internal sealed class PullProgress(Cmdlet cmdlet, int activityId, string activit
         _completed.Add(reference);
         var total = _layers[reference].Total;
         if (downloaded && total > 0)
-            cmdlet.WriteProgress(new ProgressRecord(id, LayerName(reference), $"{Bytes(total)} of {Bytes(total)}")
+            write(new ProgressRecord(id, LayerName(reference), $"{Bytes(total)} of {Bytes(total)}")
             {
                 ParentActivityId = activityId,
                 PercentComplete = 100,
             });
-        cmdlet.WriteProgress(new ProgressRecord(id, LayerName(reference), "done")
+        write(new ProgressRecord(id, LayerName(reference), "done")
         {
             ParentActivityId = activityId,
             RecordType = ProgressRecordType.Completed,

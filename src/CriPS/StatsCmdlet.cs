@@ -35,7 +35,7 @@ public abstract class StatsCmdlet<T> : CriCmdlet where T : CriObject
 
     private readonly HashSet<(string, string?)> _reported = new();
 
-    protected void Run()
+    protected void WriteSamples()
     {
         var interval = TimeSpan.FromSeconds(SampleInterval);
         var clock = Stopwatch.StartNew();

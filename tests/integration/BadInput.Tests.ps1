@@ -166,9 +166,9 @@ Describe 'Bad input' {
         @{ Case = 'auth file that is not JSON'; Command = { Invoke-CriImagePull -Image 'busybox' -AuthFile $badAuth -RuntimeEndpoint $missing }
            ErrorId = 'CriInvalidAuthFile'; Category = 'InvalidData'; Target = { $badAuth } }
         @{ Case = 'image the registry does not have'; Needs = 'Private'
-           Command = { Invoke-CriImagePull -Image "$(($TestImage -split '/')[0])/crips/none:1" -RuntimeEndpoint $Endpoint -TimeoutSec 10 }
+           Command = { Invoke-CriImagePull -Image "$(($TestImage -split '/')[0])/crips/none:1" -RuntimeEndpoint $Endpoint -TimeoutSec 10 -PullTimeoutSec 10 }
            ErrorId = 'CriImagePullFailed'; Category = 'ObjectNotFound'; Target = { "$(($TestImage -split '/')[0])/crips/none:1" } }
-        @{ Case = 'registry nobody listens on'; Needs = 'Runtime'; Command = { Invoke-CriImagePull -Image '127.0.0.1:1/crips/none:1' -RuntimeEndpoint $Endpoint -TimeoutSec 10 }
+        @{ Case = 'registry nobody listens on'; Needs = 'Runtime'; Command = { Invoke-CriImagePull -Image '127.0.0.1:1/crips/none:1' -RuntimeEndpoint $Endpoint -TimeoutSec 10 -PullTimeoutSec 10 }
            ErrorId = 'CriImagePullFailed'; Category = 'ResourceUnavailable'; Target = '127.0.0.1:1/crips/none:1' }
         @{ Case = 'removing an image that is not there'; Needs = 'Runtime'; Command = { Remove-CriImage -Name 'example.invalid/none:1' -Force -RuntimeEndpoint $Endpoint -TimeoutSec 5 }
            ErrorId = 'CriImageNotFound'; Category = 'ObjectNotFound'; Target = 'example.invalid/none:1' }

@@ -15,7 +15,7 @@ BeforeDiscovery {
             $script:EventsSupported = $version -ge [version]'1.7'
             $script:SingleReader = $version -lt [version]'2.0'
         } else {
-            $probe = Get-ErrorRecord { Get-CriEvent -RuntimeEndpoint $Endpoint -TimeoutSec 1 }
+            $probe = Get-ErrorRecord { Get-CriEvent -RuntimeEndpoint $Endpoint -DurationSec 1 }
             $script:EventsSupported = if (-not $probe) { $true } elseif ($probe.FullyQualifiedErrorId -like 'CriEventsNotSupported,*') { $false }
         }
     }
@@ -24,9 +24,9 @@ BeforeDiscovery {
 Describe 'Get-CriEvent on any runtime' {
     BeforeAll { . $PSScriptRoot/TestFixture.ps1 }
 
-    It 'fails fast with the usual error when the runtime cannot be reached, whatever -TimeoutSec says' {
+    It 'fails fast with the usual error when the runtime cannot be reached, whatever -DurationSec says' {
         $watch = [Diagnostics.Stopwatch]::StartNew()
-        $err = Get-ErrorRecord { Get-CriEvent -RuntimeEndpoint /nonexistent/crips-events.sock -TimeoutSec 60 }
+        $err = Get-ErrorRecord { Get-CriEvent -RuntimeEndpoint /nonexistent/crips-events.sock -DurationSec 60 }
         $watch.Stop()
         $err.FullyQualifiedErrorId | Should -BeLike 'CriRuntimeUnavailable,*'
         $err.CategoryInfo.Category | Should -Be 'ConnectionError'
@@ -54,7 +54,7 @@ Describe 'Get-CriEvent on any runtime' {
     It 'refuses an empty id and a listening time of 0' {
         { Get-CriEvent -ContainerId '' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
         { Get-CriEvent -PodId '' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
-        { Get-CriEvent -TimeoutSec 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        { Get-CriEvent -DurationSec 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
         { Get-CriEvent -Type Paused } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage*'
     }
 }
@@ -68,8 +68,8 @@ Describe 'Get-CriEvent on a runtime without container events' -Skip:($NoRuntime 
 
     It 'says at once that the runtime does not stream events, naming it and its version: CriEventsNotSupported' {
         $watch = [Diagnostics.Stopwatch]::StartNew()
-        # -TimeoutSec bounds a wrong outcome (listening) so the test cannot hang; the error must come long before.
-        $err = Get-ErrorRecord { Get-CriEvent -RuntimeEndpoint $Endpoint -TimeoutSec 60 }
+        # -DurationSec bounds a wrong outcome (listening) so the test cannot hang; the error must come long before.
+        $err = Get-ErrorRecord { Get-CriEvent -RuntimeEndpoint $Endpoint -DurationSec 60 }
         $watch.Stop()
         $err.FullyQualifiedErrorId | Should -Be 'CriEventsNotSupported,CriPS.Cmdlets.GetCriEventCommand'
         $err.CategoryInfo.Category | Should -Be 'NotImplemented'
@@ -79,7 +79,7 @@ Describe 'Get-CriEvent on a runtime without container events' -Skip:($NoRuntime 
         $err.Exception.Message | Should -Match 'containerd serves it from 1\.7'
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
     }
-    It 'ends at once also without -TimeoutSec and at the head of a pipeline, with nothing written' {
+    It 'ends at once also without -DurationSec and at the head of a pipeline, with nothing written' {
         $ps = [powershell]::Create()
         try {
             $null = $ps.AddScript("Import-Module '$env:CRIPS_MODULE_PATH'; Get-CriEvent -RuntimeEndpoint '$Endpoint' -Type Started | Select-Object -First 1")
@@ -149,7 +149,7 @@ Describe 'Get-CriEvent on a runtime that streams container events' -Skip:($NoRun
             # Created, Started, Stopped and Deleted, one of each, for one container.
             $c = $pod | New-CriContainer "$prefix-$Name" $TestImage -Command sleep -Argument 3600
             $c | Start-CriContainer
-            $c | Stop-CriContainer -Timeout 0
+            $c | Stop-CriContainer -GracePeriodSec 0
             $c | Remove-CriContainer -Force
             $c
         }
@@ -206,7 +206,7 @@ Describe 'Get-CriEvent on a runtime that streams container events' -Skip:($NoRun
         $byPrefix = Start-Listener "-ContainerId '$($c.Id.Substring(0, 10).ToUpperInvariant())'" -NoProbe
         $byPattern = Start-Listener "-ContainerId '*$($c.Id.Substring($c.Id.Length - 12))', 'no-such-id'" -NoProbe
         $c | Start-CriContainer
-        $c | Stop-CriContainer -Timeout 0
+        $c | Stop-CriContainer -GracePeriodSec 0
         $c | Remove-CriContainer -Force
         $null = Wait-Event $byPrefix { $_.Type -eq 'Deleted' }
         $null = Wait-Event $byPattern { $_.Type -eq 'Deleted' }
@@ -251,10 +251,10 @@ Describe 'Get-CriEvent on a runtime that streams container events' -Skip:($NoRun
             [string[]] @(Get-Seen $listener | Where-Object ContainerId -eq $c.Id).Type | Select-Object -Unique | Should -Be @('Created', 'Started', 'Stopped', 'Deleted')
         }
     }
-    It 'ends by itself after -TimeoutSec, without an error' {
+    It 'ends by itself after -DurationSec, without an error' {
         $watch = [Diagnostics.Stopwatch]::StartNew()
         $errors = $null
-        $out = Get-CriEvent -ContainerId 'ffff0000dead' -TimeoutSec 2 -ErrorVariable errors
+        $out = Get-CriEvent -ContainerId 'ffff0000dead' -DurationSec 2 -ErrorVariable errors
         $watch.Stop()
         $out | Should -BeNullOrEmpty
         $errors | Should -BeNullOrEmpty

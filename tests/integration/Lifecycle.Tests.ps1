@@ -33,10 +33,10 @@ Describe 'Container lifecycle and exec' -Skip:$NoRuntime {
         $LASTEXITCODE | Should -Be 4
         $errs | Should -BeNullOrEmpty
     }
-    It 'stops a command that outlives -TimeoutSec: CriCommandTimeout' {
+    It 'stops a command that outlives -CommandTimeoutSec: CriCommandTimeout' {
         $c = Get-CriContainer -Name "$prefix-exec"
         $watch = [Diagnostics.Stopwatch]::StartNew()
-        $err = Get-ErrorRecord { Invoke-CriContainerCommand -Id $c.Id -Command sleep, 30 -TimeoutSec 1 }
+        $err = Get-ErrorRecord { Invoke-CriContainerCommand -Id $c.Id -Command sleep, 30 -CommandTimeoutSec 1 }
         $watch.Stop()
         $err.FullyQualifiedErrorId | Should -BeLike 'CriCommandTimeout,*'
         $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
@@ -53,7 +53,7 @@ Describe 'Container lifecycle and exec' -Skip:$NoRuntime {
         $c = New-Sleeper stop
         Stop-CriContainer -Id $c.Id -WhatIf
         (Get-CriContainer -Id $c.Id).State | Should -Be 'Running'
-        $stopped = Stop-CriContainer -Id $c.Id -Timeout 1 -PassThru
+        $stopped = Stop-CriContainer -Id $c.Id -GracePeriodSec 1 -PassThru
         $stopped.State | Should -Be 'Exited'
         $stopped.FinishedAt | Should -Not -BeNullOrEmpty
     }

@@ -10,7 +10,7 @@ namespace CriPS.Engine.Archives;
 /// message of a Write session; waiting for each answer would halve the throughput), and an import's writes
 /// carry its lease, so nothing is collected before the image records point at it.
 /// </summary>
-internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Metadata headers, TimeSpan stallLimit,
+internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Metadata headers, TimeSpan callTimeout, TimeSpan stallLimit,
     Func<RpcException, string, object?, CriException> translate)
 {
     /// <summary>1 MiB per message: far under containerd's 16 MiB receive limit, large enough to keep the pipe full.</summary>
@@ -233,7 +233,7 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
         }
     }
 
-    private CallOptions Unary(CancellationToken cancel) => new(headers, DateTime.UtcNow + stallLimit, cancel);
+    private CallOptions Unary(CancellationToken cancel) => new(headers, DateTime.UtcNow + callTimeout, cancel);
 
     private async Task AbortAsync(string reference)
     {

@@ -41,7 +41,7 @@ internal sealed class StallGuard : IDisposable
     {
         if (Stalled)
             throw new CriException("CriTimeout", CriErrorCategory.OperationTimeout,
-                $"The transfer of {target} made no progress for {_limit.TotalSeconds:0} s; raise -TimeoutSec if containerd or the source is just slow.",
+                $"The transfer of {target} made no progress for {_limit.TotalSeconds:0} s; raise -StallTimeoutSec if containerd or the source is just slow.",
                 target);
     }
 

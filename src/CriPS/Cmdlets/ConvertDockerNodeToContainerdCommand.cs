@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using CriPS.Engine.Conversion;
 
@@ -9,7 +8,8 @@ namespace CriPS.Cmdlets;
 /// images, services, containerd and kubelet configuration, postflight through CRI. Each step is recorded in a state
 /// file, so running the command again after a failure or a crash resumes; -Rollback undoes it from the backup.
 /// </summary>
-[Cmdlet(VerbsData.Convert, "DockerNodeToContainerd", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ConvertSet)]
+// Medium, not High: ShouldContinue asks every time unless -Force, so a High ShouldProcess would only ask twice.
+[Cmdlet(VerbsData.Convert, "DockerNodeToContainerd", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ConvertSet)]
 [OutputType(typeof(ConversionReport))]
 public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
 {
@@ -89,7 +89,7 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
     [Parameter(Mandatory = true, ParameterSetName = RollbackSet)]
     public SwitchParameter Rollback { get; set; }
 
-    /// <summary>Do not ask for confirmation.</summary>
+    /// <summary>Do not ask whether to go on; -WhatIf and -Confirm still apply.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -115,10 +115,9 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
         };
         if (Rollback)
         {
-            // -WhatIf wins over -Force: ShouldProcess then only says what would happen.
             const string rollback = "Roll back the conversion to containerd and start Docker again";
-            if (IsWhatIf() ? ShouldProcess(options.Root, rollback) : Force || ShouldProcess(options.Root, rollback))
-                RunWithLog(c => NodeConversion.RollbackAsync(options, _log, c), null);
+            if (ShouldProcess(options.Root, rollback) && (Force || ShouldContinue($"{rollback} on {options.Root}?", "Convert-DockerNodeToContainerd -Rollback")))
+                RunWithLog((log, c) => NodeConversion.RollbackAsync(options, log, c), null);
             return;
         }
 
@@ -129,13 +128,11 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
             WriteObject(conversion.Report);
             return;
         }
-        if (IsWhatIf())
+        var what = conversion.Resuming ? "Resume the conversion from Docker Engine to containerd" : "Convert the node from Docker Engine to containerd";
+        if (!ShouldProcess($"{what} on {options.Root}.", $"{what} on {options.Root}?", "Convert-DockerNodeToContainerd", out var reason))
         {
-            foreach (var action in conversion.Plan())
-                ShouldProcess($"[{action.Step}] {action.Action}: {action.Target}{(action.Detail.Length > 0 ? "\n" + action.Detail : "")}", "", action.Step);
-            foreach (var step in conversion.Report.Steps.Where(s => s.Status == ConversionStepStatus.Pending))
-                step.Status = ConversionStepStatus.Planned;
-            WriteObject(conversion.Report);
+            if (reason == ShouldProcessReason.WhatIf)
+                WritePlan(conversion);
             return;
         }
         if (conversion.BlockingFindings.Count > 0)
@@ -143,78 +140,55 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
             foreach (var finding in conversion.BlockingFindings)
                 WriteError(new ErrorRecord(new InvalidOperationException($"{finding.Id}: {finding.Message} (accept it with -AcceptFinding {finding.Id})"),
                     "ConversionPreflightFailed", ErrorCategory.InvalidOperation, finding.Target));
-            _ = conversion.RunAsync(_log, Cancellation).GetAwaiter().GetResult(); // records Refused, changes nothing
+            Run((output, c) => conversion.RunAsync(new OutputLog(output), c), null); // records Refused, changes nothing
             WriteObject(conversion.Report);
             return;
         }
-        var what = conversion.Resuming ? "Resume the conversion from Docker Engine to containerd" : "Convert the node from Docker Engine to containerd";
-        if (!Force && !ShouldProcess(options.Root, what))
+        if (!Force && !ShouldContinue($"{what} on {options.Root}? Docker is stopped and the kubelet restarted.", "Convert-DockerNodeToContainerd"))
             return;
-        RunWithLog(c => conversion.RunAsync(_log, c), conversion.Report);
+        RunWithLog((log, c) => conversion.RunAsync(log, c), conversion.Report);
     }
 
-    private readonly QueueLog _log = new();
+    /// <summary>-WhatIf: each planned action as a What if line, and the report with those steps Planned.</summary>
+    private void WritePlan(NodeConversion conversion)
+    {
+        foreach (var action in conversion.Plan())
+            ShouldProcess($"[{action.Step}] {action.Action}: {action.Target}{(action.Detail.Length > 0 ? "\n" + action.Detail : "")}", "", action.Step);
+        foreach (var step in conversion.Report.Steps.Where(s => s.Status == ConversionStepStatus.Pending))
+            step.Status = ConversionStepStatus.Planned;
+        WriteObject(conversion.Report);
+    }
 
     /// <summary>
-    /// Runs the engine on a worker while this (pipeline) thread writes what it reports; the report goes out even
-    /// when a step fails, before the error, so scripts see which step failed.
+    /// Runs the engine while the pipeline thread writes what it reports; the report goes out even when a step
+    /// fails, before the error, so scripts see which step failed.
     /// </summary>
-    private void RunWithLog(Func<CancellationToken, Task<ConversionReport>> run, ConversionReport? partial)
-    {
-        var task = Task.Run(() => run(Cancellation));
-        // WaitAny, unlike Wait, does not throw when the task fails: the failure is read below.
-        while (Task.WaitAny([task], 100) < 0)
-            _log.Drain(this);
-        _log.Drain(this);
-        WriteProgress(new ProgressRecord(ProgressId, "Convert-DockerNodeToContainerd", "Done") { RecordType = ProgressRecordType.Completed });
-        try
+    private void RunWithLog(Func<IConversionLog, CancellationToken, Task<ConversionReport>> run, ConversionReport? partial) =>
+        WriteObject(Run(async (output, cancel) =>
         {
-            WriteObject(task.GetAwaiter().GetResult());
-        }
-        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (CriException e)
-        {
-            if (partial is not null)
-                WriteObject(partial);
-            ThrowTerminating(e);
-        }
-        catch (IOException e)
-        {
-            if (partial is not null)
-                WriteObject(partial);
-            ThrowTerminating(new CriException("ConversionFileError", CriErrorCategory.WriteError, e.Message, Root, e));
-        }
-        catch (Exception e) when (IsUntranslated(e))
-        {
-            if (partial is not null)
-                WriteObject(partial);
-            ThrowTerminating(Untranslated(e));
-        }
-    }
-
-    private bool IsWhatIf() =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value) ? ((SwitchParameter)value).IsPresent
-            : GetVariableValue("WhatIfPreference") is { } preference && LanguagePrimitives.IsTrue(preference);
+            try
+            {
+                return await run(new OutputLog(output), cancel).ConfigureAwait(false);
+            }
+            catch (Exception e) when (partial is not null && e is not OperationCanceledException)
+            {
+                await output.ObjectAsync(partial).ConfigureAwait(false);
+                throw e is IOException io ? new CriException("ConversionFileError", CriErrorCategory.WriteError, io.Message, Root, io) : e;
+            }
+            catch (IOException e)
+            {
+                throw new CriException("ConversionFileError", CriErrorCategory.WriteError, e.Message, Root, e);
+            }
+        }, null));
 
     private const int ProgressId = 7;
 
-    /// <summary>Messages from the engine's worker, written by the pipeline thread (cmdlets may only write there).</summary>
-    private sealed class QueueLog : IConversionLog
+    /// <summary>The engine's messages, handed to the pipeline thread.</summary>
+    private sealed class OutputLog(PipelineOutput output) : IConversionLog
     {
-        private readonly ConcurrentQueue<Action<ConvertDockerNodeToContainerdCommand>> _messages = new();
-
-        public void Verbose(string message) => _messages.Enqueue(c => c.WriteVerbose(message));
-        public void Warning(string message) => _messages.Enqueue(c => c.WriteWarning(message));
+        public void Verbose(string message) => output.Verbose(message);
+        public void Warning(string message) => output.Warning(message);
         public void Progress(string step, string status, int percent) =>
-            _messages.Enqueue(c => c.WriteProgress(new ProgressRecord(ProgressId, "Convert-DockerNodeToContainerd", $"{step}: {status}") { PercentComplete = percent }));
-
-        public void Drain(ConvertDockerNodeToContainerdCommand cmdlet)
-        {
-            while (_messages.TryDequeue(out var write))
-                write(cmdlet);
-        }
+            output.Progress(new ProgressRecord(ProgressId, "Convert-DockerNodeToContainerd", $"{step}: {status}") { PercentComplete = percent });
     }
 }

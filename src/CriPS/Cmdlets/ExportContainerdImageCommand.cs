@@ -11,10 +11,8 @@ namespace CriPS.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Export, "ContainerdImage", SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportContainerdImageCommand : ContainerdCmdlet
+public sealed class ExportContainerdImageCommand : NamespacedContainerdCmdlet
 {
-    private static readonly TimeSpan DefaultStallLimit = TimeSpan.FromSeconds(60);
-
     /// <summary>Image names (as Get-ContainerdImage shows them, or short like busybox:1.36); wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -31,14 +29,10 @@ public sealed class ExportContainerdImageCommand : ContainerdCmdlet
     [Parameter]
     public SwitchParameter NoClobber { get; set; }
 
-    /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io, when not given.</summary>
+    /// <summary>How long the transfer may go without moving a byte, in seconds, before it fails: 60 by default.</summary>
     [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Namespace { get; set; }
-
-    protected override string? NamespaceParameter => Namespace;
-
-    protected override TimeSpan? CallTimeout => base.CallTimeout ?? DefaultStallLimit;
+    [ValidateRange(1, 86400)]
+    public int StallTimeoutSec { get; set; } = 60;
 
     private readonly List<string> _patterns = new();
 
@@ -64,7 +58,7 @@ public sealed class ExportContainerdImageCommand : ContainerdCmdlet
         try
         {
             using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-                written = TryAwaitTransfer(async c => { await Client.ExportImagesAsync(images, output, progress, c).ConfigureAwait(false); return this; },
+                written = TryAwaitTransfer(async c => { await Client.ExportImagesAsync(images, output, TimeSpan.FromSeconds(StallTimeoutSec), progress, c).ConfigureAwait(false); return this; },
                     progress, $"Exporting {names.Count} image(s) to {file}") is not null;
             if (written)
                 File.Move(partial, file, overwrite: !NoClobber);

@@ -6,7 +6,7 @@ namespace CriPS.Cmdlets;
 /// <summary>Lists the container records of a containerd namespace (ctr -n NS containers ls): CRI pods and containers alike.</summary>
 [Cmdlet(VerbsCommon.Get, "ContainerdContainer")]
 [OutputType(typeof(ContainerdContainer))]
-public sealed class GetContainerdContainerCommand : ContainerdCmdlet
+public sealed class GetContainerdContainerCommand : NamespacedContainerdCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("ContainerId")]
@@ -23,17 +23,10 @@ public sealed class GetContainerdContainerCommand : ContainerdCmdlet
     [Parameter]
     public Hashtable? Label { get; set; }
 
-    /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io, when not given.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Namespace { get; set; }
-
     /// <summary>containerd's own filter syntax, evaluated by the daemon, e.g. 'labels."io.cri-containerd.kind"==sandbox'.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[] Filter { get; set; } = [];
-
-    protected override string? NamespaceParameter => Namespace;
 
     private readonly List<string> _ids = new();
 

@@ -9,7 +9,7 @@ namespace CriPS.Cmdlets;
 [Cmdlet(VerbsCommon.Get, "ContainerdContent", DefaultParameterSetName = BlobsSet)]
 [OutputType(typeof(ContainerdContent), ParameterSetName = [BlobsSet])]
 [OutputType(typeof(ContainerdIngest), ParameterSetName = [ActiveSet])]
-public sealed class GetContainerdContentCommand : ContainerdCmdlet
+public sealed class GetContainerdContentCommand : NamespacedContainerdCmdlet
 {
     private const string BlobsSet = "Blobs";
     private const string ActiveSet = "Active";
@@ -24,17 +24,10 @@ public sealed class GetContainerdContentCommand : ContainerdCmdlet
     [Parameter(Mandatory = true, ParameterSetName = ActiveSet)]
     public SwitchParameter Active { get; set; }
 
-    /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io, when not given.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Namespace { get; set; }
-
     /// <summary>containerd's own filter syntax, evaluated by the daemon.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[] Filter { get; set; } = [];
-
-    protected override string? NamespaceParameter => Namespace;
 
     protected override void EndProcessing()
     {

@@ -6,7 +6,7 @@ namespace CriPS.Cmdlets;
 /// <summary>Lists the image records of a containerd namespace (ctr -n NS images ls); k8s.io unless told otherwise.</summary>
 [Cmdlet(VerbsCommon.Get, "ContainerdImage")]
 [OutputType(typeof(ContainerdImage))]
-public sealed class GetContainerdImageCommand : ContainerdCmdlet
+public sealed class GetContainerdImageCommand : NamespacedContainerdCmdlet
 {
     /// <summary>Image names (references) to show.</summary>
     [Parameter(Position = 0)]
@@ -15,17 +15,10 @@ public sealed class GetContainerdImageCommand : ContainerdCmdlet
     [ArgumentCompleter(typeof(ContainerdImageCompleter))]
     public string[] Name { get; set; } = [];
 
-    /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io, when not given.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Namespace { get; set; }
-
     /// <summary>containerd's own filter syntax, evaluated by the daemon, e.g. 'name~=busybox' or 'labels."io.cri-containerd.image"==managed'.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[] Filter { get; set; } = [];
-
-    protected override string? NamespaceParameter => Namespace;
 
     protected override void EndProcessing()
     {

@@ -5,7 +5,7 @@ namespace CriPS.Cmdlets;
 /// <summary>Lists the tasks (live processes) of a containerd namespace with pid and status (ctr -n NS tasks ls).</summary>
 [Cmdlet(VerbsCommon.Get, "ContainerdTask")]
 [OutputType(typeof(ContainerdTask))]
-public sealed class GetContainerdTaskCommand : ContainerdCmdlet
+public sealed class GetContainerdTaskCommand : NamespacedContainerdCmdlet
 {
     /// <summary>The containers whose tasks to show; CRI containers from Get-CriContainer bind here by their Id.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -16,13 +16,6 @@ public sealed class GetContainerdTaskCommand : ContainerdCmdlet
 
     [Parameter]
     public ContainerdTaskStatus[] Status { get; set; } = [];
-
-    /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io, when not given.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Namespace { get; set; }
-
-    protected override string? NamespaceParameter => Namespace;
 
     private readonly List<string> _ids = new();
 

@@ -58,7 +58,7 @@ public sealed class GetCriContainerLogCommand : CriCmdlet
     private readonly Dictionary<string, int> _warnings = new(StringComparer.Ordinal);
     private LogQuery? _query;
 
-    protected override void BeginProcessing()
+    protected override void CheckParameters()
     {
         var bound = MyInvocation.BoundParameters;
         _query = new LogQuery
@@ -98,60 +98,49 @@ public sealed class GetCriContainerLogCommand : CriCmdlet
             FollowLogs();
     }
 
-    private void ReadLog(ContainerLogSource source)
+    private void ReadLog(ContainerLogSource source) =>
+        TryRun(async (output, cancel) =>
+        {
+            foreach (var item in Client.ReadContainerLog(source, _query!, cancel))
+                await Hand(output, item).ConfigureAwait(false);
+        }, $"Read {source.Path}");
+
+    private void FollowLogs() =>
+        // Ctrl+C, or a downstream Select-Object -First, cancels the followers; Run waits for them to end.
+        Run(async (output, cancel) =>
+        {
+            await foreach (var item in Client.FollowContainerLogsAsync(_toFollow, _query!, null, cancel).ConfigureAwait(false))
+                await Hand(output, item).ConfigureAwait(false);
+            return true;
+        }, "Follow");
+
+    /// <summary>Entries are objects (they wait for the pipeline, so an endless log stays flat); the rest is written as it comes.</summary>
+    private Task Hand(PipelineOutput output, ContainerLogItem item)
     {
-        try
-        {
-            foreach (var item in Client.ReadContainerLog(source, _query!, Cancellation))
-                Write(item);
-        }
-        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (CriException e)
-        {
-            WriteError(ToErrorRecord(e));
-        }
+        if (item.Entry is not null)
+            return output.ObjectAsync(ToOutput(item.Entry));
+        if (item.Error is { IsEndpointFailure: true } error)
+            throw error;
+        output.Write(_ => Write(item));
+        return Task.CompletedTask;
     }
 
-    private void FollowLogs()
+    private object ToOutput(ContainerLogEntry entry)
     {
-        var items = Client.FollowContainerLogsAsync(_toFollow, _query!, null, Cancellation).GetAsyncEnumerator(Cancellation);
-        try
-        {
-            // The pipeline thread waits here; Ctrl+C cancels the wait and every follower with it.
-            while (items.MoveNextAsync().AsTask().GetAwaiter().GetResult())
-                Write(items.Current);
-        }
-        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        finally
-        {
-            // Ends the followers (a downstream Select-Object -First stops this cmdlet without Ctrl+C) and waits for them.
-            items.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
+        if (!Raw)
+            return entry;
+        if (!entry.IsPartial)
+            return entry.Message;
+        // The text stays a string; the note says the next string of the stream continues it.
+        var piece = PSObject.AsPSObject(entry.Message);
+        piece.Properties.Add(new PSNoteProperty(nameof(ContainerLogEntry.IsPartial), true));
+        return piece;
     }
 
+    /// <summary>What a log holds besides its entries, written on the pipeline thread: warnings (counted per file) and per-file errors.</summary>
     private void Write(ContainerLogItem item)
     {
-        if (item.Entry is { } entry)
-        {
-            if (Raw && entry.IsPartial)
-            {
-                // The text stays a string; the note says the next string of the stream continues it.
-                var piece = PSObject.AsPSObject(entry.Message);
-                piece.Properties.Add(new PSNoteProperty(nameof(ContainerLogEntry.IsPartial), true));
-                WriteObject(piece);
-            }
-            else if (Raw)
-                WriteObject(entry.Message);
-            else
-                WriteObject(entry);
-        }
-        else if (item.Malformed is { } line)
+        if (item.Malformed is { } line)
         {
             var count = _warnings[line.Path] = _warnings.GetValueOrDefault(line.Path) + 1;
             if (count <= WarningsPerFile)
@@ -160,10 +149,6 @@ public sealed class GetCriContainerLogCommand : CriCmdlet
                 WriteWarning($"Further lines of {line.Path} that are not in the CRI log format are skipped without a warning.");
         }
         else if (item.Error is { } error)
-        {
-            if (error.IsEndpointFailure)
-                ThrowTerminating(error);
             WriteError(ToErrorRecord(error));
-        }
     }
 }

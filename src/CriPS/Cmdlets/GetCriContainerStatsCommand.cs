@@ -78,7 +78,7 @@ public sealed class GetCriContainerStatsCommand : StatsCmdlet<ContainerStats>
             Label = ToStringMap(Label),
             All = All,
         };
-        Run();
+        WriteSamples();
     }
 
     protected override Task<QueryResult<ContainerStats>> SampleAsync(IReadOnlyList<ContainerStats>? previous, CancellationToken cancel) =>

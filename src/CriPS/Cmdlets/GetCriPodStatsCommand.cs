@@ -55,7 +55,7 @@ public sealed class GetCriPodStatsCommand : StatsCmdlet<PodStats>
             Namespace = Namespace,
             Label = ToStringMap(Label),
         };
-        Run();
+        WriteSamples();
     }
 
     protected override Task<QueryResult<PodStats>> SampleAsync(IReadOnlyList<PodStats>? previous, CancellationToken cancel) =>

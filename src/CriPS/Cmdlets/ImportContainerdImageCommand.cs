@@ -12,15 +12,13 @@ namespace CriPS.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Import, "ContainerdImage", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
 [OutputType(typeof(ContainerdImage))]
-public sealed class ImportContainerdImageCommand : ContainerdCmdlet
+public sealed class ImportContainerdImageCommand : NamespacedContainerdCmdlet
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
     private const string StreamSet = "InputStream";
     private const string ArchiveErrorIdPrefix = "ContainerdArchive";
 
-    /// <summary>An import may take long; the limit is on a transfer that stops moving, 60 s unless -TimeoutSec says otherwise.</summary>
-    private static readonly TimeSpan DefaultStallLimit = TimeSpan.FromSeconds(60);
 
     /// <summary>Archive files; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -43,11 +41,6 @@ public sealed class ImportContainerdImageCommand : ContainerdCmdlet
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
-    /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io (where the kubelet sees images), when not given.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Namespace { get; set; }
-
     /// <summary>
     /// The most bytes an archive may unpack to (the tar stream after gzip); 128 GiB unless given. Every entry's
     /// declared size is checked against it before its data is read, so a gzip bomb fails at once.
@@ -61,13 +54,14 @@ public sealed class ImportContainerdImageCommand : ContainerdCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int MaximumEntryCount { get; set; } = ArchiveLimits.DefaultMaximumEntryCount;
 
-    protected override string? NamespaceParameter => Namespace;
-
-    protected override TimeSpan? CallTimeout => base.CallTimeout ?? DefaultStallLimit;
+    /// <summary>How long the transfer may go without moving a byte, in seconds, before it fails: 60 by default.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int StallTimeoutSec { get; set; } = 60;
 
     private string? _name;
 
-    protected override void BeginProcessing()
+    protected override void CheckParameters()
     {
         if (Name is null)
             return;
@@ -112,7 +106,7 @@ public sealed class ImportContainerdImageCommand : ContainerdCmdlet
     {
         var progress = new TransferProgress { Total = length };
         var activity = $"Importing {source}";
-        WriteVerbose($"Importing {source} into namespace {Client.Namespace}; a transfer that stalls for {Client.Timeout.TotalSeconds:0} s fails.");
+        WriteVerbose($"Importing {source} into namespace {Client.Namespace}; a transfer that stalls for {StallTimeoutSec} s fails.");
         var result = TryAwaitTransfer(c => ImportNamingTheArchiveAsync(archive, progress, target, c), progress, activity);
         if (result is null)
             return;
@@ -131,7 +125,7 @@ public sealed class ImportContainerdImageCommand : ContainerdCmdlet
         try
         {
             var limits = new ArchiveLimits { MaximumSize = MaximumSize, MaximumEntryCount = MaximumEntryCount };
-            return await Client.ImportImagesAsync(archive, _name, limits, progress, cancel).ConfigureAwait(false);
+            return await Client.ImportImagesAsync(archive, _name, limits, TimeSpan.FromSeconds(StallTimeoutSec), progress, cancel).ConfigureAwait(false);
         }
         catch (CriException e) when (e.Target is null && e.ErrorId.StartsWith(ArchiveErrorIdPrefix, StringComparison.Ordinal))
         {

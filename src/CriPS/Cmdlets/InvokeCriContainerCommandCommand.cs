@@ -11,14 +11,6 @@ namespace CriPS.Cmdlets;
 [OutputType(typeof(ExecResult))]
 public sealed class InvokeCriContainerCommandCommand : CriCmdlet
 {
-    /// <summary>A command runs this long at most unless -TimeoutSec says otherwise.</summary>
-    private static readonly TimeSpan DefaultCommandTimeout = TimeSpan.FromSeconds(30);
-
-    // -TimeoutSec is the command's limit here; the other calls (the lookup) keep the usual deadline.
-    protected override TimeSpan? CallTimeout => null;
-
-    private TimeSpan CommandTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : DefaultCommandTimeout;
-
     /// <summary>Container ids or unique prefixes; Get-CriContainer output binds here.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -31,6 +23,11 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Command { get; set; } = [];
 
+    /// <summary>How long the command may run, in seconds, before the runtime stops it: 30 by default.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int CommandTimeoutSec { get; set; } = 30;
+
     protected override void ProcessRecord()
     {
         foreach (var typed in Id)
@@ -42,7 +39,7 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
                     if (container.State != ContainerState.Running)
                         throw new CriException("CriContainerNotRunning", CriErrorCategory.InvalidOperation,
                             $"Container {container.Name} ({container.Id}) is {container.State}: a command runs only in a running container.", typed);
-                    result = await Client.ExecSyncAsync(container.Id, Command, CommandTimeout, c);
+                    result = await Client.ExecSyncAsync(container.Id, Command, TimeSpan.FromSeconds(CommandTimeoutSec), c);
                 }, $"ExecSync {typed}") || result is null)
                 continue;
             SessionState.PSVariable.Set("global:LASTEXITCODE", result.ExitCode);

@@ -16,9 +16,6 @@ namespace CriPS.Cmdlets;
 [OutputType(typeof(Image))]
 public sealed class InvokeCriImagePullCommand : CriCmdlet
 {
-    /// <summary>A pull has longer than the 10 s other calls get, unless -TimeoutSec says otherwise.</summary>
-    private static readonly TimeSpan DefaultPullTimeout = TimeSpan.FromMinutes(5);
-
     private const string AuthFileSet = "AuthFile";
     private const string CredentialSet = "Credential";
 
@@ -61,6 +58,11 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
     [ValidateNotNull]
     public object? PodConfig { get; set; }
 
+    /// <summary>How long each pull may take, in seconds: 300 by default (-TimeoutSec is the deadline of the other calls).</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int PullTimeoutSec { get; set; } = 300;
+
     /// <summary>How many pulls run at once.</summary>
     [Parameter]
     [ValidateRange(1, 32)]
@@ -74,7 +76,7 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
 
     private string CommandLineSource => Credential is not null ? "-Credential" : "the token parameters";
 
-    protected override void BeginProcessing()
+    protected override void CheckParameters()
     {
         if (Registry is not null && !HasCommandLineCredentials)
             ThrowTerminating(new CriException("CriRegistryWithoutCredential", CriErrorCategory.InvalidArgument,
@@ -164,63 +166,69 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
         if (pulls.Count == 0)
             return;
 
-        var client = Client;
-        var timeout = CallTimeout ?? DefaultPullTimeout;
+        var timeout = TimeSpan.FromSeconds(PullTimeoutSec);
         WriteVerbose($"Each pull may take up to {timeout.TotalSeconds:0} s; {ThrottleLimit} at a time.");
-        // Not disposed: pulls that an early end cancels may still release it.
-        var throttle = new SemaphoreSlim(ThrottleLimit);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        var running = pulls.ToDictionary(p => p.Reference, p => PullAsync(client, p.Reference, p.Credential, _podConfig, timeout, throttle, stop.Token));
-        var progress = new PullProgress(this, 1, pulls.Count == 1 ? $"Pulling {pulls[0].Reference}" : $"Pulling {pulls.Count} images");
-        var canShowLayers = true;
-        try
+        var activity = pulls.Count == 1 ? $"Pulling {pulls[0].Reference}" : $"Pulling {pulls.Count} images";
+        Run(async (output, cancel) =>
         {
-            while (running.Count > 0)
+            var throttle = new SemaphoreSlim(ThrottleLimit);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            var running = pulls.Select(p => PullAsync(p.Reference, p.Credential, timeout, throttle, stop.Token)).ToList();
+            var progress = new PullProgress(output.Progress, 1, activity);
+            var canShowLayers = true;
+            try
             {
-                Task.WaitAny([.. running.Values], TimeSpan.FromMilliseconds(150));
-                foreach (var finished in running.Where(r => r.Value.IsCompleted).ToList())
+                while (running.Count > 0)
                 {
-                    running.Remove(finished.Key);
-                    Report(finished.Key, finished.Value);
-                }
-                if (running.Count == 0)
-                    break;
-                List<ContainerdIngest>? downloads = null;
-                if (canShowLayers)
-                {
-                    try
+                    await Task.WhenAny(Task.WhenAny(running), Task.Delay(ProgressInterval, cancel)).ConfigureAwait(false);
+                    foreach (var pull in running.Where(r => r.IsCompleted).ToList())
                     {
-                        downloads = client.GetActiveDownloadsAsync(Cancellation).GetAwaiter().GetResult();
+                        running.Remove(pull);
+                        await Report(output, await pull.ConfigureAwait(false)).ConfigureAwait(false);
                     }
-                    catch (CriException)
+                    if (running.Count == 0)
+                        break;
+                    IReadOnlyList<ContainerdIngest>? downloads = null;
+                    if (canShowLayers)
                     {
-                        // No view of the downloads (another runtime, an old containerd): elapsed time instead.
+                        try
+                        {
+                            downloads = await Client.GetActiveDownloadsAsync(cancel).ConfigureAwait(false);
+                        }
+                        catch (CriException)
+                        {
+                            // No view of the downloads (another runtime, an old containerd): elapsed time instead.
+                        }
+                        canShowLayers = downloads is not null;
                     }
-                    canShowLayers = downloads is not null;
+                    progress.Update(downloads, $"{pulls.Count - running.Count} of {pulls.Count} done");
                 }
-                progress.Update(downloads, $"{pulls.Count - running.Count} of {pulls.Count} done");
             }
-        }
-        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        finally
-        {
-            // An error or Ctrl+C that ends the cmdlet ends the pulls still running too.
-            if (running.Count > 0)
-                stop.Cancel();
-            progress.Complete(pulled: running.Count == 0 && !Cancellation.IsCancellationRequested);
-        }
+            finally
+            {
+                // An endpoint failure or Ctrl+C that ends the cmdlet ends the pulls still running too.
+                if (running.Count > 0)
+                    stop.Cancel();
+                progress.Complete(pulled: running.Count == 0);
+            }
+            return true;
+        }, null);
     }
 
-    private static async Task<Image> PullAsync(Engine.CriClient client, string reference, RegistryCredential? credential,
-        Engine.Configs.PodConfig? podConfig, TimeSpan timeout, SemaphoreSlim throttle, CancellationToken cancel)
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>One pull, its outcome caught: a failure about one image must not hide the others' results.</summary>
+    private async Task<(string Reference, Image? Image, CriException? Error)> PullAsync(string reference, RegistryCredential? credential,
+        TimeSpan timeout, SemaphoreSlim throttle, CancellationToken cancel)
     {
         await throttle.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
-            return await client.PullImageAsync(reference, credential, timeout, cancel, podConfig).ConfigureAwait(false);
+            return (reference, await Client.PullImageAsync(reference, credential, timeout, cancel, _podConfig).ConfigureAwait(false), null);
+        }
+        catch (CriException e) when (!e.IsEndpointFailure)
+        {
+            return (reference, null, e);
         }
         finally
         {
@@ -228,20 +236,14 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
         }
     }
 
-    private void Report(string reference, Task<Image> pull)
+    private static Task Report(PipelineOutput output, (string Reference, Image? Image, CriException? Error) pull)
     {
-        if (pull.IsCanceled || (pull.Exception?.InnerException is OperationCanceledException && Cancellation.IsCancellationRequested))
-            throw new PipelineStoppedException();
-        if (pull.Exception?.InnerException is CriException e)
+        if (pull.Error is not null)
         {
-            if (e.IsEndpointFailure)
-                ThrowTerminating(e);
-            WriteError(ToErrorRecord(e));
+            output.Error(pull.Error);
+            return Task.CompletedTask;
         }
-        else if (pull.Exception is { } other)
-            ThrowTerminating(Untranslated(other.InnerException ?? other));
-        else
-            WriteObject(pull.Result);
+        return output.ObjectAsync(pull.Image!);
     }
 
     /// <summary>

@@ -16,7 +16,6 @@ public sealed class NewCriContainerCommand : CriCmdlet
 {
     private const string ParametersSet = "Parameters";
     private const string ConfigSet = "Config";
-    private static readonly TimeSpan DefaultPullTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>The pod's full id; a pod from Get-CriPod or New-CriPod binds here.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
@@ -58,6 +57,11 @@ public sealed class NewCriContainerCommand : CriCmdlet
     [Parameter]
     public SwitchParameter Pull { get; set; }
 
+    /// <summary>How long the pull of -Pull may take, in seconds: 300 by default (-TimeoutSec is the deadline of the other calls).</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int PullTimeoutSec { get; set; } = 300;
+
     /// <summary>Replaces the image's entrypoint.</summary>
     [Parameter]
     public string[] Command { get; set; } = [];
@@ -91,7 +95,7 @@ public sealed class NewCriContainerCommand : CriCmdlet
     private List<MountSpec> _mounts = new();
 
     /// <summary>The config and mounts are read once, before any pod is touched.</summary>
-    protected override void BeginProcessing()
+    protected override void CheckParameters()
     {
         try
         {
@@ -152,6 +156,6 @@ public sealed class NewCriContainerCommand : CriCmdlet
             return false;
         }
         WriteVerbose(credential is null ? $"Pulling {image} anonymously." : $"Pulling {image} with {credential}.");
-        return TryAwait(c => Client.PullImageAsync(image, credential, CallTimeout ?? DefaultPullTimeout, c), $"PullImage {image}");
+        return TryAwait(c => Client.PullImageAsync(image, credential, TimeSpan.FromSeconds(PullTimeoutSec), c), $"PullImage {image}");
     }
 }

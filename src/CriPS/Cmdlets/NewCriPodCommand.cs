@@ -68,32 +68,38 @@ public sealed class NewCriPodCommand : CriCmdlet
     [ValidateNotNullOrEmpty]
     public string? CgroupParent { get; set; }
 
-    protected override void EndProcessing()
+    private readonly PodSpec _spec = new();
+
+    /// <summary>The config and port mappings are parsed before anything connects: a typo fails as itself.</summary>
+    protected override void CheckParameters()
     {
-        var spec = new PodSpec();
         try
         {
-            spec.Config = Config is null ? null : ConfigArgument.ToPodConfig(Config, this, "-Config");
-            spec.PortMappings = PortMapping.Select(Engine.PortMapping.Parse).ToList();
+            _spec.Config = Config is null ? null : ConfigArgument.ToPodConfig(Config, this, "-Config");
+            _spec.PortMappings = PortMapping.Select(Engine.PortMapping.Parse).ToList();
         }
         catch (CriException e)
         {
             ThrowTerminating(e);
         }
-        spec.Name = Name;
-        spec.Namespace = Namespace;
-        spec.Uid = Uid;
-        spec.Attempt = Attempt;
-        spec.Hostname = Hostname;
-        spec.LogDirectory = LogDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(LogDirectory);
-        spec.RuntimeHandler = RuntimeHandler;
-        spec.CgroupParent = CgroupParent;
-        spec.Labels = ToStringMap(Label);
-        spec.Annotations = ToStringMap(Annotation);
-        var name = Name ?? spec.Config?.Name;
-        var ns = Namespace ?? (spec.Config?.Namespace is { Length: > 0 } n ? n : "default");
+    }
+
+    protected override void EndProcessing()
+    {
+        _spec.Name = Name;
+        _spec.Namespace = Namespace;
+        _spec.Uid = Uid;
+        _spec.Attempt = Attempt;
+        _spec.Hostname = Hostname;
+        _spec.LogDirectory = LogDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(LogDirectory);
+        _spec.RuntimeHandler = RuntimeHandler;
+        _spec.CgroupParent = CgroupParent;
+        _spec.Labels = ToStringMap(Label);
+        _spec.Annotations = ToStringMap(Annotation);
+        var name = Name ?? _spec.Config?.Name;
+        var ns = Namespace ?? (_spec.Config?.Namespace is { Length: > 0 } n ? n : "default");
         if (!ShouldProcess($"{ns}/{name}", "Run pod sandbox"))
             return;
-        WriteObject(Await(c => Client.RunPodAsync(spec, c), "RunPodSandbox"));
+        WriteObject(Await(c => Client.RunPodAsync(_spec, c), "RunPodSandbox"));
     }
 }

@@ -9,7 +9,7 @@ namespace CriPS.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "ContainerdImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(void))]
-public sealed class RemoveContainerdImageCommand : ContainerdCmdlet
+public sealed class RemoveContainerdImageCommand : NamespacedContainerdCmdlet
 {
     /// <summary>Image names (short names like busybox:1.36 are normalized); wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -17,13 +17,6 @@ public sealed class RemoveContainerdImageCommand : ContainerdCmdlet
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ContainerdImageCompleter))]
     public string[] Name { get; set; } = [];
-
-    /// <summary>The containerd namespace; CONTAINERD_NAMESPACE, then k8s.io, when not given.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Namespace { get; set; }
-
-    protected override string? NamespaceParameter => Namespace;
 
     protected override void ProcessRecord()
     {

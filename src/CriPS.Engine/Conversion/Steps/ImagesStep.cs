@@ -50,7 +50,7 @@ internal sealed class ImagesStep : NodeStep
             await using (var archive = await docker.SaveAsync(names, cancel).ConfigureAwait(false))
             {
                 // Docker on this node wrote the archive: the default limits (128 GiB) fit any node's images.
-                var result = await containerd.ImportImagesAsync(archive, null, new ArchiveLimits(), progress, cancel).ConfigureAwait(false);
+                var result = await containerd.ImportImagesAsync(archive, null, new ArchiveLimits(), ContainerdClient.DefaultStallLimit, progress, cancel).ConfigureAwait(false);
                 foreach (var note in result.Notes)
                     record.Details.Add(note);
             }

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+
+namespace CriPS;
+
+/// <summary>
+/// What async work hands to the pipeline thread, the only thread a cmdlet may write from. The work queues its
+/// records here from any thread; <see cref="CriPSCmdlet"/>'s Run writes them, in order, while it waits.
+/// Objects take a credit each, returned once written, so a fast producer (an endless log, an event stream) waits
+/// for the pipeline instead of filling memory; messages (verbose, warnings, progress) are few and never wait.
+/// </summary>
+public sealed class PipelineOutput
+{
+    /// <summary>Objects queued at most: enough to keep the pipeline busy, little enough to stay flat on an endless stream.</summary>
+    private const int ObjectCredits = 64;
+
+    private readonly ConcurrentQueue<(Action<Cmdlet> Write, bool Credited)> _queue = new();
+    // One release per queued record and one when the work ends, so the reader never misses either.
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly SemaphoreSlim _credits = new(ObjectCredits);
+    private readonly Dictionary<int, ProgressRecord> _openProgress = new();
+    private readonly CancellationToken _cancel;
+    private volatile bool _ended;
+
+    internal PipelineOutput(CancellationToken cancel) => _cancel = cancel;
+
+    /// <summary>Queues an object for the pipeline, waiting while the pipeline is <see cref="ObjectCredits"/> objects behind.</summary>
+    public async Task ObjectAsync(object item)
+    {
+        await _credits.WaitAsync(_cancel).ConfigureAwait(false);
+        Queue(c => c.WriteObject(item), credited: true);
+    }
+
+    public void Verbose(string message) => Queue(c => c.WriteVerbose(message));
+
+    public void Warning(string message) => Queue(c => c.WriteWarning(message));
+
+    /// <summary>A per-item failure, written as a non-terminating error; a failure that ends the work is thrown instead.</summary>
+    public void Error(CriException e) => Queue(c => c.WriteError(CriPSCmdlet.ToErrorRecord(e)));
+
+    public void Progress(ProgressRecord record) => Queue(c => WriteProgress(c, record));
+
+    /// <summary>For what only the cmdlet knows how to write (a note property, a counted warning), run on the pipeline thread.</summary>
+    public void Write(Action<Cmdlet> write) => Queue(write);
+
+    private void Queue(Action<Cmdlet> write, bool credited = false)
+    {
+        _queue.Enqueue((write, credited));
+        _signal.Release();
+    }
+
+    /// <summary>Called once the work has ended, however; what it queued before is still written.</summary>
+    internal void End()
+    {
+        _ended = true;
+        _signal.Release();
+    }
+
+    /// <summary>Writes what the work queues until it ends; <paramref name="stop"/> (Ctrl+C) breaks the wait.</summary>
+    internal void WriteUntilEnd(Cmdlet cmdlet, CancellationToken stop)
+    {
+        while (true)
+        {
+            _signal.Wait(stop);
+            if (!_queue.TryDequeue(out var record))
+            {
+                // Every release but the last follows a record, so an empty queue means the end was signalled.
+                if (_ended)
+                    return;
+                continue;
+            }
+            record.Write(cmdlet);
+            if (record.Credited)
+                _credits.Release();
+        }
+    }
+
+    /// <summary>Closes the progress records the work left open (a failure, a stop), so no bar stays on screen.</summary>
+    internal void CompleteProgress(Cmdlet cmdlet)
+    {
+        foreach (var open in _openProgress.Values.ToList())
+            WriteProgress(cmdlet, new ProgressRecord(open.ActivityId, open.Activity, "Done")
+            {
+                ParentActivityId = open.ParentActivityId,
+                RecordType = ProgressRecordType.Completed,
+            });
+    }
+
+    private void WriteProgress(Cmdlet cmdlet, ProgressRecord record)
+    {
+        if (record.RecordType == ProgressRecordType.Completed)
+            _openProgress.Remove(record.ActivityId);
+        else
+            _openProgress[record.ActivityId] = record;
+        cmdlet.WriteProgress(record);
+    }
+}
