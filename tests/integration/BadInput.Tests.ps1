@@ -154,16 +154,16 @@ Describe 'Bad input' {
         @{ Case = 'crictl config file that is not YAML'
            Command = { Invoke-WithEnvironment @{ CRI_CONFIG_FILE = $badYaml; CONTAINER_RUNTIME_ENDPOINT = $null } { Get-CriPod -TimeoutSec 2 } }
            ErrorId = 'CriInvalidConfigFile'; Category = 'InvalidData'; Target = { $badYaml } }
-        # --- image references and images
-        @{ Case = 'image reference with blanks'; Command = { Invoke-CriImagePull -Image 'Not A/Reference!' -RuntimeEndpoint $missing }
+        # --- image references and images (a pull's references and auth file are read per image, after the runtime answered)
+        @{ Case = 'image reference with blanks'; Needs = 'Runtime'; Command = { Invoke-CriImagePull -Image 'Not A/Reference!' -RuntimeEndpoint $Endpoint -TimeoutSec 5 }
            ErrorId = 'CriInvalidImageReference'; Category = 'InvalidArgument'; Target = 'Not A/Reference!' }
-        @{ Case = 'image reference with an empty tag'; Command = { Invoke-CriImagePull -Image 'busybox:' -RuntimeEndpoint $missing }
+        @{ Case = 'image reference with an empty tag'; Needs = 'Runtime'; Command = { Invoke-CriImagePull -Image 'busybox:' -RuntimeEndpoint $Endpoint -TimeoutSec 5 }
            ErrorId = 'CriInvalidImageReference'; Category = 'InvalidArgument'; Target = 'busybox:' }
-        @{ Case = 'image reference with a short digest'; Command = { Invoke-CriImagePull -Image 'busybox@sha256:abc' -RuntimeEndpoint $missing }
+        @{ Case = 'image reference with a short digest'; Needs = 'Runtime'; Command = { Invoke-CriImagePull -Image 'busybox@sha256:abc' -RuntimeEndpoint $Endpoint -TimeoutSec 5 }
            ErrorId = 'CriInvalidImageReference'; Category = 'InvalidArgument'; Target = 'busybox@sha256:abc' }
         @{ Case = 'import under a malformed name'; Command = { Import-ContainerdImage -Path $plainFile -Name 'Not A/Reference!' -Address $missing }
            ErrorId = 'CriInvalidImageReference'; Category = 'InvalidArgument'; Target = 'Not A/Reference!' }
-        @{ Case = 'auth file that is not JSON'; Command = { Invoke-CriImagePull -Image 'busybox' -AuthFile $badAuth -RuntimeEndpoint $missing }
+        @{ Case = 'auth file that is not JSON'; Needs = 'Runtime'; Command = { Invoke-CriImagePull -Image 'busybox' -AuthFile $badAuth -RuntimeEndpoint $Endpoint -TimeoutSec 5 }
            ErrorId = 'CriInvalidAuthFile'; Category = 'InvalidData'; Target = { $badAuth } }
         @{ Case = 'image the registry does not have'; Needs = 'Private'
            Command = { Invoke-CriImagePull -Image "$(($TestImage -split '/')[0])/crips/none:1" -RuntimeEndpoint $Endpoint -TimeoutSec 10 -PullTimeoutSec 10 }

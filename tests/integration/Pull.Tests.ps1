@@ -38,11 +38,14 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
         }
         if ($IsPrivateRuntime) { @($layers.StatusDescription -match '^100(\.\d)? MB of 100(\.\d)? MB$').Count | Should -BeGreaterThan 0 }
     }
-    It 'checks the reference before any call: CriInvalidImageReference' {
-        $err = Get-ErrorRecord { Invoke-CriImagePull -Image 'Not A/Reference!' -RuntimeEndpoint /nonexistent/runtime.sock }
-        $err.FullyQualifiedErrorId | Should -BeLike 'CriInvalidImageReference,*'
-        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $err.TargetObject | Should -Be 'Not A/Reference!'
+    It 'reports a malformed reference as the item''s error (CriInvalidImageReference) and still pulls the others' {
+        $out = Invoke-CriImagePull -Image 'Not A/Reference!', $TestImage -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'CriInvalidImageReference,*'
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errors[0].TargetObject | Should -Be 'Not A/Reference!'
+        @($out).Count | Should -Be 1
+        $out.RepoTags | Should -Contain $TestImage
     }
     It 'sends a pod''s sandbox config with the pull, from a hashtable or a crictl YAML file' {
         $image = Invoke-CriImagePull -Image $TestImage -PodConfig @{ metadata = @{ name = 'web'; namespace = 'shop'; uid = '1' }; annotations = @{ a = 'b' } }
