@@ -19,6 +19,8 @@ $failure = $null
 try {
     # -OutVariable keeps the report the command writes before a failing step's terminating error;
     # -ErrorAction Continue lets preflight's errors through to standard error without stopping before the report.
+    # -Force answers the cmdlet's "are you sure" (ShouldContinue), which -NonInteractive cannot; "WhatIf": true
+    # in the parameters still shows only the plan.
     Convert-DockerNodeToContainerd @parameters -Force -OutVariable report -ErrorAction Continue | Out-Null
 } catch {
     $failure = $_
