@@ -4,6 +4,7 @@
 .DESCRIPTION
     build.ps1 <Task>, run with `dotnet pwsh` after `dotnet tool restore`:
       Build  compiles and stages the importable module into out/CriPS (Import-Module ./out/CriPS), help included.
+             The assemblies a cold start loads get ReadyToRun code for .NET 10 (tools/ReadyToRun; bench B2).
       Docs   the same as Build, named for what it also does: docs/*.md become en-US/CriPS.dll-Help.xml (with PlatyPS
              when it is installed, else tools/Build-HelpXml.ps1) and docs/about_*.md the about topics.
       Package  Build, then packs out/CriPS into out/packages/CriPS.<version>.nupkg, the package PSResourceGet
@@ -395,7 +396,7 @@ switch ($Task) {
     'Runbooks' { Invoke-RunbooksTask }
     'Docs' { Invoke-BuildTask }
     'Clean' {
-        foreach ($dir in @($Out) + (Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj).FullName) {
+        foreach ($dir in @($Out) + (Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests'), (Join-Path $Root 'tools/ReadyToRun') -Include bin, obj).FullName) {
             if (Test-Path $dir) { Remove-Item -Recurse -Force $dir }
         }
     }

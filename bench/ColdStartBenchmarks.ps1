@@ -48,7 +48,8 @@ function Get-AddedMs {
 # one thing. Microsoft.PowerShell.Utility is a binary module (one assembly of cmdlets, the largest that ships) that
 # every user has; Get-Random runs a cmdlet through the same binding and pipeline as Get-CriContainer, so the
 # difference left is what CriPS adds on top: its own assemblies, format and type files, the engine's load context,
-# and the gRPC call. The other modules shipped were measured as candidates too (docs/benchmarks.md).
+# and the gRPC call. The other candidates that ship with pwsh, and every lever tried on the cold start, are in
+# bench/results/cold-start.md.
 $ColdStartReference = 'Import-Module Microsoft.PowerShell.Utility; $null = Get-Random'
 
 function Measure-ColdStartBenchmark {
