@@ -37,24 +37,7 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
 /// <summary>Hooks the engine's load context into the default one when the module is imported.</summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
-    public void OnImport()
-    {
-        AssemblyLoadContext.Default.Resolving += EngineLoadContext.ResolveEngine;
-        // The engine's set-up runs beside the rest of the import and the first command's binding; a failure here
-        // is the first call's to report, so it is ignored.
-        ThreadPool.UnsafeQueueUserWorkItem(_ => PrepareEngine(), null);
-    }
-
-    private static void PrepareEngine()
-    {
-        try
-        {
-            CriPS.Engine.Connection.ColdStart.Prepare();
-        }
-        catch (Exception)
-        {
-        }
-    }
+    public void OnImport() => AssemblyLoadContext.Default.Resolving += EngineLoadContext.ResolveEngine;
 
     public void OnRemove(PSModuleInfo module) => AssemblyLoadContext.Default.Resolving -= EngineLoadContext.ResolveEngine;
 }
