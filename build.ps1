@@ -4,6 +4,7 @@
 .DESCRIPTION
     build.ps1 <Task>, run with `dotnet pwsh` after `dotnet tool restore`:
       Build  compiles and stages the importable module into out/CriPS (Import-Module ./out/CriPS), help included.
+             The assemblies a cold start loads get ReadyToRun code for .NET 10 (tools/ReadyToRun; bench B2).
       Docs   the same as Build, named for what it also does: docs/*.md become en-US/CriPS.dll-Help.xml (with PlatyPS
              when it is installed, else tools/Build-HelpXml.ps1) and docs/about_*.md the about topics.
       Package  Build, then packs out/CriPS into out/packages/CriPS.<version>.nupkg, the package PSResourceGet
@@ -114,6 +115,7 @@ function Invoke-BuildTask {
     Copy-Item (Join-Path (& $bin 'CriPS') 'CriPS.dll'), (Join-Path (& $bin 'CriPS.Model') 'CriPS.Model.dll') $Staged
     Get-ChildItem (& $bin 'CriPS.Engine') -Filter '*.dll' | Where-Object Name -ne 'CriPS.Model.dll' | Copy-Item -Destination $engineDir
     Copy-Item (Join-Path $Root 'module/*.ps1xml'), (Join-Path $Root 'LICENSE') $Staged
+    Invoke-ReadyToRunStep -Bin $bin -EngineDir $engineDir
 
     $manifest = Get-Content -Raw (Join-Path $Root 'module/CriPS.psd1')
     $manifest = $manifest -replace "ModuleVersion\s*=\s*'0\.0\.0'", "ModuleVersion        = '$(Get-ModuleVersion)'"
@@ -124,6 +126,20 @@ function Invoke-BuildTask {
     Get-ChildItem (Join-Path $Root 'docs') -Filter 'about_*.md' |
         ForEach-Object { Copy-Item $_.FullName (Join-Path $Staged "en-US/$($_.BaseName).help.txt") }
     Write-Host "Staged CriPS $(Get-ModuleVersion) in $Staged"
+}
+
+function Invoke-ReadyToRunStep {
+    # The assemblies that Import-Module CriPS and a first call load get ReadyToRun code for .NET 10 (pwsh 7.6), which
+    # spares that JIT work: see tools/ReadyToRun and bench B2. Their IL is unchanged, so pwsh 7.4 still runs them.
+    param([scriptblock] $Bin, [string] $EngineDir)
+    $compiled = Join-Path $Out 'readytorun'
+    Invoke-Native dotnet publish (Join-Path $Root 'tools/ReadyToRun/CriPS.ReadyToRun.csproj') -c $Configuration -o $compiled `
+        --nologo -v quiet '-clp:NoSummary' "-p:EngineBin=$(& $Bin 'CriPS.Engine')" "-p:CmdletBin=$(& $Bin 'CriPS')" "-p:PowerShellHome=$PSHOME"
+    # Staged files only: the publish folder also holds the helper project's own (empty) assembly.
+    foreach ($file in Get-ChildItem $Staged, $EngineDir -Filter '*.dll') {
+        $readyToRun = Join-Path $compiled $file.Name
+        if (Test-Path $readyToRun) { Copy-Item $readyToRun $file.FullName -Force }
+    }
 }
 
 function Invoke-HelpStep {
@@ -380,7 +396,7 @@ switch ($Task) {
     'Runbooks' { Invoke-RunbooksTask }
     'Docs' { Invoke-BuildTask }
     'Clean' {
-        foreach ($dir in @($Out) + (Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Include bin, obj).FullName) {
+        foreach ($dir in @($Out) + (Get-ChildItem -Directory -Recurse -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests'), (Join-Path $Root 'tools/ReadyToRun') -Include bin, obj).FullName) {
             if (Test-Path $dir) { Remove-Item -Recurse -Force $dir }
         }
     }

@@ -5,7 +5,9 @@
     B1  warm Get-CriContainer -All with 50 and with 500 containers (pods of 25, two started in each; the rest
         created) against the floor: the same ListContainers call through the generated client in this process,
         without mapping; and `ctr -n k8s.io containers ls` as one process per query, for reference.
-    B2  cold start: pwsh -NoProfile -c 'Import-Module CriPS; Get-CriContainer' minus a bare pwsh -NoProfile -c 1.
+    B2  cold start: pwsh -NoProfile -c 'Import-Module CriPS; Get-CriContainer' minus a bare pwsh -NoProfile -c 1, against
+        the same for a module that ships with pwsh ('Import-Module Microsoft.PowerShell.Utility; Get-Random'), the four
+        taken in turn round after round (ColdStartBenchmarks.ps1); the ratio is CriPS's added time over the reference's.
     B3  pull of a 200 MB image from the local registry, content removed between runs: Invoke-CriImagePull
         (progress on) against `ctr -n k8s.io images pull`; and import of a 1 GiB OCI archive:
         Import-ContainerdImage against `ctr images import --no-unpack` and plain `ctr images import`, with peak RSS.
@@ -35,7 +37,7 @@ param(
     [string[]] $FanOutRuntimeDir,
     [double] $FanOutUpSeconds,
     [int] $Runs = 200,
-    [int] $ColdRuns = 10
+    [int] $ColdRuns = 20
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
@@ -43,6 +45,7 @@ Import-Module $ModulePath
 . (Join-Path $PSScriptRoot 'NodeBenchmarks.ps1')
 . (Join-Path $PSScriptRoot 'ListingBenchmarks.ps1')
 . (Join-Path $PSScriptRoot 'FanOutBenchmarks.ps1')
+. (Join-Path $PSScriptRoot 'ColdStartBenchmarks.ps1')
 $PSDefaultParameterValues['*-Cri*:RuntimeEndpoint'] = $RuntimeEndpoint
 $resultsDir = Join-Path $PSScriptRoot 'results'
 $null = New-Item -ItemType Directory -Force $resultsDir
@@ -72,37 +75,8 @@ if ('B1' -in $Benchmark) {
 }
 
 if ('B2' -in $Benchmark) {
-# --- B2: cold start over a bare pwsh (the pwsh apphost, not the dotnet tool shim, which adds its own start-up)
-$pwsh = Join-Path $PSHOME 'pwsh'
-$pwshArgs = @()
-if (-not (Test-Path $pwsh) -or -not ((Get-Item $pwsh).UnixMode -match '^-..x')) { $pwsh = [Environment]::ProcessPath; $pwshArgs = @(Join-Path $PSHOME 'pwsh.dll') }
-# Taken in turn, one round after another, so a change in the machine's load falls on all four alike. The built-in
-# module is the reference: what importing any module and running one command costs in this pwsh.
-$coldCommands = [ordered]@{
-    bare = '1'
-    builtin = 'Import-Module Microsoft.PowerShell.Utility; $null = Get-Random'
-    import = "Import-Module '$ModulePath'"
-    importAndQuery = "Import-Module '$ModulePath'; `$null = Get-CriContainer -RuntimeEndpoint '$RuntimeEndpoint'"
-}
-$null = & $pwsh @pwshArgs -NoProfile -c 1
-$coldTimes = @{}
-foreach ($name in $coldCommands.Keys) { $coldTimes[$name] = [Collections.Generic.List[double]]::new() }
-$watch = [Diagnostics.Stopwatch]::new()
-foreach ($round in 1..$ColdRuns) {
-    foreach ($name in $coldCommands.Keys) {
-        $watch.Restart(); $null = & $pwsh @pwshArgs -NoProfile -c $coldCommands[$name]; $coldTimes[$name].Add($watch.Elapsed.TotalMilliseconds)
-    }
-}
-$cold = @{}
-foreach ($name in $coldCommands.Keys) { $cold[$name] = [math]::Round((Get-Median $coldTimes[$name].ToArray()), 1) }
-# Whether this pwsh's engine assembly carries ReadyToRun code: without it, every module import JIT-compiles
-# PowerShell's own module loading, which a bare `pwsh -c 1` never runs.
-$engineFile = [IO.File]::OpenRead((Join-Path $PSHOME 'System.Management.Automation.dll'))
-try { $pwshReadyToRun = [Reflection.PortableExecutable.PEReader]::new($engineFile).PEHeaders.CorHeader.ManagedNativeHeaderDirectory.Size -gt 0 } finally { $engineFile.Dispose() }
-$B2 = [ordered]@{ runs = $ColdRuns; barePwshMs = $cold.bare; importMs = $cold.import; importAndQueryMs = $cold.importAndQuery
-                  builtinModuleMs = $cold.builtin; pwshReadyToRun = $pwshReadyToRun
-                  addedByImportMs = [math]::Round($cold.import - $cold.bare, 1); addedByImportAndQueryMs = [math]::Round($cold.importAndQuery - $cold.bare, 1)
-                  addedByBuiltinModuleMs = [math]::Round($cold.builtin - $cold.bare, 1) }
+    Write-Host "B2: cold start, $ColdRuns rounds of four fresh pwsh processes"
+    $B2 = Measure-ColdStartBenchmark -ModulePath $ModulePath -RuntimeEndpoint $RuntimeEndpoint -Rounds $ColdRuns
 }
 
 if ('B3' -in $Benchmark) {
@@ -167,12 +141,12 @@ $rows = @(
         }
     }
     if ($B2) {
-        "| B2 pwsh + Import-Module ($($B2.runs) runs) | +$($B2.addedByImportMs) ms | bare pwsh $($B2.barePwshMs) ms | |"
-        "| B2 pwsh + Import-Module + Get-CriContainer | +$($B2.addedByImportAndQueryMs) ms | bare pwsh $($B2.barePwshMs) ms | |"
-        if ($B2['builtinModuleMs']) {
-            $engineCode = if ($B2.pwshReadyToRun) { 'ReadyToRun' } else { 'IL only, no ReadyToRun code' }
-            "| B2 (reference) pwsh + Import-Module Microsoft.PowerShell.Utility + Get-Random, a built-in module (this pwsh's System.Management.Automation.dll: $engineCode) | +$($B2.addedByBuiltinModuleMs) ms | bare pwsh $($B2.barePwshMs) ms | |"
-        }
+        $engineCode = if ($B2.pwshReadyToRun) { 'ReadyToRun' } else { 'IL only, no ReadyToRun code' }
+        $reference = if ($B2['reference']) { $B2.reference } else { 'Import-Module Microsoft.PowerShell.Utility; $null = Get-Random' }
+        $spread = { param($name) if ($B2['addedQuartilesMs']) { "; quartiles $($B2.addedQuartilesMs[$name] -join ' to ') ms" } else { '' } }
+        $ratio = if ($B2['ratio']) { "$($B2.ratio)x" } else { '' }
+        "| B2 pwsh + Import-Module CriPS + Get-CriContainer, added over a bare pwsh ($($B2.runs) rounds$(& $spread 'importAndQuery')) | +$($B2.addedByImportAndQueryMs) ms | pwsh + ``$reference``, a module that ships with pwsh: +$($B2.addedByBuiltinModuleMs) ms$(& $spread 'reference') | $ratio |"
+        "| B2 pwsh + Import-Module CriPS alone$(& $spread 'import') | +$($B2.addedByImportMs) ms | bare pwsh $($B2.barePwshMs) ms (this pwsh's System.Management.Automation.dll: $engineCode) | |"
     }
     if ($B3) {
         $p = $B3.pull; $i = $B3.import
