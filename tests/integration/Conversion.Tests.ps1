@@ -60,6 +60,21 @@ Describe 'Convert-DockerNodeToContainerd on a cri-dockerd node (kubelet 1.26)' -
         Get-CripsNodeSystemctlLog -Node $node | Where-Object { $_ -notlike 'is-*' } | Should -BeNullOrEmpty
     }
 
+    It '-Force does not bypass -WhatIf, and without -Force it asks (ShouldContinue) before any change' {
+        $out = Invoke-CripsConversionWhatIf -Node $node -Pwsh (Get-PwshCommand) -Tail '-CarryUlimits -Force | Select-Object -ExpandProperty Outcome'
+        $out | Should -Match ([regex]::Escape('What if: [StartServices] Run: systemctl restart containerd'))
+        $out | Should -Match 'Planned\s*$'
+        # A host that cannot prompt fails at the question: nothing on the node changes.
+        $script = "Import-Module '$env:CRIPS_MODULE_PATH'; `$env:PATH = '$($env:PATH)'; Convert-DockerNodeToContainerd -CarryUlimits " +
+            "-Root '$($node.CRIPS_NODE_ROOT)' -RuntimeEndpoint '$($node.CRIPS_NODE_CONTAINERD_ENDPOINT)' -DockerEndpoint '$($node.CRIPS_NODE_DOCKER_ENDPOINT)'"
+        $pwsh = Get-PwshCommand
+        $asked = (& $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1) -join "`n"
+        $LASTEXITCODE | Should -Not -Be 0
+        $asked | Should -Match 'NonInteractive|prompt'
+        Compare-CripsNodeTree -Node $node | Should -BeNullOrEmpty
+        Get-CripsNodeSystemctlLog -Node $node | Where-Object { $_ -notlike 'is-*' } | Should -BeNullOrEmpty
+    }
+
     It 'refuses before any change when preflight finds an error, naming the finding' {
         $env:PATH = $savedPath   # no kubelet double on PATH: its version is unknown
         try {
