@@ -70,11 +70,19 @@ Describe 'Endpoint errors' {
     It 'stops a call in flight promptly on Ctrl+C (pipeline stop)' {
         $listener = New-UnixListener stop
         $path = $listener.Path
+        $peer = $null
         $ps = [powershell]::Create()
         try {
             $null = $ps.AddScript("Import-Module '$env:CRIPS_MODULE_PATH'; Get-CriPod -RuntimeEndpoint '$path' -TimeoutSec 60")
             $async = $ps.BeginInvoke()
-            Start-Sleep -Milliseconds 700   # the call is now waiting on the silent peer
+            # Wait until the call has connected and sent its first bytes (the HTTP/2 preface): it is then waiting on
+            # the silent peer for an answer.
+            $deadline = [datetime]::UtcNow.AddSeconds(10)
+            while (-not ($connected = $listener.Socket.Poll(50000, 'SelectRead')) -and [datetime]::UtcNow -lt $deadline) { }
+            $connected | Should -BeTrue -Because 'the call connects to the socket'
+            $peer = $listener.Socket.Accept()
+            while ($peer.Available -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            $peer.Available | Should -BeGreaterThan 0
             $async.IsCompleted | Should -BeFalse
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
@@ -83,6 +91,7 @@ Describe 'Endpoint errors' {
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         } finally {
             $ps.Dispose()
+            if ($peer) { $peer.Dispose() }
             Remove-UnixListener $listener
         }
     }

@@ -38,12 +38,44 @@ Describe 'Get-CriImage and Invoke-CriImagePull' -Skip:$NoRuntime {
         $err.FullyQualifiedErrorId | Should -BeLike 'CriImageNotFound,*'
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
-    It 'filters dangling and pinned images' {
-        # Each filter returns exactly the images of the full listing that have the property (possibly none).
-        $all = Get-CriImage
-        (@(Get-CriImage -Dangling | ForEach-Object Id) -join ',') | Should -Be (@($all | Where-Object { $_.RepoTags.Count -eq 0 } | ForEach-Object Id) -join ',')
-        (@(Get-CriImage -Pinned | ForEach-Object Id) -join ',') | Should -Be (@($all | Where-Object Pinned | ForEach-Object Id) -join ',')
-        (Get-CriImage -Dangling).Id | Should -Not -Contain $pulled.Id
+    It 'filters dangling and pinned images as containerd records them' -Skip:(-not $IsPrivateRuntime -or -not $ContainerdAddress) {
+        function Get-CtrImageView {
+            # containerd's own records in k8s.io, through ctr (REF TYPE DIGEST SIZE PLATFORMS LABELS; SIZE holds a blank).
+            # CRI shows the records that share a manifest as one image: the record named sha256:<config> is its id, the
+            # others are its tags and repo digests. Dangling: no tag among them. Pinned: CRI's label on the records.
+            $records = & ctr -a $ContainerdAddress -n k8s.io images ls | Select-Object -Skip 1 | ForEach-Object {
+                $f = -split $_
+                [pscustomobject]@{ Name = $f[0]; Target = $f[2]; Labels = $f[-1] }
+            }
+            foreach ($group in $records | Group-Object Target) {
+                $id = $group.Group.Name | Where-Object { $_ -match '^sha256:[0-9a-f]{64}$' }
+                if (-not $id) { continue }
+                [pscustomobject]@{
+                    Id       = $id
+                    Dangling = -not ($group.Group.Name | Where-Object { $_ -notmatch '@' -and $_ -notmatch '^sha256:' })
+                    Pinned   = [bool]($group.Group.Labels -match '(^|,)io\.cri-containerd\.pinned=pinned(,|$)')
+                }
+            }
+        }
+        # An image made dangling for real: the spare image loses its only tag in containerd, its repo digest stays.
+        $spare = Invoke-CriImagePull -Image $env:CRIPS_SPARE_IMAGE
+        try {
+            & ctr -a $ContainerdAddress -n k8s.io images rm $env:CRIPS_SPARE_IMAGE | Out-Null
+            $LASTEXITCODE | Should -Be 0
+            # CRI learns of the removal from containerd's event, a moment later.
+            $deadline = [datetime]::UtcNow.AddSeconds(10)
+            while ((Get-CriImage -Id $spare.Id).RepoTags -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $view = @(Get-CtrImageView)
+            $view | Where-Object Id -eq $spare.Id | ForEach-Object Dangling | Should -BeTrue
+            @(Get-CriImage -Dangling | ForEach-Object Id | Sort-Object) | Should -Be @($view | Where-Object Dangling | ForEach-Object Id | Sort-Object)
+            (Get-CriImage -Dangling).Id | Should -Not -Contain $pulled.Id
+            # containerd 1.7 and later pin the sandbox image with a label; 1.6 pins nothing.
+            @(Get-CriImage -Pinned | ForEach-Object Id | Sort-Object) | Should -Be @($view | Where-Object Pinned | ForEach-Object Id | Sort-Object)
+            if ($RuntimeVersion -ge [version]'1.7') { (Get-CriImage -Pinned).RepoTags | Should -Contain $env:CRIPS_PAUSE_IMAGE }
+        } finally {
+            # Pulling again gives the tag back (the content is still there).
+            $null = Invoke-CriImagePull -Image $env:CRIPS_SPARE_IMAGE
+        }
     }
     It 'takes names from the pipeline' {
         ($TestImage | Get-CriImage).Id | Should -Be $pulled.Id

@@ -18,8 +18,9 @@ Describe 'Get-CriContainerLog' -Skip:$NoRuntime {
                 [pscustomobject]@{ Time = $time; Stream = $stream; Partial = $tag -like 'P*'; Text = $text }
             }
         }
-        function New-Writer([string] $Name, [string] $Script, [switch] $NoStart, [uint32] $Attempt = 0) {
-            $c = $pod | New-CriContainer "$prefix-$Name" $TestImage -Command sh -Argument '-c', $Script -Attempt $Attempt
+        function New-Writer([string] $Name, [string] $Script, [switch] $NoStart, [uint32] $Attempt = 0, [string[]] $Mount = @()) {
+            $more = if ($Mount) { @{ Mount = $Mount } } else { @{} }
+            $c = $pod | New-CriContainer "$prefix-$Name" $TestImage -Command sh -Argument '-c', $Script -Attempt $Attempt @more
             if (-not $NoStart) { $c | Start-CriContainer }
             $c
         }
@@ -62,13 +63,33 @@ Describe 'Get-CriContainerLog' -Skip:$NoRuntime {
             $Follow.Async.AsyncWaitHandle.WaitOne([timespan]::FromSeconds($TimeoutSec))
         }
 
-        # stdout and stderr are separate pipes: the sleeps fix the order the runtime writes them in.
+        # Ordered output on two streams. stdout and stderr are separate pipes, which the runtime reads independently:
+        # after each switch of stream the container waits for a file the test creates on the host (a mounted folder)
+        # once the runtime's log file holds what came before, so the file's order is the order written.
+        $gates = New-TestLogDirectory "$prefix-gates"
+        function Wait-HostGateScript([string] $Gate) { "while [ ! -e /gates/$Gate ]; do sleep 0.01; done" }
+        function Open-HostGate([string] $LogPath, [string] $Gate, [int] $FullRecords) {
+            # Waits until the log file has that many full records (F tags, or Docker's lines that end in a newline).
+            $deadline = [datetime]::UtcNow.AddSeconds(20)
+            do {
+                $records = @(Get-Content -LiteralPath $LogPath -ErrorAction SilentlyContinue | ForEach-Object { ConvertFrom-LogRecord $_ } | Where-Object { -not $_.Partial })
+                if ($records.Count -ge $FullRecords) { break }
+                Start-Sleep -Milliseconds 20
+            } while ([datetime]::UtcNow -lt $deadline)
+            if ($records.Count -lt $FullRecords) { throw "$LogPath holds $($records.Count) full records, not $FullRecords." }
+            $null = New-Item -ItemType File -Force (Join-Path $gates $Gate)
+        }
         # The long line is longer than containerd's 16 KiB, so the runtime writes it as P records and an F;
         # the last printf has no newline, so the runtime ends the stream with a P record when the container exits.
-        $script:writer = New-Writer writer ('echo out1; sleep 0.1; echo err1 >&2; sleep 0.1; echo out2; sleep 0.1; ' +
-            'head -c 20000 /dev/zero | tr "\0" a; echo; sleep 0.1; echo err2 >&2; sleep 0.1; printf no-newline')
-        $null = Wait-ContainerState $writer.Id Exited
+        $script:writer = New-Writer writer -Mount "$($gates):/gates:ro" -Script ('echo out1; ' + (Wait-HostGateScript w1) + '; echo err1 >&2; ' +
+            (Wait-HostGateScript w2) + '; echo out2; head -c 20000 /dev/zero | tr "\0" a; echo; ' + (Wait-HostGateScript w3) +
+            '; echo err2 >&2; ' + (Wait-HostGateScript w4) + '; printf no-newline')
         $script:writerLog = Get-LogPath $writer.Id
+        Open-HostGate $writerLog w1 1
+        Open-HostGate $writerLog w2 2
+        Open-HostGate $writerLog w3 4
+        Open-HostGate $writerLog w4 5
+        $null = Wait-ContainerState $writer.Id Exited
         $script:all = @(Get-CriContainerLog $writer.Id)
     }
     AfterAll { Remove-TestPods $prefix }
@@ -208,12 +229,17 @@ Describe 'Get-CriContainerLog' -Skip:$NoRuntime {
 
     Context '-Follow' {
         It 'reads what is there, then lines written after it started, and ends by itself when the container exits' {
-            $c = New-Writer follow ('echo ready; ' + (Wait-GateScript go) + '; for i in 1 2 3 4 5; do echo "line $i"; sleep 0.1; done; echo oops >&2; sleep 0.1; printf end')
+            $c = New-Writer follow -Mount "$($gates):/gates:ro" -Script ('echo ready; ' + (Wait-GateScript go) + '; for i in 1 2 3 4 5; do echo "line $i"; sleep 0.1; done; ' +
+                (Wait-HostGateScript f1) + '; echo oops >&2; ' + (Wait-HostGateScript f2) + '; printf end')
             $follow = Start-Follow $c.Id
             try {
                 Wait-FollowOutput $follow 1
                 $follow.Output[0].Message | Should -Be 'ready'
                 Open-Gate $c.Id go
+                # The switches of stream wait for the runtime's file, as the writer's do.
+                $log = Get-LogPath $c.Id
+                Open-HostGate $log f1 6
+                Open-HostGate $log f2 7
                 Wait-FollowEnd $follow | Should -BeTrue -Because 'the container exits and -Follow ends with it'
                 $follow.Output.Message | Should -Be @('ready', 'line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'oops', 'end')
                 Get-FollowErrors $follow | Should -BeNullOrEmpty

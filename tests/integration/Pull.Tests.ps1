@@ -67,31 +67,6 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
         @($images).Count | Should -Be 2
         ($images.RepoTags) | Should -Contain $TestImage
     }
-    It 'takes credentials from a Docker config.json and never shows the password' {
-        $secret = 'hunter2-' + (New-Guid)
-        $auth = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("crips:$secret"))
-        $file = Join-Path ([IO.Path]::GetTempPath()) "crips-auth-$PID.json"
-        Set-Content $file (@{ auths = @{ $registry = @{ auth = $auth } } } | ConvertTo-Json -Depth 4)
-        try {
-            # The private registry takes anonymous pulls, so the pull succeeds whatever the credentials.
-            $run = Invoke-InRunspace "Invoke-CriImagePull -Image '$TestImage' -AuthFile '$file' -Verbose -Debug"
-            $run.Output.RepoTags | Should -Contain $TestImage
-            ($run.Streams.Verbose.Message -join "`n") | Should -Match ([regex]::Escape("with credentials for $registry from $file"))
-            $everything = @($run.Streams.Verbose.Message) + @($run.Streams.Debug.Message) + @($run.Streams.Information | ForEach-Object { "$_" }) +
-                @($run.Streams.Progress | ForEach-Object { $_.Activity + $_.StatusDescription }) + @($run.Streams.Error | ForEach-Object { "$_" })
-            ($everything -join "`n") | Should -Not -Match ([regex]::Escape($secret))
-            ($everything -join "`n") | Should -Not -Match ([regex]::Escape($auth))
-        } finally {
-            Remove-Item $file -ErrorAction SilentlyContinue
-        }
-    }
-    It 'takes -Credential and says so without the password' {
-        $secret = 'pw-' + (New-Guid)
-        $cred = [pscredential]::new('crips', (ConvertTo-SecureString $secret -AsPlainText -Force))
-        $verbose = Invoke-CriImagePull -Image $TestImage -Credential $cred -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        ($verbose.Message -join "`n") | Should -Match 'with credentials for .* from -Credential'
-        ($verbose.Message -join "`n") | Should -Not -Match ([regex]::Escape($secret))
-    }
     It 'names a missing or malformed auth file' {
         (Get-ErrorRecord { Invoke-CriImagePull -Image $TestImage -AuthFile /nonexistent/config.json }).FullyQualifiedErrorId | Should -BeLike 'CriAuthFileNotFound,*'
         $file = Join-Path ([IO.Path]::GetTempPath()) "crips-badauth-$PID.json"
@@ -102,8 +77,10 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
             Remove-Item $file
         }
     }
-    It 'stops promptly on Ctrl+C and leaves the image absent' -Skip:(-not $IsPrivateRuntime) {
+    It 'stops promptly on Ctrl+C and leaves the image absent' -Skip:(-not $IsPrivateRuntime -or -not $ContainerdAddress) {
         Remove-CriImage -Name $big -Force -ErrorAction SilentlyContinue
+        # containerd holds a lease while it pulls and releases it when its pull ends, finished or cancelled.
+        $leasesBefore = @(& ctr -a $ContainerdAddress -n k8s.io leases ls -q)
         $ps = [powershell]::Create()
         try {
             $null = $ps.AddScript("Import-Module '$env:CRIPS_MODULE_PATH'; Invoke-CriImagePull -RuntimeEndpoint '$Endpoint' -Image '$big'")
@@ -112,7 +89,9 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
             $deadline = [datetime]::UtcNow.AddSeconds(10)
             while ($ps.Streams.Progress.Count -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
             $ps.Streams.Progress.Count | Should -BeGreaterThan 0
+            $pullLeases = @(& ctr -a $ContainerdAddress -n k8s.io leases ls -q | Where-Object { $_ -notin $leasesBefore })
             $async.IsCompleted | Should -BeFalse
+            $pullLeases | Should -Not -BeNullOrEmpty -Because 'containerd leases what a running pull fetches'
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $watch.Stop()
@@ -121,8 +100,15 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
         } finally {
             $ps.Dispose()
         }
-        # Cancelling the call cancels containerd's pull: no image record is made.
-        Start-Sleep -Milliseconds 500
+        # Cancelling the call cancels containerd's pull: once containerd has ended it (its lease is gone), there is no
+        # image record (a pull that went on would record the image before it releases the lease).
+        $deadline = [datetime]::UtcNow.AddSeconds(10)
+        do {
+            $left = @(& ctr -a $ContainerdAddress -n k8s.io leases ls -q | Where-Object { $_ -in $pullLeases })
+            if (-not $left) { break }
+            Start-Sleep -Milliseconds 50
+        } while ([datetime]::UtcNow -lt $deadline)
+        $left | Should -BeNullOrEmpty -Because 'containerd ends a cancelled pull'
         Get-CriImage -Name $big -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
     Context 'against a registry that requires a login' -Skip:(-not $IsPrivateRuntime) {
@@ -138,8 +124,11 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
             $gate.Prefixes.Add("http://127.0.0.1:$port/")
             $gate.Start()
             $upstream = $env:CRIPS_REGISTRY
-            $gateJob = Start-ThreadJob -ArgumentList $gate, $expected, $upstream {
-                param($listener, $expected, $upstream)
+            # The gate's own log: one line per request, "METHOD path status", written before the answer goes out, so
+            # a pull that has returned is logged in full.
+            $gateLog = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
+            $gateJob = Start-ThreadJob -ArgumentList $gate, $expected, $upstream, $gateLog {
+                param($listener, $expected, $upstream, $log)
                 $http = [System.Net.Http.HttpClient]::new()
                 while ($listener.IsListening) {
                     try { $ctx = $listener.GetContext() } catch { break }
@@ -148,6 +137,7 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
                     # leaves a stray "0" that breaks the client's next response on a kept-alive connection.
                     $response.KeepAlive = $false
                     if ($ctx.Request.Headers['Authorization'] -ne $expected) {
+                        $log.Enqueue("$($ctx.Request.HttpMethod) $($ctx.Request.RawUrl) 401")
                         $response.StatusCode = 401
                         $response.ContentLength64 = 0
                         $response.AddHeader('WWW-Authenticate', 'Basic realm="crips"')
@@ -158,6 +148,7 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
                     foreach ($accept in $ctx.Request.AcceptTypes) { $null = $request.Headers.TryAddWithoutValidation('Accept', $accept) }
                     $reply = $http.Send($request)
                     $response.StatusCode = [int]$reply.StatusCode
+                    $log.Enqueue("$($ctx.Request.HttpMethod) $($ctx.Request.RawUrl) $([int]$reply.StatusCode)")
                     foreach ($h in 'Docker-Content-Digest', 'Docker-Distribution-Api-Version') {
                         if ($reply.Headers.Contains($h)) { $response.AddHeader($h, ($reply.Headers.GetValues($h) -join ',')) }
                     }
@@ -171,6 +162,18 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
             $null = New-Item -ItemType Directory -Force $hostsDir
             Set-Content (Join-Path $hostsDir 'hosts.toml') "server = `"http://127.0.0.1:$port`"`n[host.`"http://127.0.0.1:$port`"]`n  capabilities = [`"pull`", `"resolve`"]`n"
             $private = "127.0.0.1:$port/crips/spare:1"
+
+            function Read-GateLog {
+                # What the gate logged since the last read.
+                $line = $null
+                while ($gateLog.TryDequeue([ref]$line)) { $line }
+            }
+            function Get-StreamText($Run) {
+                # Every stream of a runspace's run as one text, to search for a secret.
+                (@($Run.Streams.Verbose.Message) + @($Run.Streams.Debug.Message) + @($Run.Streams.Warning.Message) +
+                    @($Run.Streams.Information | ForEach-Object { "$_" }) + @($Run.Streams.Progress | ForEach-Object { $_.Activity + $_.StatusDescription }) +
+                    @($Run.Streams.Error | ForEach-Object { "$_ $($_.Exception) $($_.Exception.InnerException)" })) -join "`n"
+            }
         }
         AfterAll {
             $gate.Stop()
@@ -180,29 +183,51 @@ Describe 'Invoke-CriImagePull' -Skip:$NoRuntime {
         }
 
         It 'is refused without credentials: CriImagePullUnauthorized' {
+            $null = Read-GateLog
             $err = Get-ErrorRecord { Invoke-CriImagePull -Image $private }
             $err.FullyQualifiedErrorId | Should -BeLike 'CriImagePullUnauthorized,*'
             $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
             $err.Exception.Message | Should -Match 'anonymous'
+            (Read-GateLog) -join "`n" | Should -Match '(?m)^(GET|HEAD) /v2/crips/spare/manifests/1 401$'
         }
         It 'is refused with a wrong password, and the error does not show it' {
             $wrong = 'wrong-' + (New-Guid)
             $cred = [pscredential]::new($user, (ConvertTo-SecureString $wrong -AsPlainText -Force))
+            $null = Read-GateLog
             $err = Get-ErrorRecord { Invoke-CriImagePull -Image $private -Credential $cred }
             $err.FullyQualifiedErrorId | Should -BeLike 'CriImagePullUnauthorized,*'
             $err.Exception.Message | Should -Match 'from -Credential'
             "$err $($err.Exception) $($err.Exception.InnerException)" | Should -Not -Match ([regex]::Escape($wrong))
+            (Read-GateLog) -join "`n" | Should -Not -Match '(?m) 200$'
         }
-        It 'pulls with the right password from -Credential' {
-            $cred = [pscredential]::new($user, (ConvertTo-SecureString $password -AsPlainText -Force))
-            (Invoke-CriImagePull -Image $private -Credential $cred).RepoTags | Should -Contain $private
+        It 'pulls with the right password from -Credential, says so, and never shows it' {
+            $null = Read-GateLog
+            $run = Invoke-InRunspace "Invoke-CriImagePull -Image '$private' -Credential ([pscredential]::new('$user', (ConvertTo-SecureString '$password' -AsPlainText -Force))) -Verbose -Debug"
+            $run.Output.RepoTags | Should -Contain $private
+            # The gate answers the tag only with the right Authorization header (what the store already holds is not
+            # fetched again, so the tag's resolution may be all that passes).
+            (Read-GateLog) -join "`n" | Should -Match '(?m)^(GET|HEAD) /v2/crips/spare/manifests/1 200$'
+            ($run.Streams.Verbose.Message -join "`n") | Should -Match ([regex]::Escape("with credentials for 127.0.0.1:$port from -Credential"))
+            Get-StreamText $run | Should -Not -Match ([regex]::Escape($password))
             Remove-CriImage -Name $private -Force
         }
-        It 'pulls with the entry of an auth file for that registry' {
+        It 'pulls with the entry of an auth file for that registry, and never shows its password' {
             $file = Join-Path ([IO.Path]::GetTempPath()) "crips-gate-auth-$PID.json"
-            Set-Content $file (@{ auths = @{ "http://127.0.0.1:$port" = @{ auth = $expected.Substring(6) } } } | ConvertTo-Json -Depth 4)
+            $auth = $expected.Substring(6)
+            Set-Content $file (@{ auths = @{ "http://127.0.0.1:$port" = @{ auth = $auth } } } | ConvertTo-Json -Depth 4)
             try {
-                (Invoke-CriImagePull -Image $private -AuthFile $file).RepoTags | Should -Contain $private
+                $null = Read-GateLog
+                $run = Invoke-InRunspace "Invoke-CriImagePull -Image '$private' -AuthFile '$file' -Verbose -Debug"
+                $run.Output.RepoTags | Should -Contain $private
+                (Read-GateLog) -join "`n" | Should -Match '(?m)^(GET|HEAD) /v2/crips/spare/manifests/1 200$'
+                ($run.Streams.Verbose.Message -join "`n") | Should -Match ([regex]::Escape("with credentials for 127.0.0.1:$port from $file"))
+                Get-StreamText $run | Should -Not -Match ([regex]::Escape($password))
+                Get-StreamText $run | Should -Not -Match ([regex]::Escape($auth))
+                Remove-CriImage -Name $private -Force
+                # The file's entry is what opened the gate: a wrong password in it is refused.
+                $wrong = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("${user}:wrong-$(New-Guid)"))
+                Set-Content $file (@{ auths = @{ "http://127.0.0.1:$port" = @{ auth = $wrong } } } | ConvertTo-Json -Depth 4)
+                (Get-ErrorRecord { Invoke-CriImagePull -Image $private -AuthFile $file }).FullyQualifiedErrorId | Should -BeLike 'CriImagePullUnauthorized,*'
             } finally {
                 Remove-Item $file
             }

@@ -24,9 +24,10 @@ Describe 'PowerShell remoting over SSH carries CriPS objects' -Skip:([bool]$Remo
             Options     = @{ StrictHostKeyChecking = 'no'; UserKnownHostsFile = '/dev/null'; LogLevel = 'ERROR' }
         }
         $prefix = New-TestPrefix
-        $pod = New-CriPod -RuntimeEndpoint $Endpoint -Name remote -Namespace "$prefix-ns"
+        # A log directory and a mount, so the detailed properties (LogPath, Mounts) have values to compare.
+        $pod = New-CriPod -RuntimeEndpoint $Endpoint -Name remote -Namespace "$prefix-ns" -LogDirectory (New-TestLogDirectory "$prefix-remote")
         $null = Invoke-CriImagePull -RuntimeEndpoint $Endpoint -Image $TestImage
-        $c = New-CriContainer -RuntimeEndpoint $Endpoint -PodId $pod.Id -Name app -Image $TestImage -Command sleep -Argument 300
+        $c = New-CriContainer -RuntimeEndpoint $Endpoint -PodId $pod.Id -Name app -Image $TestImage -Command sleep -Argument 300 -Mount "$(New-TestLogDirectory "$prefix-mount"):/data:ro"
         Start-CriContainer -RuntimeEndpoint $Endpoint -Id $c.Id
         $query = { param($module, $endpoint, $namespace) Import-Module $module; Get-CriPod -RuntimeEndpoint $endpoint -Namespace $namespace | Get-CriContainer -All -RuntimeEndpoint $endpoint }
         $arguments = $env:CRIPS_MODULE_PATH, $Endpoint, "$prefix-ns"
@@ -37,14 +38,32 @@ Describe 'PowerShell remoting over SSH carries CriPS objects' -Skip:([bool]$Remo
     }
 
     It 'returns deserialized containers with every property of the local ones' {
-        $local = & $query @arguments
-        $remoteContainers = Invoke-Command @remote -ScriptBlock $query -ArgumentList $arguments
+        # -Detailed, so every property of the type has a value to carry.
+        $detailed = { param($module, $endpoint, $namespace) Import-Module $module; Get-CriPod -RuntimeEndpoint $endpoint -Namespace $namespace | Get-CriContainer -All -Detailed -RuntimeEndpoint $endpoint }
+        $local = & $detailed @arguments
+        $remoteContainers = Invoke-Command @remote -ScriptBlock $detailed -ArgumentList $arguments
         @($remoteContainers).Count | Should -Be 1
         $remoteContainers.PSObject.TypeNames[0] | Should -Be 'Deserialized.CriPS.Container'
-        $remoteContainers.Id | Should -Be $local.Id
+        $remoteContainers.PSComputerName | Should -Be '127.0.0.1'
         $remoteContainers.RuntimeEndpoint | Should -Be $Endpoint
         $remoteContainers.ComputerName | Should -Be ([Environment]::MachineName)
-        $remoteContainers.PSComputerName | Should -Be '127.0.0.1'
+        # A value as remoting carries it at its default depth: scalars as they are (times to the tick), dictionaries as
+        # hashtables of their entries, arrays as lists, and objects nested deeper as their ToString().
+        function ConvertTo-Comparable($Value) {
+            if ($null -eq $Value) { return '<null>' }
+            if ($Value -is [System.Collections.IDictionary]) { return '{' + (@($Value.Keys | Sort-Object | ForEach-Object { "$_=$($Value[$_])" }) -join ';') + '}' }
+            if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('o') }
+            if ($Value -is [System.Collections.IEnumerable] -and $Value -isnot [string]) { return '[' + (@($Value | ForEach-Object { "$_" }) -join ';') + ']' }
+            "$Value"
+        }
+        $properties = [CriPS.Container].GetProperties().Name
+        $properties.Count | Should -BeGreaterThan 20
+        foreach ($name in $properties) {
+            $remoteContainers.PSObject.Properties[$name] | Should -Not -BeNullOrEmpty -Because "remoting carries $name"
+            ConvertTo-Comparable $remoteContainers.$name | Should -Be (ConvertTo-Comparable $local.$name) -Because "$name is the same after the round trip"
+        }
+        # Detailed properties that a running container has, so the comparison above compared values, not nothing.
+        foreach ($name in 'Pid', 'LogPath', 'StartedAt', 'Info', 'Mounts') { ConvertTo-Comparable $local.$name | Should -Not -BeIn '<null>', '[]', '{}' }
     }
 
     It 'shows the same default columns for the deserialized objects as for the local ones' {

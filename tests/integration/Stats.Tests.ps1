@@ -38,8 +38,12 @@ Describe 'Get-CriContainerStats and Get-CriPodStats' -Skip:$NoRuntime {
         if ($cgroupParent) { $podArgs.CgroupParent = $cgroupParent }
         $pod = New-CriPod "$prefix-stats" @podArgs
 
-        # Two spinning loops, so the busy container stays clearly busy even on a node whose CPUs other work shares.
-        $busy = $pod | New-CriContainer busy $TestImage -Command sh -Argument '-c', 'while :; do :; done & while :; do :; done'
+        # Two spinning loops held to half a core by a CFS quota: clearly busy, at a steady rate the test can compare with
+        # the cgroup's own counter, and the other half of the node's CPUs stays free for other work.
+        $busy = $pod | New-CriContainer busy -Config @{
+            image = @{ image = $TestImage }; command = @('sh', '-c', 'while :; do :; done & while :; do :; done')
+            linux = @{ resources = @{ cpu_period = 100000; cpu_quota = 50000 } }
+        }
         $busy | Start-CriContainer
         $idle = $pod | New-CriContainer idle $TestImage -Command sleep -Argument 3600
         $idle | Start-CriContainer
@@ -87,14 +91,35 @@ Describe 'Get-CriContainerStats and Get-CriPodStats' -Skip:$NoRuntime {
         $b.WritableLayerInodesUsed | Should -BeGreaterThan 0
         $b.WritableLayerMountpoint | Should -Not -BeNullOrEmpty
     }
-    It 'works out CPU percent from the two samples own counters and timestamps' {
-        $two = @(Get-CriContainerStats -Id $busy.Id -Watch -SampleInterval 0.5 | Select-Object -First 2)
-        $two.Count | Should -Be 2
-        $elapsedNs = ($two[1].Timestamp - $two[0].Timestamp).Ticks * 100
-        $elapsedNs | Should -BeGreaterThan 0
-        $expected = ($two[1].CpuUsageCoreNanoSeconds - $two[0].CpuUsageCoreNanoSeconds) / $elapsedNs * 100
-        $two[1].CpuPercent | Should -BeGreaterThan 0
-        [math]::Abs($two[1].CpuPercent - $expected) | Should -BeLessThan 1e-6
+    It 'reports the CPU time the container''s cgroup counted, and its rate over the interval' -Skip:($Endpoint -notmatch '^(unix://)?/') {
+        # The cgroup of the container's process, as /proc names it, and its CPU counter in nanoseconds: cpuacct.usage
+        # (cgroup v1) or usage_usec in cpu.stat (v2).
+        $lines = Get-Content "/proc/$((Get-CriContainer -Id $busy.Id -Detailed).Pid)/cgroup"
+        $v1 = $lines | Where-Object { $_ -match '^\d+:(?:[^:]*,)?cpuacct(?:,[^:]*)?:(.*)$' } | ForEach-Object { $Matches[1] }
+        $read = if ($v1) {
+            $file = Get-Item '/sys/fs/cgroup/cpuacct', '/sys/fs/cgroup/cpu,cpuacct', '/sys/fs/cgroup/cpuacct,cpu' -ErrorAction SilentlyContinue |
+                ForEach-Object { Join-Path $_.FullName "$v1/cpuacct.usage" } | Where-Object { Test-Path $_ } | Select-Object -First 1
+            { [long](Get-Content -LiteralPath $file) }
+        } else {
+            $v2 = ($lines | Where-Object { $_ -like '0::*' }).Substring(3)
+            $file = "/sys/fs/cgroup$v2/cpu.stat"
+            { 1000 * [long]((Get-Content -LiteralPath $file | Where-Object { $_ -like 'usage_usec *' }) -split ' ')[1] }
+        }
+        $file | Should -Exist
+        $before = & $read
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $s = Get-CriContainerStats -Id $busy.Id -SampleInterval 1
+        $watch.Stop()
+        $after = & $read
+        # The runtime reads the same counter: its figure lies between the test's readings around the call.
+        $s.CpuUsageCoreNanoSeconds | Should -BeGreaterOrEqual $before
+        $s.CpuUsageCoreNanoSeconds | Should -BeLessOrEqual $after
+        # Over the call, which holds the sample interval and little more, the counter grew at the rate the sample says
+        # (the quota keeps it steady near 50 %; the call's own overhead and the 100 ms quota periods stay within 10 points).
+        $cgroupPercent = ($after - $before) / ($watch.Elapsed.Ticks * 100) * 100
+        $cgroupPercent | Should -BeGreaterThan 20
+        $s.CpuPercent | Should -BeGreaterThan ($cgroupPercent - 10)
+        $s.CpuPercent | Should -BeLessThan ($cgroupPercent + 10)
     }
     It 'takes containers from Get-CriContainer, and pods from Get-CriPod, through the pipeline' {
         (Get-CriContainer -PodId $pod.Id | Get-CriContainerStats -SampleInterval 0.2).ContainerId | Sort-Object |
