@@ -3,7 +3,8 @@
 #
 # A throw-away container runtime for CriPS tests, entirely below DIR
 # (default ${CRIPS_RUNTIME_DIR:-/tmp/crips-runtime}; keep it short, it holds unix sockets):
-#   - a private containerd with its CRI plugin, socket DIR/containerd.sock: version $CRIPS_CONTAINERD (1.6, the
+#   - a private containerd with its CRI plugin, socket DIR/containerd.sock and CRI also on 127.0.0.1:TCP_PORT (a free
+#     port, chosen once, then reused; containerd serves only CRI there, not its own API): version $CRIPS_CONTAINERD (1.6, the
 #     machine's package, by default; 1.7 and 2.1 from other Debian suites, kept in $CRIPS_PACKAGE_CACHE or
 #     /var/cache/crips-test-packages, see packages-lib.sh), its data in
 #     DIR/ctd/VERSION, its config in the file version that containerd reads as it is (2, 3 or 4)
@@ -30,6 +31,7 @@ readonly CONTAINERD_WANTED=${CRIPS_CONTAINERD:-1.6}
 readonly SHARED_REGISTRY=${CRIPS_USE_REGISTRY:-}
 readonly CNI_BIN=/usr/lib/cni
 readonly FIRST_PORT=5100 LAST_PORT=5999
+readonly FIRST_TCP_PORT=6100 LAST_TCP_PORT=6999
 readonly NEEDED_CMDS=(containerd runc ctr docker-registry umoci skopeo busybox gcc curl
                       start-stop-daemon ss ip iptables)
 readonly PACKAGES=(containerd runc containernetworking-plugins docker-registry umoci skopeo
@@ -214,6 +216,32 @@ registry_is_ours() {
   grep -q "pid=$(<"$REG_PID")," <<<"$listeners"
 }
 
+# choose_tcp_port: containerd's CRI port on loopback: the one remembered in runtime.env if our containerd listens
+# there or it is free, otherwise a free one from a random start in FIRST_TCP_PORT-LAST_TCP_PORT (two runtimes brought
+# up at once then rarely pick the same port).
+choose_tcp_port() {
+  local port="" start span=$(( LAST_TCP_PORT - FIRST_TCP_PORT + 1 )) i
+  [[ -f $ENV_FILE ]] && port=$(sed -n 's|^CRIPS_RUNTIME_TCP_ENDPOINT=tcp://127\.0\.0\.1:\([0-9]\+\)$|\1|p' "$ENV_FILE")
+  if [[ -n $port ]] && { tcp_is_ours "$port" || port_free "$port"; }; then
+    TCP_PORT=$port
+    return
+  fi
+  start=$(( RANDOM % span ))
+  for (( i = 0; i < span; i++ )); do
+    port=$(( FIRST_TCP_PORT + (start + i) % span ))
+    if port_free "$port"; then TCP_PORT=$port; return; fi
+  done
+  die "no free TCP port in $FIRST_TCP_PORT-$LAST_TCP_PORT"
+}
+
+# tcp_is_ours PORT: our containerd owns the listener on PORT.
+tcp_is_ours() {
+  local listeners
+  alive "$CTD_PID" "$CTD_BIN" || return 1
+  listeners=$(ss -Hltnp "sport = :$1")
+  grep -q "pid=$(<"$CTD_PID")," <<<"$listeners"
+}
+
 # --- up: images -----------------------------------------------------------------------------
 
 # has_tag TAG (output captured first: grep -q closing the pipe early would trip pipefail)
@@ -383,6 +411,7 @@ EOF
       cat <<EOF
 [grpc]
   address = "$SOCK"
+  tcp_address = "127.0.0.1:$TCP_PORT"
 
 [ttrpc]
   address = "$SOCK.ttrpc"
@@ -400,6 +429,9 @@ EOF
 
 [plugins."io.containerd.server.v1.ttrpc"]
   address = "$SOCK.ttrpc"
+
+[plugins."io.containerd.server.v1.grpc-tcp"]
+  address = "127.0.0.1:$TCP_PORT"
 EOF
     fi
     cat <<EOF
@@ -411,12 +443,14 @@ EOF
   } | put_file "$CTD_CONF"
 }
 
+# CRI is served on the tcp listener only with disable_tcp_service = false (true by default in 1.x and 2.x).
 # The CRI settings of containerd 1.x: one plugin. Root here lacks CAP_SYS_RESOURCE; without restrict_oom_score_adj
 # every RunPodSandbox fails in runc ("can't get final child's PID from pipe: EOF").
 cri_config_v2() {
   cat <<EOF
 
 [plugins."io.containerd.grpc.v1.cri"]
+  disable_tcp_service = false
   sandbox_image = "$REG/crips/pause:$PAUSE_TAG"
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
@@ -448,6 +482,7 @@ cri_config_v3() {
   cat <<EOF
 
 [plugins."io.containerd.grpc.v1.cri"]
+  disable_tcp_service = false
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
 
@@ -513,6 +548,7 @@ start_containerd() {
   plugins=$("$CTR_BIN" -a "$SOCK" plugins ls 2>/dev/null) || true
   grep -Eq '^io\.containerd\.grpc\.v1[[:space:]]+cri[[:space:]].*[[:space:]]ok[[:space:]]*$' <<<"$plugins" \
     || die "containerd runs but its CRI plugin is not ok; see $DIR/log/containerd.log"
+  wait_for 10 tcp_is_ours "$TCP_PORT" || die "containerd does not listen on 127.0.0.1:$TCP_PORT; see $DIR/log/containerd.log"
 }
 
 # write_env_files: runtime.env (no quotes, no export: readable by sh and PowerShell) and crictl.yaml.
@@ -520,6 +556,7 @@ write_env_files() {
   put_file "$ENV_FILE" <<EOF
 CRIPS_RUNTIME_DIR=$DIR
 CRIPS_RUNTIME_ENDPOINT=unix://$SOCK
+CRIPS_RUNTIME_TCP_ENDPOINT=tcp://127.0.0.1:$TCP_PORT
 CONTAINERD_ADDRESS=$SOCK
 CRIPS_REGISTRY=$REG
 CRIPS_BUSYBOX_IMAGE=$REG/crips/busybox:${BUSYBOX_TAGS[0]}
@@ -553,6 +590,7 @@ cmd_up() {
   lock
   mkdir -p "$PIDS" "$DIR/log"
   select_containerd
+  choose_tcp_port
   if [[ -n $SHARED_REGISTRY ]]; then
     use_shared_registry
     write_env_files
