@@ -134,6 +134,14 @@ Describe 'Endpoint errors' {
         $theirs = & ss -Htnp state established "( sport = :$port )"
         $theirs | Should -Match "pid=$containerdPid,"
     }
+    It 'lets only root reach containerd''s tcp listener, as only root may open its Unix socket' -Skip:(-not $env:CRIPS_RUNTIME_TCP_ENDPOINT -or -not (Get-Command setpriv -ErrorAction SilentlyContinue)) {
+        # The listener has no authentication; the private runtime keeps other users off it (iptables owner match).
+        $port = ([uri]$env:CRIPS_RUNTIME_TCP_ENDPOINT).Port
+        & bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+        $LASTEXITCODE | Should -Be 0 -Because 'root connects'
+        & setpriv --reuid=65534 --regid=65534 --clear-groups bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>$null
+        $LASTEXITCODE | Should -Not -Be 0 -Because 'nobody is turned away'
+    }
     It 'keeps one channel per endpoint: a second call skips the version check' -Skip:$NoRuntime {
         $null = Get-CriPod -RuntimeEndpoint $Endpoint
         $verbose = Get-CriPod -RuntimeEndpoint $Endpoint -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }

@@ -242,6 +242,30 @@ tcp_is_ours() {
   grep -q "pid=$(<"$CTD_PID")," <<<"$listeners"
 }
 
+# guard_tcp_port: the tcp listener has no authentication (containerd's TLS options are off), so only root may connect
+# to it, as only root may open the Unix socket: an iptables owner match on loopback rejects everyone else. The rules
+# carry a tag of DIR; those of an earlier port go.
+guard_tcp_port() {
+  local rule=(OUTPUT -o lo -p tcp -d 127.0.0.1 --dport "$TCP_PORT" -m owner ! --uid-owner 0
+              -m comment --comment "$(tcp_guard_tag)" -j REJECT --reject-with tcp-reset)
+  unguard_tcp_port "$TCP_PORT"
+  iptables -w -C "${rule[@]}" 2>/dev/null || iptables -w -I "${rule[@]}" \
+    || die "could not keep users other than root off 127.0.0.1:$TCP_PORT (iptables owner match)"
+}
+
+tcp_guard_tag() { echo "crips-tcp-$(sha256sum <<<"$DIR" | cut -c1-12)"; }
+
+# unguard_tcp_port [KEEP_PORT]: deletes this DIR's guard rules but the one of KEEP_PORT.
+unguard_tcp_port() {
+  local line args
+  command -v iptables >/dev/null || return 0
+  while read -r line; do
+    [[ -n ${1:-} && $line == *"--dport $1 "* ]] && continue
+    read -ra args <<<"${line/#-A /-D }"
+    iptables -w "${args[@]}" || log "WARNING: could not delete iptables rule: $line"
+  done < <(iptables -w -S OUTPUT 2>/dev/null | grep -F -- "--comment $(tcp_guard_tag) " || true)
+}
+
 # --- up: images -----------------------------------------------------------------------------
 
 # has_tag TAG (output captured first: grep -q closing the pipe early would trip pipefail)
@@ -591,6 +615,7 @@ cmd_up() {
   mkdir -p "$PIDS" "$DIR/log"
   select_containerd
   choose_tcp_port
+  guard_tcp_port
   if [[ -n $SHARED_REGISTRY ]]; then
     use_shared_registry
     write_env_files
@@ -655,6 +680,7 @@ cmd_down() {
   [[ -d $DIR ]] || { log "nothing to do: $DIR does not exist"; return 0; }
   lock
   stop_daemon containerd "$CTD_PID" "$CTD_BIN"
+  unguard_tcp_port
   stop_daemon registry "$REG_PID" "$REG_BIN"
   warn_leftovers
   unmount_below
