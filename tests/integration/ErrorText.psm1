@@ -1,12 +1,14 @@
 # What a user or a log can reach of an object or an error record, as text, for the tests that look for a secret in it
 # (Secrets.Tests.ps1, PullCredentials.Tests.ps1).
-# No strict mode: deserialized records (remoting, jobs) lack properties the walk asks for.
 
 function Get-ObjectText($Value, [int] $Depth = 6, $Seen = [System.Collections.Generic.HashSet[object]]::new([System.Collections.Generic.ReferenceEqualityComparer]::Instance)) {
     # The text of an object and of every public property down to $Depth, through collections and dictionaries:
     # what a serializer or a curious user reaches (a request's headers sit three levels under an exception).
     if ($null -eq $Value -or $Depth -lt 0) { return }
-    if ($Value -is [psobject] -and $Value.BaseObject -isnot [psobject] -and $Value.PSObject.TypeNames[0] -notlike 'Deserialized.*') { $Value = $Value.BaseObject }
+    # The .NET object under a PSObject wrapper (pipeline output), but not a [pscustomobject] or a deserialized object,
+    # whose properties are the wrapper's. ($Value.BaseObject, as this read before, is $null: a member of the object.)
+    if ($Value -is [psobject] -and $Value.PSObject.BaseObject -isnot [System.Management.Automation.PSCustomObject] -and
+        $Value.PSObject.TypeNames[0] -notlike 'Deserialized.*') { $Value = $Value.PSObject.BaseObject }
     try { "$Value" } catch { }
     if ($Value -is [string] -or $Value.GetType().IsPrimitive -or $Value -is [enum] -or $Value -is [datetime] -or $Value -is [System.Reflection.MemberInfo] -or $Value -is [System.Reflection.Module] -or
         $Value -is [System.Reflection.Assembly] -or -not $Seen.Add($Value)) { return }
