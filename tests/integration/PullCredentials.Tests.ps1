@@ -358,7 +358,9 @@ Describe 'Invoke-CriImagePull through a registry with token auth' -Skip:$ScopeSk
         $err.FullyQualifiedErrorId | Should -BeLike 'CriImagePullUnauthorized,*'
         $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
         $err.TargetObject | Should -Be $onT
-        "$err" | Should -Match "refused credentials for $([regex]::Escape($T.Host))"
+        # CriPS names the registry and the credential's source; containerd's part says which request was refused.
+        "$err" | Should -Match "refused credentials for $([regex]::Escape($T.Host)) from -Credential"
+        "$err" | Should -Match 'token.*401 Unauthorized'
         Get-CtrImageName | Should -Not -Contain $onT
         # The issuer got the user with the wrong password, for that repository, and granted nothing.
         $requests = Get-IssuerRequestSince $asked
