@@ -134,6 +134,14 @@ Describe 'Endpoint errors' {
         $theirs = & ss -Htnp state established "( sport = :$port )"
         $theirs | Should -Match "pid=$containerdPid,"
     }
+    It 'says the containerd cmdlets get no containerd API on the tcp listener, which serves only CRI' -Skip:($NoRuntime -or -not $env:CRIPS_RUNTIME_TCP_ENDPOINT) {
+        # containerd registers only its CRI plugin on the tcp server (RegisterTCP, in 1.6, 1.7 and 2.1 alike).
+        $err = Get-ErrorRecord { Get-ContainerdVersion -Address $env:CRIPS_RUNTIME_TCP_ENDPOINT -TimeoutSec 5 }
+        $err.FullyQualifiedErrorId | Should -BeLike 'ContainerdNotAvailable,*'
+        $err.CategoryInfo.Category | Should -Be 'ProtocolError'
+        $err.TargetObject | Should -Be $env:CRIPS_RUNTIME_TCP_ENDPOINT
+        "$err" | Should -Match "does not serve containerd's API \(unknown service containerd\.services\.version\.v1\.Version\)"
+    }
     It 'lets only root reach containerd''s tcp listener, as only root may open its Unix socket' -Skip:(-not $env:CRIPS_RUNTIME_TCP_ENDPOINT -or -not (Get-Command setpriv -ErrorAction SilentlyContinue)) {
         # The listener has no authentication; the private runtime keeps other users off it (iptables owner match).
         $port = ([uri]$env:CRIPS_RUNTIME_TCP_ENDPOINT).Port
