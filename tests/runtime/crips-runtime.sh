@@ -3,10 +3,10 @@
 #
 # A throw-away container runtime for CriPS tests, entirely below DIR
 # (default ${CRIPS_RUNTIME_DIR:-/tmp/crips-runtime}; keep it short, it holds unix sockets):
-#   - a private containerd with its CRI plugin, socket DIR/containerd.sock and CRI also on 127.0.0.1:TCP_PORT (a free
-#     port, chosen once, then reused; containerd serves only CRI there, not its own API): version $CRIPS_CONTAINERD (1.6, the
-#     machine's package, by default; 1.7 and 2.1 from other Debian suites, kept in $CRIPS_PACKAGE_CACHE or
-#     /var/cache/crips-test-packages, see packages-lib.sh), its data in
+#   - a private containerd with its CRI plugin, socket DIR/containerd.sock, and CRI (only CRI, not containerd's API)
+#     also on 127.0.0.1:TCP_PORT, a free port chosen once, then reused, that only root may connect to (iptables):
+#     version $CRIPS_CONTAINERD (1.6, the machine's package, by default; 1.7 and 2.1 from other Debian suites, kept
+#     in $CRIPS_PACKAGE_CACHE or /var/cache/crips-test-packages, see packages-lib.sh), its data in
 #     DIR/ctd/VERSION, its config in the file version that containerd reads as it is (2, 3 or 4)
 #   - a plain-HTTP docker-registry on 127.0.0.1:PORT (a free port, chosen once, then reused)
 #   - two tiny images built offline (busybox, pause) and pushed to that registry
