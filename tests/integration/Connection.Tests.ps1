@@ -121,33 +121,43 @@ Describe 'Endpoint errors' {
             Remove-Item $file -ErrorAction SilentlyContinue
         }
     }
-    It 'speaks to a tcp://host:port endpoint' -Skip:($NoRuntime -or $Endpoint -notmatch '^(unix://)?/') {
-        # A loopback TCP port forwarded to the runtime's Unix socket stands in for a runtime listening on TCP.
-        $tcp = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $tcp.Start()
-        $port = $tcp.LocalEndpoint.Port
-        $stop = [Threading.ManualResetEventSlim]::new()
-        $forwarder = Start-ThreadJob -ArgumentList $tcp, ($Endpoint -replace '^unix://'), $stop {
-            param($listener, $socketPath, $stop)
-            while (-not $stop.IsSet) {
-                try { $client = $listener.AcceptTcpClient() } catch { break }
-                $unix = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
-                $unix.Connect([System.Net.Sockets.UnixDomainSocketEndPoint]::new($socketPath))
-                $a = $client.GetStream(); $b = [System.Net.Sockets.NetworkStream]::new($unix, $true)
-                $pump = [Threading.Tasks.Task]::WhenAny($a.CopyToAsync($b), $b.CopyToAsync($a))
-                while (-not $pump.Wait(100) -and -not $stop.IsSet) { }
-                $client.Close(); $b.Close()
-            }
-        }
-        try {
-            $viaTcp = Get-CriRuntimeInfo -RuntimeEndpoint "tcp://127.0.0.1:$port" -TimeoutSec 5
-            $viaTcp.RuntimeEndpoint | Should -Be "tcp://127.0.0.1:$port"
-            $viaTcp.RuntimeName | Should -Be (Get-CriRuntimeInfo -RuntimeEndpoint $Endpoint).RuntimeName
-        } finally {
-            $stop.Set()
-            $tcp.Stop()
-            $forwarder | Wait-Job -Timeout 10 | Remove-Job -Force
-        }
+    It 'speaks to containerd''s own tcp listener (tcp://host:port)' -Skip:($NoRuntime -or -not $env:CRIPS_RUNTIME_TCP_ENDPOINT) {
+        # The private runtime's containerd serves CRI on a loopback port of its own besides its Unix socket.
+        $tcp = $env:CRIPS_RUNTIME_TCP_ENDPOINT
+        $port = ([uri]$tcp).Port
+        $containerdPid = [int](Get-Content (Join-Path $env:CRIPS_RUNTIME_DIR 'pids/containerd.pid'))
+        $viaTcp = Get-CriRuntimeInfo -RuntimeEndpoint $tcp -TimeoutSec 5
+        $viaTcp.RuntimeEndpoint | Should -Be $tcp
+        $viaUnix = Get-CriRuntimeInfo -RuntimeEndpoint $Endpoint
+        $viaTcp.RuntimeName | Should -Be $viaUnix.RuntimeName
+        $viaTcp.RuntimeVersion | Should -Be $viaUnix.RuntimeVersion
+        # The images containerd lists (ctr, over its own API on the Unix socket) are those CRI lists over TCP.
+        $tags = @(Get-CriImage -RuntimeEndpoint $tcp -TimeoutSec 5 | ForEach-Object RepoTags | Sort-Object -Unique)
+        $ctrTags = @(& ctr --address $ContainerdAddress --namespace k8s.io images list --quiet | Where-Object { $_ -notmatch '^sha256:|@' } | Sort-Object -Unique)
+        $tags | Should -Not -BeNullOrEmpty
+        $tags | Should -Be $ctrTags
+        # The calls went over TCP to containerd itself: the channel CriPS keeps open is a connection from this process
+        # to the port, and containerd's process holds the other end (ss reads both from the kernel).
+        $ours = & ss -Htnp state established "( dport = :$port )"
+        $ours | Should -Match "pid=$PID,"
+        $theirs = & ss -Htnp state established "( sport = :$port )"
+        $theirs | Should -Match "pid=$containerdPid,"
+    }
+    It 'says the containerd cmdlets get no containerd API on the tcp listener, which serves only CRI' -Skip:($NoRuntime -or -not $env:CRIPS_RUNTIME_TCP_ENDPOINT) {
+        # containerd registers only its CRI plugin on the tcp server (RegisterTCP, in 1.6, 1.7 and 2.1 alike).
+        $err = Get-ErrorRecord { Get-ContainerdVersion -Address $env:CRIPS_RUNTIME_TCP_ENDPOINT -TimeoutSec 5 }
+        $err.FullyQualifiedErrorId | Should -BeLike 'ContainerdNotAvailable,*'
+        $err.CategoryInfo.Category | Should -Be 'ProtocolError'
+        $err.TargetObject | Should -Be $env:CRIPS_RUNTIME_TCP_ENDPOINT
+        "$err" | Should -Match "does not serve containerd's API \(unknown service containerd\.services\.version\.v1\.Version\)"
+    }
+    It 'lets only root reach containerd''s tcp listener, as only root may open its Unix socket' -Skip:(-not $env:CRIPS_RUNTIME_TCP_ENDPOINT -or -not (Get-Command setpriv -ErrorAction SilentlyContinue)) {
+        # The listener has no authentication; the private runtime keeps other users off it (iptables owner match).
+        $port = ([uri]$env:CRIPS_RUNTIME_TCP_ENDPOINT).Port
+        & bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+        $LASTEXITCODE | Should -Be 0 -Because 'root connects'
+        & setpriv --reuid=65534 --regid=65534 --clear-groups bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>$null
+        $LASTEXITCODE | Should -Not -Be 0 -Because 'nobody is turned away'
     }
     It 'keeps one channel per endpoint: a second call skips the version check' -Skip:$NoRuntime {
         $null = Get-CriPod -RuntimeEndpoint $Endpoint

@@ -3,9 +3,10 @@
 #
 # A throw-away container runtime for CriPS tests, entirely below DIR
 # (default ${CRIPS_RUNTIME_DIR:-/tmp/crips-runtime}; keep it short, it holds unix sockets):
-#   - a private containerd with its CRI plugin, socket DIR/containerd.sock: version $CRIPS_CONTAINERD (1.6, the
-#     machine's package, by default; 1.7 and 2.1 from other Debian suites, kept in $CRIPS_PACKAGE_CACHE or
-#     /var/cache/crips-test-packages, see packages-lib.sh), its data in
+#   - a private containerd with its CRI plugin, socket DIR/containerd.sock, and CRI (only CRI, not containerd's API)
+#     also on 127.0.0.1:TCP_PORT, a free port chosen once, then reused, that only root may connect to (iptables):
+#     version $CRIPS_CONTAINERD (1.6, the machine's package, by default; 1.7 and 2.1 from other Debian suites, kept
+#     in $CRIPS_PACKAGE_CACHE or /var/cache/crips-test-packages, see packages-lib.sh), its data in
 #     DIR/ctd/VERSION, its config in the file version that containerd reads as it is (2, 3 or 4)
 #   - a plain-HTTP docker-registry on 127.0.0.1:PORT (a free port, chosen once, then reused)
 #   - two tiny images built offline (busybox, pause) and pushed to that registry
@@ -30,6 +31,7 @@ readonly CONTAINERD_WANTED=${CRIPS_CONTAINERD:-1.6}
 readonly SHARED_REGISTRY=${CRIPS_USE_REGISTRY:-}
 readonly CNI_BIN=/usr/lib/cni
 readonly FIRST_PORT=5100 LAST_PORT=5999
+readonly FIRST_TCP_PORT=6100 LAST_TCP_PORT=6999
 readonly NEEDED_CMDS=(containerd runc ctr docker-registry umoci skopeo busybox gcc curl
                       start-stop-daemon ss ip iptables)
 readonly PACKAGES=(containerd runc containernetworking-plugins docker-registry umoci skopeo
@@ -214,6 +216,56 @@ registry_is_ours() {
   grep -q "pid=$(<"$REG_PID")," <<<"$listeners"
 }
 
+# choose_tcp_port: containerd's CRI port on loopback: the one remembered in runtime.env if our containerd listens
+# there or it is free, otherwise a free one from a random start in FIRST_TCP_PORT-LAST_TCP_PORT (two runtimes brought
+# up at once then rarely pick the same port).
+choose_tcp_port() {
+  local port="" start span=$(( LAST_TCP_PORT - FIRST_TCP_PORT + 1 )) i
+  [[ -f $ENV_FILE ]] && port=$(sed -n 's|^CRIPS_RUNTIME_TCP_ENDPOINT=tcp://127\.0\.0\.1:\([0-9]\+\)$|\1|p' "$ENV_FILE")
+  if [[ -n $port ]] && { tcp_is_ours "$port" || port_free "$port"; }; then
+    TCP_PORT=$port
+    return
+  fi
+  start=$(( RANDOM % span ))
+  for (( i = 0; i < span; i++ )); do
+    port=$(( FIRST_TCP_PORT + (start + i) % span ))
+    if port_free "$port"; then TCP_PORT=$port; return; fi
+  done
+  die "no free TCP port in $FIRST_TCP_PORT-$LAST_TCP_PORT"
+}
+
+# tcp_is_ours PORT: our containerd owns the listener on PORT.
+tcp_is_ours() {
+  local listeners
+  alive "$CTD_PID" "$CTD_BIN" || return 1
+  listeners=$(ss -Hltnp "sport = :$1")
+  grep -q "pid=$(<"$CTD_PID")," <<<"$listeners"
+}
+
+# guard_tcp_port: the tcp listener has no authentication (containerd's TLS options are off), so only root may connect
+# to it, as only root may open the Unix socket: an iptables owner match on loopback rejects everyone else. The rules
+# carry a tag of DIR; those of an earlier port go.
+guard_tcp_port() {
+  local rule=(OUTPUT -o lo -p tcp -d 127.0.0.1 --dport "$TCP_PORT" -m owner ! --uid-owner 0
+              -m comment --comment "$(tcp_guard_tag)" -j REJECT --reject-with tcp-reset)
+  unguard_tcp_port "$TCP_PORT"
+  iptables -w -C "${rule[@]}" 2>/dev/null || iptables -w -I "${rule[@]}" \
+    || die "could not keep users other than root off 127.0.0.1:$TCP_PORT (iptables owner match)"
+}
+
+tcp_guard_tag() { echo "crips-tcp-$(sha256sum <<<"$DIR" | cut -c1-12)"; }
+
+# unguard_tcp_port [KEEP_PORT]: deletes this DIR's guard rules but the one of KEEP_PORT.
+unguard_tcp_port() {
+  local line args
+  command -v iptables >/dev/null || return 0
+  while read -r line; do
+    [[ -n ${1:-} && $line == *"--dport $1 "* ]] && continue
+    read -ra args <<<"${line/#-A /-D }"
+    iptables -w "${args[@]}" || log "WARNING: could not delete iptables rule: $line"
+  done < <(iptables -w -S OUTPUT 2>/dev/null | grep -F -- "--comment $(tcp_guard_tag) " || true)
+}
+
 # --- up: images -----------------------------------------------------------------------------
 
 # has_tag TAG (output captured first: grep -q closing the pipe early would trip pipefail)
@@ -383,6 +435,7 @@ EOF
       cat <<EOF
 [grpc]
   address = "$SOCK"
+  tcp_address = "127.0.0.1:$TCP_PORT"
 
 [ttrpc]
   address = "$SOCK.ttrpc"
@@ -400,6 +453,9 @@ EOF
 
 [plugins."io.containerd.server.v1.ttrpc"]
   address = "$SOCK.ttrpc"
+
+[plugins."io.containerd.server.v1.grpc-tcp"]
+  address = "127.0.0.1:$TCP_PORT"
 EOF
     fi
     cat <<EOF
@@ -411,12 +467,14 @@ EOF
   } | put_file "$CTD_CONF"
 }
 
+# CRI is served on the tcp listener only with disable_tcp_service = false (true by default in 1.x and 2.x).
 # The CRI settings of containerd 1.x: one plugin. Root here lacks CAP_SYS_RESOURCE; without restrict_oom_score_adj
 # every RunPodSandbox fails in runc ("can't get final child's PID from pipe: EOF").
 cri_config_v2() {
   cat <<EOF
 
 [plugins."io.containerd.grpc.v1.cri"]
+  disable_tcp_service = false
   sandbox_image = "$REG/crips/pause:$PAUSE_TAG"
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
@@ -448,6 +506,7 @@ cri_config_v3() {
   cat <<EOF
 
 [plugins."io.containerd.grpc.v1.cri"]
+  disable_tcp_service = false
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
 
@@ -513,6 +572,7 @@ start_containerd() {
   plugins=$("$CTR_BIN" -a "$SOCK" plugins ls 2>/dev/null) || true
   grep -Eq '^io\.containerd\.grpc\.v1[[:space:]]+cri[[:space:]].*[[:space:]]ok[[:space:]]*$' <<<"$plugins" \
     || die "containerd runs but its CRI plugin is not ok; see $DIR/log/containerd.log"
+  wait_for 10 tcp_is_ours "$TCP_PORT" || die "containerd does not listen on 127.0.0.1:$TCP_PORT; see $DIR/log/containerd.log"
 }
 
 # write_env_files: runtime.env (no quotes, no export: readable by sh and PowerShell) and crictl.yaml.
@@ -520,6 +580,7 @@ write_env_files() {
   put_file "$ENV_FILE" <<EOF
 CRIPS_RUNTIME_DIR=$DIR
 CRIPS_RUNTIME_ENDPOINT=unix://$SOCK
+CRIPS_RUNTIME_TCP_ENDPOINT=tcp://127.0.0.1:$TCP_PORT
 CONTAINERD_ADDRESS=$SOCK
 CRIPS_REGISTRY=$REG
 CRIPS_BUSYBOX_IMAGE=$REG/crips/busybox:${BUSYBOX_TAGS[0]}
@@ -553,6 +614,8 @@ cmd_up() {
   lock
   mkdir -p "$PIDS" "$DIR/log"
   select_containerd
+  choose_tcp_port
+  guard_tcp_port
   if [[ -n $SHARED_REGISTRY ]]; then
     use_shared_registry
     write_env_files
@@ -617,6 +680,7 @@ cmd_down() {
   [[ -d $DIR ]] || { log "nothing to do: $DIR does not exist"; return 0; }
   lock
   stop_daemon containerd "$CTD_PID" "$CTD_BIN"
+  unguard_tcp_port
   stop_daemon registry "$REG_PID" "$REG_BIN"
   warn_leftovers
   unmount_below
