@@ -57,12 +57,11 @@ public sealed partial record ImageReference(string Domain, string Path, string? 
     /// typed; in docker's reading ("busybox" is docker.io/library/busybox, "team/app:1" docker.io/team/app:1); and
     /// without a tag or digest, each of those with :latest too.
     /// </summary>
-    public static IReadOnlyList<string> FullForms(string pattern)
+    internal static IReadOnlyList<string> FullForms(string pattern)
     {
         var (domain, path) = SplitDomain(pattern);
-        var forms = new List<string> { pattern };
-        if (domain + "/" + path is var full && full != pattern)
-            forms.Add(full);
+        var full = domain + "/" + path;
+        var forms = full == pattern ? new List<string> { pattern } : [pattern, full];
         var hasTagOrDigest = pattern.Contains('@') || pattern.LastIndexOf(':') > pattern.LastIndexOf('/');
         return hasTagOrDigest ? forms : [.. forms, .. forms.Select(f => f + ":latest")];
     }
