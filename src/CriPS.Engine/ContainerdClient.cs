@@ -48,12 +48,15 @@ public sealed class ContainerdClient
         return _origin.Stamp(new ContainerdVersion { Version = reply.Version, Revision = reply.Revision });
     }
 
-    public async Task<List<ContainerdNamespace>> GetNamespacesAsync(CancellationToken cancel)
+    public async Task<List<ContainerdNamespace>> GetNamespacesAsync(ContainerdNamespaceQuery query, CancellationToken cancel)
     {
         var reply = await Call("ContainerdNamespaceList", null,
             o => new Ctd.Namespaces.Namespaces.NamespacesClient(_channel.Channel).ListAsync(new(), o), cancel);
-        return reply.Namespaces.Select(n => ContainerdMapper.ToNamespace(n, _origin)).ToList();
+        return ContainerdFilters.Namespaces(reply.Namespaces.Select(n => ContainerdMapper.ToNamespace(n, _origin)), query);
     }
+
+    public async Task<List<ContainerdPlugin>> GetPluginsAsync(ContainerdPluginQuery query, CancellationToken cancel) =>
+        ContainerdFilters.Plugins(await GetPluginsAsync(query.Filter, cancel).ConfigureAwait(false), query);
 
     public async Task<List<ContainerdPlugin>> GetPluginsAsync(string[] filters, CancellationToken cancel)
     {
@@ -63,6 +66,13 @@ public sealed class ContainerdClient
         return reply.Plugins.Select(p => ContainerdMapper.ToPlugin(p, _origin)).ToList();
     }
 
+    public async Task<List<ContainerdImage>> GetImagesAsync(ContainerdImageQuery query, CancellationToken cancel) =>
+        ContainerdFilters.Images(await GetImagesAsync(query.Filter, cancel).ConfigureAwait(false), query);
+
+    /// <summary>The images of the namespace that <paramref name="pattern"/> names: a wildcard, an exact name or a short one.</summary>
+    public static List<ContainerdImage> ImagesNamed(IEnumerable<ContainerdImage> images, string pattern) =>
+        ContainerdFilters.ImagesNamed(images, pattern);
+
     public async Task<List<ContainerdImage>> GetImagesAsync(string[] filters, CancellationToken cancel)
     {
         var request = new Ctd.Images.ListImagesRequest { Filters = { filters } };
@@ -71,43 +81,31 @@ public sealed class ContainerdClient
         return reply.Images.Select(i => ContainerdMapper.ToImage(i, Namespace, _origin)).ToList();
     }
 
-    public async Task<List<ContainerdContainer>> GetContainersAsync(string[] filters, CancellationToken cancel)
+    public async Task<List<ContainerdContainer>> GetContainersAsync(ContainerdContainerQuery query, CancellationToken cancel)
     {
-        var request = new Ctd.Containers.ListContainersRequest { Filters = { filters } };
-        var reply = await Call("ContainerdContainerList", filters,
+        var request = new Ctd.Containers.ListContainersRequest { Filters = { query.Filter } };
+        var reply = await Call("ContainerdContainerList", query.Filter,
             o => new Ctd.Containers.Containers.ContainersClient(_channel.Channel).ListAsync(request, o), cancel);
-        return reply.Containers.Select(c => ContainerdMapper.ToContainer(c, Namespace, _origin)).ToList();
+        return ContainerdFilters.Containers(reply.Containers.Select(c => ContainerdMapper.ToContainer(c, Namespace, _origin)), query);
     }
 
-    /// <summary>Every task of the namespace (the API's filter is ignored by containerd, so none is offered).</summary>
-    public async Task<List<ContainerdTask>> GetTasksAsync(CancellationToken cancel)
+    /// <summary>The tasks of the namespace the query selects (the API's filter is ignored by containerd, so none is offered).</summary>
+    public async Task<List<ContainerdTask>> GetTasksAsync(ContainerdTaskQuery query, CancellationToken cancel)
     {
         var request = new Ctd.Tasks.ListTasksRequest();
         var reply = await Call("ContainerdTaskList", null,
             o => new Ctd.Tasks.Tasks.TasksClient(_channel.Channel).ListAsync(request, o), cancel);
-        return reply.Tasks.Select(t => ContainerdMapper.ToTask(t, Namespace, _origin)).ToList();
+        return ContainerdFilters.Tasks(reply.Tasks.Select(t => ContainerdMapper.ToTask(t, Namespace, _origin)), query);
     }
 
-    public async Task<List<ContainerdContent>> GetContentAsync(string[] filters, CancellationToken cancel)
+    public async Task<List<ContainerdContent>> GetContentAsync(ContainerdContentQuery query, CancellationToken cancel)
     {
-        var request = new Ctd.Content.ListContentRequest { Filters = { filters } };
-        var result = new List<ContainerdContent>();
-        try
-        {
-            using var call = new Ctd.Content.Content.ContentClient(_channel.Channel).List(request, Options(cancel));
-            // The listing streams in batches; the deadline covers the whole stream.
-            while (await call.ResponseStream.MoveNext(cancel).ConfigureAwait(false))
-                result.AddRange(call.ResponseStream.Current.Info.Select(i => ContainerdMapper.ToContent(i, Namespace, _origin)));
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancel.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(cancel);
-        }
-        catch (RpcException e)
-        {
-            throw Translate(e, "ContainerdContentList", filters);
-        }
-        return result;
+        var request = new Ctd.Content.ListContentRequest { Filters = { query.Filter } };
+        // The listing streams in batches.
+        var blobs = await GrpcCalls.ReadAllAsync(o => new Ctd.Content.Content.ContentClient(_channel.Channel).List(request, o), Options(cancel),
+            reply => reply.Info.Select(i => ContainerdMapper.ToContent(i, Namespace, _origin)),
+            e => Translate(e, "ContainerdContentList", query.Filter)).ConfigureAwait(false);
+        return ContainerdFilters.Content(blobs, query);
     }
 
     /// <summary>Writes in progress (content ingests), e.g. the layers of a pull that is running.</summary>
@@ -123,23 +121,10 @@ public sealed class ContainerdClient
     public async Task RemoveImageAsync(string name, CancellationToken cancel)
     {
         var request = new Ctd.Images.DeleteImageRequest { Name = name, Sync = true };
-        try
-        {
-            await new Ctd.Images.Images.ImagesClient(_channel.Channel).DeleteAsync(request, Options(cancel)).ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
-        {
-            throw ErrorTranslator.Carrying(e, "ContainerdImageNotFound", CriErrorCategory.ObjectNotFound,
-                $"No image '{name}' in namespace {Namespace}.", name);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancel.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(cancel);
-        }
-        catch (RpcException e)
-        {
-            throw Translate(e, "ContainerdImageDelete", name);
-        }
+        await GrpcCalls.UnaryAsync(o => new Ctd.Images.Images.ImagesClient(_channel.Channel).DeleteAsync(request, o), Options(cancel),
+            e => e.StatusCode == StatusCode.NotFound
+                ? ErrorTranslator.Carrying(e, "ContainerdImageNotFound", CriErrorCategory.ObjectNotFound, $"No image '{name}' in namespace {Namespace}.", name)
+                : Translate(e, "ContainerdImageDelete", name)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -284,39 +269,23 @@ public sealed class ContainerdClient
         };
         try
         {
-            var created = await images.CreateAsync(new Ctd.Images.CreateImageRequest { Image = record }, Options(cancel)).ResponseAsync.ConfigureAwait(false);
+            var created = await Call("ContainerdImageCreate", image.Name,
+                o => images.CreateAsync(new Ctd.Images.CreateImageRequest { Image = record }, o), cancel).ConfigureAwait(false);
             return ContainerdMapper.ToImage(created.Image, Namespace, _origin);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
+        catch (CriException e) when (e.StatusCode == nameof(StatusCode.AlreadyExists))
         {
             var update = new Ctd.Images.UpdateImageRequest { Image = record, UpdateMask = new() { Paths = { "target" } } };
             var updated = await Call("ContainerdImageUpdate", image.Name, o => images.UpdateAsync(update, o), cancel).ConfigureAwait(false);
             return ContainerdMapper.ToImage(updated.Image, Namespace, _origin);
         }
-        catch (RpcException e) when (!cancel.IsCancellationRequested)
-        {
-            throw Translate(e, "ContainerdImageCreate", image.Name);
-        }
     }
 
     private CallOptions Options(CancellationToken cancel) =>
-        new(new Metadata { { NamespaceHeader, Namespace } }, DateTime.UtcNow + Timeout, cancel);
+        GrpcCalls.Options(Timeout, cancel, new Metadata { { NamespaceHeader, Namespace } });
 
-    private async Task<T> Call<T>(string operation, object? target, Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancel)
-    {
-        try
-        {
-            return await call(Options(cancel)).ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancel.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(cancel);
-        }
-        catch (RpcException e)
-        {
-            throw Translate(e, operation, target);
-        }
-    }
+    private Task<T> Call<T>(string operation, object? target, Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancel) =>
+        GrpcCalls.UnaryAsync(call, Options(cancel), e => Translate(e, operation, target));
 
     /// <summary>
     /// The filter containerd could not parse, as the error's target: its parse error shows the whole text split at the

@@ -417,7 +417,7 @@ public sealed partial class CriClient
     /// <summary>Each distinct -Image value is looked up once (ImageStatus), never once per container.</summary>
     private async Task<IReadOnlyDictionary<string, string?>> ResolveImagesAsync(string[] images, CancellationToken cancel)
     {
-        var distinct = images.Distinct(StringComparer.Ordinal).Where(i => !i.Contains('*') && !i.Contains('?')).ToList();
+        var distinct = images.Distinct(StringComparer.Ordinal).Where(i => !Wildcard.HasWildcards(i)).ToList();
         var ids = await Task.WhenAll(distinct.Select(async i => (await GetImageAsync(i, cancel).ConfigureAwait(false))?.Id)).ConfigureAwait(false);
         var map = new Dictionary<string, string?>(StringComparer.Ordinal);
         for (var n = 0; n < distinct.Count; n++)
@@ -425,26 +425,13 @@ public sealed partial class CriClient
         return map;
     }
 
-    private CallOptions Options(CancellationToken cancel, TimeSpan? timeout = null) =>
-        new(deadline: DateTime.UtcNow + (timeout ?? Timeout), cancellationToken: cancel);
-
     /// <summary>Runs one unary call with the deadline and cancellation, after the once-per-channel version check.</summary>
     private async Task<T> Call<T>(string operation, string? kind, object? target,
         Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancel, CriChannel? channel = null, TimeSpan? timeout = null)
     {
         channel ??= _runtime;
         await channel.EnsureVersionAsync(Timeout, cancel).ConfigureAwait(false);
-        try
-        {
-            return await call(Options(cancel, timeout)).ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancel.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(cancel);
-        }
-        catch (RpcException e)
-        {
-            throw ErrorTranslator.Translate(e, channel.Endpoint, operation, kind, target);
-        }
+        return await GrpcCalls.UnaryAsync(call, GrpcCalls.Options(timeout ?? Timeout, cancel),
+            e => ErrorTranslator.Translate(e, channel.Endpoint, operation, kind, target)).ConfigureAwait(false);
     }
 }

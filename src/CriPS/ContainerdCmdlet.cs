@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using CriPS.Engine;
-using CriPS.Engine.Images;
 
 namespace CriPS;
 
@@ -33,28 +32,13 @@ public abstract class ContainerdCmdlet : CriPSCmdlet
         var found = new List<ContainerdImage>();
         foreach (var pattern in patterns.Distinct(StringComparer.Ordinal))
         {
-            var normalized = Normalized(pattern);
-            var matches = WildcardPattern.ContainsWildcardCharacters(pattern)
-                ? _images.Where(i => MatchesAny([pattern], i.Name)).ToList()
-                : _images.Where(i => i.Name == pattern || i.Name == normalized).ToList();
+            var matches = ContainerdClient.ImagesNamed(_images, pattern);
             if (matches.Count == 0)
                 WriteError(new ErrorRecord(new ItemNotFoundException($"No image '{pattern}' in namespace {Client.Namespace}."),
                     "ContainerdImageNotFound", ErrorCategory.ObjectNotFound, pattern));
             found.AddRange(matches.Where(m => !found.Contains(m)));
         }
         return found;
-    }
-
-    private static string? Normalized(string name)
-    {
-        try
-        {
-            return ImageReference.Parse(name).FullName;
-        }
-        catch (CriException)
-        {
-            return null;
-        }
     }
 
     private protected override void Connect()

@@ -208,10 +208,6 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
     internal static ErrorRecord ToErrorRecord(CriException e) =>
         new(e, e.ErrorId, Enum.TryParse<ErrorCategory>(e.Category.ToString(), out var c) ? c : ErrorCategory.NotSpecified, e.Target);
 
-    /// <summary>True when no pattern is given or one of them matches: * and ?, case-insensitive, as the CRI filters match.</summary>
-    protected static bool MatchesAny(string[] patterns, string value) =>
-        patterns.Length == 0 || patterns.Any(p => System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(p, value, ignoreCase: true));
-
     /// <summary>Hashtable parameters (labels, annotations) as the string map the APIs want.</summary>
     protected static Dictionary<string, string> ToStringMap(IDictionary? table)
     {

@@ -419,7 +419,7 @@ public sealed class ErrorTranslatorTests : IDisposable
     [Fact]
     public void NotARuntimeNamesTheEndpointAndTheWayOut()
     {
-        var cause = new InvalidOperationException("x");
+        var cause = new RpcException(new Status(StatusCode.Internal, "Bad gRPC response. Response protocol downgraded to HTTP/1.1."));
 
         var e = ErrorTranslator.NotARuntime(Endpoint.Parse("/var/run/docker.sock"), cause);
 
@@ -427,7 +427,7 @@ public sealed class ErrorTranslatorTests : IDisposable
         Assert.Equal("unix:///var/run/docker.sock", e.Target);
         Assert.Contains("unix:///var/run/docker.sock", e.Message);
         Assert.Contains("-RuntimeEndpoint", e.Message);
-        Assert.Same(cause, e.InnerException);
+        Assert.Equal(("Internal", cause.Status.Detail), (e.StatusCode, e.StatusDetail));
     }
 
     [Fact]

@@ -48,4 +48,21 @@ public class ImageReferenceTests
     [Fact]
     public void OverlongTagFails() =>
         Assert.Throws<CriException>(() => ImageReference.Parse("busybox:" + new string('a', 129)));
+
+    [Theory]
+    [InlineData("busybox", new[] { "busybox", "docker.io/library/busybox", "busybox:latest", "docker.io/library/busybox:latest" })]
+    [InlineData("busy*:1.36", new[] { "busy*:1.36", "docker.io/library/busy*:1.36" })]
+    [InlineData("team/app:v2", new[] { "team/app:v2", "docker.io/team/app:v2" })]
+    [InlineData("registry.k8s.io/pause", new[] { "registry.k8s.io/pause", "registry.k8s.io/pause:latest" })]
+    [InlineData("localhost:5000/a@sha256:d1", new[] { "localhost:5000/a@sha256:d1" })]
+    [InlineData("reg*/app:1", new[] { "reg*/app:1" })]       // the first part may stand for a registry
+    public void FullFormsOfATypedNameOrPattern(string typed, string[] expected) =>
+        Assert.Equal(expected, ImageReference.FullForms(typed));
+
+    [Fact]
+    public void TryParseIsNullForWhatParseRefuses()
+    {
+        Assert.Null(ImageReference.TryParse("Busybox"));
+        Assert.Equal("docker.io/library/busybox:1.36", ImageReference.TryParse("busybox:1.36")?.FullName);
+    }
 }

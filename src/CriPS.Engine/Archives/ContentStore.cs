@@ -1,6 +1,7 @@
 using System.Buffers;
 using Google.Protobuf;
 using Grpc.Core;
+using CriPS.Engine.Connection;
 using Ctd = CriPS.Engine.Containerd;
 
 namespace CriPS.Engine.Archives;
@@ -199,16 +200,13 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
     {
         try
         {
-            var reply = await client.InfoAsync(new Ctd.Content.InfoRequest { Digest = digest }, Unary(cancel)).ConfigureAwait(false);
+            var reply = await GrpcCalls.UnaryAsync(o => client.InfoAsync(new Ctd.Content.InfoRequest { Digest = digest }, o), Unary(cancel),
+                e => translate(e, "ContainerdContentInfo", digest)).ConfigureAwait(false);
             return reply.Info.Size;
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        catch (CriException e) when (e.StatusCode == nameof(StatusCode.NotFound))
         {
             return null;
-        }
-        catch (RpcException e) when (!cancel.IsCancellationRequested)
-        {
-            throw translate(e, "ContainerdContentInfo", digest);
         }
     }
 
@@ -223,17 +221,11 @@ internal sealed class ContentStore(Ctd.Content.Content.ContentClient client, Met
             request.Info.Labels[key] = value;
             request.UpdateMask.Paths.Add("labels." + key);
         }
-        try
-        {
-            await client.UpdateAsync(request, Unary(cancel)).ConfigureAwait(false);
-        }
-        catch (RpcException e) when (!cancel.IsCancellationRequested)
-        {
-            throw translate(e, "ContainerdContentUpdate", digest);
-        }
+        await GrpcCalls.UnaryAsync(o => client.UpdateAsync(request, o), Unary(cancel), e => translate(e, "ContainerdContentUpdate", digest))
+            .ConfigureAwait(false);
     }
 
-    private CallOptions Unary(CancellationToken cancel) => new(headers, DateTime.UtcNow + callTimeout, cancel);
+    private CallOptions Unary(CancellationToken cancel) => GrpcCalls.Options(callTimeout, cancel, headers);
 
     private async Task AbortAsync(string reference)
     {

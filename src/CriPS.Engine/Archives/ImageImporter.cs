@@ -199,15 +199,10 @@ internal sealed partial class ImageImporter(ContentStore store, string reference
 
     private string? Normalize(string reference)
     {
-        try
-        {
-            return ImageReference.Parse(reference).FullName;
-        }
-        catch (CriException)
-        {
-            Notes.Add($"The archive names an image '{reference}', which is not a valid reference; that name is skipped.");
-            return null;
-        }
+        if (ImageReference.TryParse(reference) is { } parsed)
+            return parsed.FullName;
+        Notes.Add($"The archive names an image '{reference}', which is not a valid reference; that name is skipped.");
+        return null;
     }
 
     private async Task<List<ArchiveImage>> FromDockerArchiveAsync(byte[] json, CancellationToken cancel)

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -155,32 +154,14 @@ internal sealed class CriChannel
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancel)
     {
-        Socket socket;
-        EndPoint target;
-        if (Endpoint.IsUnix)
-        {
-            socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            target = new UnixDomainSocketEndPoint(Endpoint.SocketPath!);
-        }
-        else
-        {
-            socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            target = new DnsEndPoint(Endpoint.Host!, Endpoint.Port);
-        }
         try
         {
-            await socket.ConnectAsync(target, cancel).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
+            return new NetworkStream(await EndpointSocket.ConnectAsync(Endpoint, cancel).ConfigureAwait(false), ownsSocket: true);
         }
         catch (SocketException e)
         {
-            socket.Dispose();
+            // The translator looks for this to say why the runtime cannot be reached.
             throw new SocketConnectException(Endpoint.Address, e.SocketErrorCode, e);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
         }
     }
 }

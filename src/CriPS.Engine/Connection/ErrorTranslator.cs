@@ -77,41 +77,35 @@ internal static class ErrorTranslator
     /// A peer that is not a CRI runtime. <paramref name="speaksGrpc"/>: it answered in gRPC that it has no
     /// RuntimeService, which is what a containerd with its CRI plugin disabled does (Docker's containerd ships so).
     /// </summary>
-    public static CriException NotARuntime(Endpoint endpoint, Exception e, bool speaksGrpc = false) =>
-        new("CriNotARuntime", CriErrorCategory.ProtocolError,
+    public static CriException NotARuntime(Endpoint endpoint, RpcException e, bool speaksGrpc = false) =>
+        Carrying(e, "CriNotARuntime", CriErrorCategory.ProtocolError,
             speaksGrpc
                 ? $"A gRPC server answers at {endpoint}, but it does not serve the CRI (runtime.v1.RuntimeService); a containerd "
                   + "whose CRI plugin is disabled (disabled_plugins = [\"cri\"], as Docker's containerd ships) is one such case. "
                   + "Enable the plugin, or point -RuntimeEndpoint at a runtime that serves the CRI."
                 : $"Something answers at {endpoint}, but it is not a CRI runtime (it does not serve runtime.v1.RuntimeService "
                   + "over gRPC; Docker's API socket is one such case). Point -RuntimeEndpoint at containerd's or CRI-O's socket.",
-            endpoint.Address, e)
-        {
-            StatusCode = (e as RpcException)?.StatusCode.ToString(),
-            StatusDetail = (e as RpcException)?.Status.Detail,
-        };
+            endpoint.Address);
 
     /// <summary>How a CRI user picks another endpoint; containerd's own cmdlets pass theirs.</summary>
     private static readonly string CriHowToChoose =
         $"-RuntimeEndpoint or ${EndpointResolver.RuntimeEndpointVariable} (for the image service: -ImageEndpoint or ${EndpointResolver.ImageEndpointVariable})";
 
-    private static CriException Unreachable(Endpoint endpoint, SocketConnectException connect, Exception e, string howToChoose)
+    private static CriException Unreachable(Endpoint endpoint, SocketConnectException connect, RpcException e, string howToChoose)
     {
         var where = endpoint.IsUnix ? $"the socket {endpoint.SocketPath}" : $"{endpoint.Host}:{endpoint.Port}";
         if (connect.Error == SocketError.AccessDenied)
-            return new CriException("CriPermissionDenied", CriErrorCategory.PermissionDenied,
-                $"Permission denied on {where}. Run as root (sudo pwsh) or as a member of the group that owns the socket.",
-                endpoint.Address, e) { StatusCode = (e as RpcException)?.StatusCode.ToString() };
+            return Carrying(e, "CriPermissionDenied", CriErrorCategory.PermissionDenied,
+                $"Permission denied on {where}. Run as root (sudo pwsh) or as a member of the group that owns the socket.", endpoint.Address);
 
         // The path tells more than the socket error: connecting to a directory is "refused", to nothing "not available".
         var why = endpoint.IsUnix && Directory.Exists(endpoint.SocketPath) ? "it is a directory, not a socket"
             : endpoint.IsUnix && !File.Exists(endpoint.SocketPath) ? "the socket does not exist"
             : connect.Error == SocketError.ConnectionRefused ? "nothing listens on it (connection refused)"
             : connect.InnerException?.Message ?? connect.Error.ToString();
-        return new CriException("CriRuntimeUnavailable", CriErrorCategory.ConnectionError,
+        return Carrying(e, "CriRuntimeUnavailable", CriErrorCategory.ConnectionError,
             $"Cannot reach the container runtime at {endpoint}: {why}. Is the runtime running? "
-            + $"Choose another endpoint with {howToChoose}.",
-            endpoint.Address, e) { StatusCode = (e as RpcException)?.StatusCode.ToString() };
+            + $"Choose another endpoint with {howToChoose}.", endpoint.Address);
     }
 
     /// <summary>

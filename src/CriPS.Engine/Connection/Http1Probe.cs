@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using CriPS.Engine.Endpoints;
@@ -21,12 +20,8 @@ internal static class Http1Probe
     {
         try
         {
-            using var socket = endpoint.IsUnix
-                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-                : new Socket(SocketType.Stream, ProtocolType.Tcp);
-            EndPoint target = endpoint.IsUnix ? new UnixDomainSocketEndPoint(endpoint.SocketPath!) : new DnsEndPoint(endpoint.Host!, endpoint.Port);
             using var deadline = new CancellationTokenSource(timeout);
-            socket.ConnectAsync(target, deadline.Token).AsTask().GetAwaiter().GetResult();
+            using var socket = EndpointSocket.ConnectAsync(endpoint, deadline.Token).GetAwaiter().GetResult();
             socket.SendTimeout = socket.ReceiveTimeout = (int)Math.Max(1, timeout.TotalMilliseconds);
             try
             {

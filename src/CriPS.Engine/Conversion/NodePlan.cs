@@ -147,15 +147,5 @@ internal sealed class NodePlan
     }
 
     /// <summary>Docker and containerd spell the same image differently (busybox vs docker.io/library/busybox:latest).</summary>
-    public static string Normalize(string name)
-    {
-        try
-        {
-            return ImageReference.Parse(name).FullName;
-        }
-        catch (CriException)
-        {
-            return name;
-        }
-    }
+    public static string Normalize(string name) => ImageReference.TryParse(name)?.FullName ?? name;
 }

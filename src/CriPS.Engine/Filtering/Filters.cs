@@ -1,3 +1,5 @@
+using CriPS.Engine.Images;
+
 namespace CriPS.Engine.Filtering;
 
 /// <summary>Client-side filters: one listing call, then these, so every runtime behaves alike.</summary>
@@ -56,7 +58,7 @@ internal static class Filters
         patterns.Length == 0 || patterns.Any(p =>
         {
             var pattern = p.Trim();
-            return pattern.AsSpan().IndexOfAny('*', '?') >= 0
+            return Wildcard.HasWildcards(pattern)
                 ? Wildcard.IsMatch(pattern, id)
                 : pattern.Length > 0 && id.StartsWith(pattern, StringComparison.OrdinalIgnoreCase);
         });
@@ -74,7 +76,7 @@ internal static class Filters
             && (!q.Pinned || i.Pinned)));
         // As Get-Item does: a name without wildcards that matches nothing is an error; a pattern may match nothing.
         // Checked against every image, so a name filtered out by -Pinned, say, is not called missing.
-        foreach (var name in q.Name.Where(n => n.IndexOfAny(['*', '?']) < 0 && !images.Any(i => NameMatches(i, n))))
+        foreach (var name in q.Name.Where(n => !Wildcard.HasWildcards(n) && !images.Any(i => NameMatches(i, n))))
             result.Errors.Add(new CriException("CriImageNotFound", CriErrorCategory.ObjectNotFound, $"No image is named '{name}'.", name));
         return result;
     }
@@ -86,25 +88,7 @@ internal static class Filters
     internal static string WithoutSha256(string id) => id.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase) ? id[7..] : id;
 
     private static bool NameMatches(Image image, string pattern) =>
-        NamePatterns(pattern).Any(p => image.RepoTags.Any(t => Wildcard.IsMatch(p, t)) || image.RepoDigests.Any(d => Wildcard.IsMatch(p, d)));
-
-    /// <summary>
-    /// What a typed name stands for, as docker and crictl read it: "busybox" is docker.io/library/busybox:latest,
-    /// "team/app:1" is docker.io/team/app:1 (runtimes list the full form); a name without tag or digest means :latest.
-    /// </summary>
-    internal static IEnumerable<string> NamePatterns(string pattern)
-    {
-        var forms = new List<string> { pattern };
-        var firstSlash = pattern.IndexOf('/');
-        var domain = firstSlash < 0 ? null : pattern[..firstSlash];
-        if (firstSlash < 0)
-            forms.Add("docker.io/library/" + pattern);
-        else if (!domain!.Contains('.') && !domain.Contains(':') && domain != "localhost" && !domain.Contains('*'))
-            forms.Add("docker.io/" + pattern);
-
-        var hasTagOrDigest = pattern.Contains('@') || pattern.LastIndexOf(':') > pattern.LastIndexOf('/');
-        return hasTagOrDigest ? forms : forms.Concat(forms.Select(f => f + ":latest")).ToList();
-    }
+        ImageReference.FullForms(pattern).Any(p => image.RepoTags.Any(t => Wildcard.IsMatch(p, t)) || image.RepoDigests.Any(d => Wildcard.IsMatch(p, d)));
 
     private static bool UsesImage(Container c, string wanted, string? resolvedId)
     {

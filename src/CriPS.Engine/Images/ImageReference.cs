@@ -28,22 +28,55 @@ public sealed partial record ImageReference(string Domain, string Path, string? 
         if (name.Length > 255)
             throw Invalid(value, "the repository name is longer than 255 characters");
 
-        // As docker reads it: a first part with a dot or a port, or "localhost", is a registry; else Docker Hub.
-        var slash = name.IndexOf('/');
-        var first = slash < 0 ? "" : name[..slash];
-        var hasDomain = slash > 0 && (first.Contains('.') || first.Contains(':') || first == "localhost");
-        var domain = hasDomain ? first : DockerHub;
-        var path = hasDomain ? name[(slash + 1)..] : name;
+        var (domain, path) = SplitDomain(name);
         if (!PathGrammar().IsMatch(path))
             throw Invalid(value, "the repository path must be lower case letters, digits and separators (. _ __ -) between /");
-        if (domain == DockerHub && !path.Contains('/'))
-            path = "library/" + path;
 
         var tag = match.Groups["tag"].Success ? match.Groups["tag"].Value : null;
         var digest = match.Groups["digest"].Success ? match.Groups["digest"].Value : null;
         if (tag is null && digest is null)
             tag = "latest";
         return new ImageReference(domain, path, tag, digest);
+    }
+
+    /// <summary>The reference, or null when the text is not one.</summary>
+    public static ImageReference? TryParse(string text)
+    {
+        try
+        {
+            return Parse(text);
+        }
+        catch (CriException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The names a typed name or a wildcard pattern of one may stand for in a listing of full names, unchecked: as
+    /// typed; in docker's reading ("busybox" is docker.io/library/busybox, "team/app:1" docker.io/team/app:1); and
+    /// without a tag or digest, each of those with :latest too.
+    /// </summary>
+    internal static IReadOnlyList<string> FullForms(string pattern)
+    {
+        var (domain, path) = SplitDomain(pattern);
+        var full = domain + "/" + path;
+        var forms = full == pattern ? new List<string> { pattern } : [pattern, full];
+        var hasTagOrDigest = pattern.Contains('@') || pattern.LastIndexOf(':') > pattern.LastIndexOf('/');
+        return hasTagOrDigest ? forms : [.. forms, .. forms.Select(f => f + ":latest")];
+    }
+
+    /// <summary>
+    /// As docker reads a name: a first part with a dot or a port, or "localhost", is a registry; else the name is on
+    /// Docker Hub, where a single path is under library/. In a pattern, a first part with * may stand for a registry.
+    /// </summary>
+    private static (string Domain, string Path) SplitDomain(string name)
+    {
+        var slash = name.IndexOf('/');
+        var first = slash < 0 ? "" : name[..slash];
+        if (slash > 0 && (first.Contains('.') || first.Contains(':') || first == "localhost" || first.Contains('*')))
+            return (first, name[(slash + 1)..]);
+        return (DockerHub, slash < 0 ? "library/" + name : name);
     }
 
     private static CriException Invalid(string value, string why) =>

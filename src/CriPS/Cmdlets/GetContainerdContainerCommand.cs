@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using CriPS.Engine.Filtering;
 
 namespace CriPS.Cmdlets;
 
@@ -37,12 +38,7 @@ public sealed class GetContainerdContainerCommand : NamespacedContainerdCmdlet
     {
         if (MyInvocation.ExpectingInput && _ids.Count == 0)
             return;
-        var ids = _ids.ToArray();
-        var labels = ToStringMap(Label);
-        var containers = Await(c => Client.GetContainersAsync(Filter, c), "Containers.List");
-        WriteObject(containers
-            .Where(c => MatchesAny(ids, c.Id) && MatchesAny(Image, c.Image)
-                && labels.All(l => c.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
-            .OrderByDescending(c => c.CreatedAt), enumerateCollection: true);
+        var query = new ContainerdContainerQuery { Id = _ids.ToArray(), Image = Image, Label = ToStringMap(Label), Filter = Filter };
+        WriteObject(Await(c => Client.GetContainersAsync(query, c), "Containers.List"), enumerateCollection: true);
     }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Engine.Filtering;
 
 namespace CriPS.Cmdlets;
 
@@ -36,7 +37,7 @@ public sealed class GetContainerdContentCommand : NamespacedContainerdCmdlet
             WriteObject(Await(c => Client.GetIngestsAsync(Filter, c), "Content.ListStatuses"), enumerateCollection: true);
             return;
         }
-        var blobs = Await(c => Client.GetContentAsync(Filter, c), "Content.List");
-        WriteObject(blobs.Where(b => MatchesAny(Digest, b.Digest)), enumerateCollection: true);
+        var query = new ContainerdContentQuery { Digest = Digest, Filter = Filter };
+        WriteObject(Await(c => Client.GetContentAsync(query, c), "Content.List"), enumerateCollection: true);
     }
 }

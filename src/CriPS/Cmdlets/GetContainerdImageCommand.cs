@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Engine.Filtering;
 using CriPS.Completion;
 
 namespace CriPS.Cmdlets;
@@ -22,7 +23,7 @@ public sealed class GetContainerdImageCommand : NamespacedContainerdCmdlet
 
     protected override void EndProcessing()
     {
-        var images = Await(c => Client.GetImagesAsync(Filter, c), "Images.List");
-        WriteObject(images.Where(i => MatchesAny(Name, i.Name)).OrderBy(i => i.Name, StringComparer.Ordinal), enumerateCollection: true);
+        var query = new ContainerdImageQuery { Name = Name, Filter = Filter };
+        WriteObject(Await(c => Client.GetImagesAsync(query, c), "Images.List"), enumerateCollection: true);
     }
 }

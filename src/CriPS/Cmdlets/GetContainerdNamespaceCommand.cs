@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Engine.Filtering;
 
 namespace CriPS.Cmdlets;
 
@@ -14,7 +15,7 @@ public sealed class GetContainerdNamespaceCommand : ContainerdCmdlet
 
     protected override void EndProcessing()
     {
-        var namespaces = Await(Client.GetNamespacesAsync, "Namespaces.List");
-        WriteObject(namespaces.Where(n => MatchesAny(Name, n.Name)).OrderBy(n => n.Name, StringComparer.Ordinal), enumerateCollection: true);
+        var query = new ContainerdNamespaceQuery { Name = Name };
+        WriteObject(Await(c => Client.GetNamespacesAsync(query, c), "Namespaces.List"), enumerateCollection: true);
     }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Engine.Filtering;
 
 namespace CriPS.Cmdlets;
 
@@ -30,8 +31,7 @@ public sealed class GetContainerdPluginCommand : ContainerdCmdlet
 
     protected override void EndProcessing()
     {
-        var plugins = Await(c => Client.GetPluginsAsync(Filter, c), "Introspection.Plugins");
-        WriteObject(plugins.Where(p => MatchesAny(Id, p.Id) && MatchesAny(Type, p.Type) && (!Failed || p.Status != "ok")),
-            enumerateCollection: true);
+        var query = new ContainerdPluginQuery { Id = Id, Type = Type, Failed = Failed, Filter = Filter };
+        WriteObject(Await(c => Client.GetPluginsAsync(query, c), "Introspection.Plugins"), enumerateCollection: true);
     }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CriPS.Engine.Filtering;
 
 namespace CriPS.Cmdlets;
 
@@ -25,9 +26,7 @@ public sealed class GetContainerdTaskCommand : NamespacedContainerdCmdlet
     {
         if (MyInvocation.ExpectingInput && _ids.Count == 0)
             return;
-        var ids = _ids.ToArray();
-        var tasks = Await(Client.GetTasksAsync, "Tasks.List");
-        WriteObject(tasks.Where(t => MatchesAny(ids, t.ContainerId) && (Status.Length == 0 || Status.Contains(t.Status))),
-            enumerateCollection: true);
+        var query = new ContainerdTaskQuery { ContainerId = _ids.ToArray(), Status = Status };
+        WriteObject(Await(c => Client.GetTasksAsync(query, c), "Tasks.List"), enumerateCollection: true);
     }
 }

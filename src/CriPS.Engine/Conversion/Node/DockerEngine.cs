@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
+using CriPS.Engine.Connection;
 using DockerEndpoint = CriPS.Engine.Endpoints.Endpoint;
 
 namespace CriPS.Engine.Conversion;
@@ -185,22 +186,6 @@ internal sealed class DockerEngine : IDisposable
         return null;
     }
 
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancel)
-    {
-        var socket = _endpoint.IsUnix
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(_endpoint.IsUnix
-                ? new UnixDomainSocketEndPoint(_endpoint.SocketPath!)
-                : new System.Net.DnsEndPoint(_endpoint.Host!, _endpoint.Port), cancel).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancel) =>
+        new NetworkStream(await EndpointSocket.ConnectAsync(_endpoint, cancel).ConfigureAwait(false), ownsSocket: true);
 }
