@@ -6,7 +6,8 @@ BeforeDiscovery { . $PSScriptRoot/TestFixture.ps1 }
 # crips-import-* lease. Where an attack can hide inside an otherwise valid image it does, so that without the check
 # under test the archive would import. Each case gets a namespace of its own, so no blob of another case can satisfy
 # or hide one of its own. A few controls (expected to import) keep the limits from being too eager.
-Describe 'Import-ContainerdImage refuses hostile archives with bounded memory and leaves nothing behind' -Skip:$NoContainerd {
+# Tag Hostile: build.ps1 Test runs the hostile-input corpus on one containerd only (the newest), to keep CI short.
+Describe 'Import-ContainerdImage refuses hostile archives with bounded memory and leaves nothing behind' -Tag Hostile -Skip:$NoContainerd {
     BeforeAll {
         . $PSScriptRoot/TestFixture.ps1
         Import-Module $PSScriptRoot/PeakMemory.psm1 -Force

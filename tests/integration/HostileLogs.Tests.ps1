@@ -4,7 +4,8 @@ BeforeDiscovery { . $PSScriptRoot/TestFixture.ps1 }
 # (pieces of 32 KiB once a line passes 1 MiB, warnings for what is no record) and cost pwsh at most 256 MiB over its baseline, whatever
 # the log holds. Every hostile file is written at run time into a real container's log path, so the cmdlet finds
 # and reads it the normal way (ContainerStatus LogPath).
-Describe 'Get-CriContainerLog on hostile logs' -Skip:$NoRuntime {
+# Tag Hostile: build.ps1 Test runs the hostile-input corpus on one containerd only (the newest), to keep CI short.
+Describe 'Get-CriContainerLog on hostile logs' -Tag Hostile -Skip:$NoRuntime {
     BeforeAll {
         . $PSScriptRoot/TestFixture.ps1
         Import-Module $PSScriptRoot/PeakMemory.psm1 -Force

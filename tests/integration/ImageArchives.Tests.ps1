@@ -38,8 +38,11 @@ Describe 'Import-ContainerdImage, Export-ContainerdImage and Remove-ContainerdIm
         }
     }
     AfterAll {
+        # Images go with a synchronous GC, so the namespaces are empty and can go too (else they pile up run after run).
         foreach ($ns in $script:namespaces) {
-            Get-ContainerdImage -Namespace $ns | Remove-ContainerdImage -Namespace $ns -ErrorAction SilentlyContinue
+            $images = @(& ctr -a $ContainerdAddress -n $ns images ls -q)
+            if ($images) { & ctr -a $ContainerdAddress -n $ns images rm --sync @images *> $null }
+            & ctr -a $ContainerdAddress namespaces rm $ns *> $null
         }
         Get-ContainerdImage -Name "crips.test/$prefix*" | Remove-ContainerdImage -ErrorAction SilentlyContinue
         Remove-TestPods $prefix
