@@ -152,7 +152,9 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
         if (!TryRun(async (output, cancel) =>
             {
                 var transfer = call(cancel);
-                while (await Task.WhenAny(transfer, Task.Delay(ProgressInterval, cancel)).ConfigureAwait(false) != transfer)
+                // Once cancelled, Delay returns at once: the loop stops there, or it would spin while the transfer cleans up.
+                while (!cancel.IsCancellationRequested
+                       && await Task.WhenAny(transfer, Task.Delay(ProgressInterval, cancel)).ConfigureAwait(false) != transfer)
                     output.Progress(TransferRecord(progress, activity, watch.Elapsed));
                 result = await transfer.ConfigureAwait(false);
             }, activity))

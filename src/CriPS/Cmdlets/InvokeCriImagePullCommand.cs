@@ -181,6 +181,8 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
                 while (running.Count > 0)
                 {
                     await Task.WhenAny(Task.WhenAny(running), Task.Delay(ProgressInterval, cancel)).ConfigureAwait(false);
+                    // Once cancelled, Delay returns at once: stop here rather than spin until the pulls have ended.
+                    cancel.ThrowIfCancellationRequested();
                     foreach (var pull in running.Where(r => r.IsCompleted).ToList())
                     {
                         running.Remove(pull);
