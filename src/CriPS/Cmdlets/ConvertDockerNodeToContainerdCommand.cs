@@ -170,14 +170,13 @@ public sealed class ConvertDockerNodeToContainerdCommand : CriPSCmdlet
             {
                 return await run(new OutputLog(output), cancel).ConfigureAwait(false);
             }
-            catch (Exception e) when (partial is not null && e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                await output.ObjectAsync(partial).ConfigureAwait(false);
-                throw e is IOException io ? new CriException("ConversionFileError", CriErrorCategory.WriteError, io.Message, Root, io) : e;
-            }
-            catch (IOException e)
-            {
-                throw new CriException("ConversionFileError", CriErrorCategory.WriteError, e.Message, Root, e);
+                if (partial is not null)
+                    await output.ObjectAsync(partial).ConfigureAwait(false);
+                if (e is IOException io)
+                    throw new CriException("ConversionFileError", CriErrorCategory.WriteError, io.Message, Root, io);
+                throw;
             }
         }, null));
 
