@@ -632,7 +632,8 @@ Describe 'Convert-DockerNodeToContainerd writes the kubelet files for the kubele
         @{ Style = '1.23'; From = 'Dockershim'; Flags = 'KUBELET_KUBEADM_ARGS="--container-runtime=remote --container-runtime-endpoint=unix:///run/containerd/containerd.sock --pod-infra-container-image={0}"'; Endpoint = $null }
         @{ Style = '1.28'; From = 'CriDockerd'; Flags = 'KUBELET_KUBEADM_ARGS="--pod-infra-container-image={0}"'; Endpoint = 'containerRuntimeEndpoint: unix:///run/containerd/containerd.sock' }
     ) {
-        $node = Start-CripsNode -Style $Style -Directory "/tmp/crips-node-conv$($Style -replace '\.')"
+        # -Fresh: a node a killed run left behind (its config.toml already removed below) would not start.
+        $node = Start-CripsNode -Style $Style -Directory "/tmp/crips-node-conv$($Style -replace '\.')" -Fresh
         try {
             $env:PATH = "$($node.CRIPS_NODE_BIN):$savedPath"
             # The 1.28 node's containerd has no config file: the conversion writes one in the version it reads natively.

@@ -31,14 +31,17 @@ function Start-CripsNode {
     CRIPS_NODE_BIN, CRIPS_NODE_DOCKER_ENDPOINT, CRIPS_NODE_CONTAINERD_ENDPOINT, ...).
     .DESCRIPTION
     Directory defaults to /tmp/crips-node-<style without dot>, e.g. /tmp/crips-node-126. Prepend CRIPS_NODE_BIN
-    to PATH for the code under test to find the systemctl and kubelet doubles.
+    to PATH for the code under test to find the systemctl and kubelet doubles. -Fresh purges a node left in the
+    directory first (for throwaway nodes whose tests change the tree before they purge it).
     #>
     param(
         [ValidateSet('1.23', '1.26', '1.28')] [string] $Style = '1.26',
-        [string] $Directory
+        [string] $Directory,
+        [switch] $Fresh
     )
     if ((& id -u) -ne '0') { throw 'The Docker node needs root (dockerd, containerd, mounts).' }
     if (-not $Directory) { $Directory = '/tmp/crips-node-' + ($Style -replace '\.', '') }
+    if ($Fresh -and (Test-Path -LiteralPath $Directory)) { $null = Invoke-CripsNodeScript @('down', $Directory, '--purge') }
     $lines = Invoke-CripsNodeScript @('up', $Directory, '--style', $Style)
     $envFile = ($lines | Where-Object { $_ -like '/*node.env' } | Select-Object -Last 1)
     if (-not $envFile) { throw "crips-node.sh up printed no node.env path:`n$($lines -join "`n")" }
