@@ -95,3 +95,59 @@ public class StreamingTests
             Assert.DoesNotContain(url, e.Message);
     }
 }
+
+/// <summary>The setup of a stream against peers that misbehave: real sockets on loopback, no runtime needed.</summary>
+public class StreamSetupTests
+{
+    [Fact]
+    public async Task AServerThatAcceptsButNeverAnswersIsATimeoutWithinTheSetupDeadline()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = listener.AcceptSocketAsync();
+        var url = new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/exec/token");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<CriException>(() =>
+            ChannelSocket.ConnectAsync(url, ChannelSocket.ExecProtocols, TimeSpan.FromMilliseconds(300), "c1", CancellationToken.None));
+        Assert.Equal("CriStreamTimeout", e.ErrorId);
+        Assert.Equal(CriErrorCategory.OperationTimeout, e.Category);
+        Assert.Equal("c1", e.Target);
+        Assert.DoesNotContain("token", e.Message);
+        Assert.InRange(watch.Elapsed.TotalSeconds, 0.25, 3);
+        (await accepted).Dispose();
+    }
+
+    [Fact]
+    public async Task CancellingDuringSetupIsACancellationNotAnError()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var url = new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/exec/token");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            ChannelSocket.ConnectAsync(url, ChannelSocket.ExecProtocols, TimeSpan.FromSeconds(30), "c1", cancel.Token));
+        Assert.InRange(watch.Elapsed.TotalSeconds, 0.15, 3);
+    }
+
+    [Fact]
+    public async Task AServerThatRefusesTheUpgradeIsUnavailableWithoutTheToken()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var url = new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/exec/secret-token");
+        var server = Task.Run(async () =>
+        {
+            using var peer = await listener.AcceptSocketAsync();
+            var buffer = new byte[8192];
+            await peer.ReceiveAsync(buffer);
+            await peer.SendAsync("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
+        });
+        var e = await Assert.ThrowsAsync<CriException>(() =>
+            ChannelSocket.ConnectAsync(url, ChannelSocket.ExecProtocols, TimeSpan.FromSeconds(5), "c1", CancellationToken.None));
+        Assert.Equal("CriStreamUnavailable", e.ErrorId);
+        Assert.Equal(CriErrorCategory.ConnectionError, e.Category);
+        Assert.DoesNotContain("secret-token", e.ToString());
+        await server;
+    }
+}
