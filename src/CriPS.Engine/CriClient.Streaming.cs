@@ -45,11 +45,13 @@ public sealed partial class CriClient
     }
 
     /// <summary>
-    /// The runtimes here answer with an absolute URL on their own streaming server; a relative one would need the
-    /// kubelet's streaming base, which CriPS does not have.
+    /// containerd and CRI-O answer with an absolute URL on their own streaming server; cri-dockerd 0.4 leaves the
+    /// scheme out ("//127.0.0.1:PORT/cri/exec/TOKEN"), which means http, as crictl reads it. A URL without a host
+    /// would need the kubelet's streaming base, which CriPS does not have.
     /// </summary>
     internal static Uri StreamingUrl(string url, object? target) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "ws" or "wss"
+        Uri.TryCreate(url.StartsWith("//", StringComparison.Ordinal) ? "http:" + url : url, UriKind.Absolute, out var uri)
+        && uri.Scheme is "http" or "https" or "ws" or "wss"
             ? uri
             // The URL is not shown: its path is a token that opens the stream to whoever has it.
             : throw new CriException("CriStreamProtocol", CriErrorCategory.ProtocolError,

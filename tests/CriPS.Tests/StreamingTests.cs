@@ -79,6 +79,7 @@ public class StreamingTests
     [InlineData("http://127.0.0.1:39161/exec/AbCd", "ws://127.0.0.1:39161/exec/AbCd")]
     [InlineData("https://10.0.0.5:10010/attach/xyz", "wss://10.0.0.5:10010/attach/xyz")]
     [InlineData("http://127.0.0.1:8080/portforward/t?port=80", "ws://127.0.0.1:8080/portforward/t?port=80")]
+    [InlineData("//127.0.0.1:34787/cri/exec/urHZVV_G", "ws://127.0.0.1:34787/cri/exec/urHZVV_G")]
     public void StreamingUrlsBecomeWebSocketUrls(string url, string expected) =>
         Assert.Equal(expected, ChannelSocket.ToWebSocketUri(CriClient.StreamingUrl(url, null)).AbsoluteUri);
 
