@@ -5,7 +5,7 @@ BeforeDiscovery {
 
 # The help that Get-Help shows comes from docs/*.md (built into en-US/CriPS.dll-Help.xml): every exported cmdlet
 # has the parts a reader needs, and the parameters it describes are the cmdlet's own.
-Describe 'Help of <_.Name>' -ForEach $commands {
+Describe 'Help of <_.Name>' -Tag Once -ForEach $commands {
     BeforeAll {
         $command = $_
         $help = Get-Help $command.Name -Full
@@ -30,7 +30,7 @@ Describe 'Help of <_.Name>' -ForEach $commands {
     }
 }
 
-Describe 'about_CriPS' {
+Describe 'about_CriPS' -Tag Once {
     BeforeAll { . $PSScriptRoot/TestFixture.ps1 }
     It 'is found by Get-Help and covers endpoints, objects, recipes and the node conversion' {
         $text = Get-Help about_CriPS | Out-String

@@ -3,7 +3,7 @@ BeforeDiscovery { . $PSScriptRoot/TestFixture.ps1 }
 # No runtime needed. Packing, the repository and the installation all happen in child pwsh processes whose HOME and
 # XDG folders lie in a temporary folder: PSResourceGet keeps its repository list and installs CurrentUser modules
 # below the user's local application data, so the real user's list and module folders are never written.
-Describe 'The package that build.ps1 Package writes' {
+Describe 'The package that build.ps1 Package writes' -Tag Once {
     BeforeAll {
         . $PSScriptRoot/TestFixture.ps1
 

@@ -4,7 +4,7 @@ BeforeDiscovery {
     $RemotingSkipReason = Get-DaemonSkipReason 'the private sshd'
 }
 
-Describe 'PowerShell remoting over SSH carries CriPS objects' -Skip:([bool]$RemotingSkipReason) {
+Describe 'PowerShell remoting over SSH carries CriPS objects' -Tag Once -Skip:([bool]$RemotingSkipReason) {
     BeforeAll {
         . $PSScriptRoot/TestFixture.ps1
         $sshdDir = '/tmp/crips-sshd'

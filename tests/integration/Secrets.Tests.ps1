@@ -212,7 +212,7 @@ Invoke-CriImagePull -RuntimeEndpoint '$Endpoint' -Image '$image' -Credential `$c
     }
 }
 
-Describe 'A kubeconfig token the Kubernetes API server refuses appears in no error, report or state file' -Skip:([bool]$ConversionSkipReason) {
+Describe 'A kubeconfig token the Kubernetes API server refuses appears in no error, report or state file' -Tag Once -Skip:([bool]$ConversionSkipReason) {
     BeforeAll {
         Import-Module $PSScriptRoot/NodeFixture.psm1 -Force
         Import-Module $PSScriptRoot/KubeApiStandIn.psm1 -Force
