@@ -153,8 +153,12 @@ internal sealed class PortForwarder
             var toPod = CopyToPodAsync(localStream, stream, counts, both.Token);
             var fromPod = CopyFromPodAsync(stream, localStream, forward.PodPort, counts, both.Token);
             var first = await Task.WhenAny(toPod, fromPod).ConfigureAwait(false);
-            // A stop aborts both sides at once, with no goodbye to either.
-            run.Token.ThrowIfCancellationRequested();
+            if (run.IsCancellationRequested)
+            {
+                // A stop aborts both sides at once, with no goodbye to either.
+                await Task.WhenAll(Settle(toPod), Settle(fromPod)).ConfigureAwait(false);
+                run.Token.ThrowIfCancellationRequested();
+            }
             if (first == toPod)
             {
                 // The client ended its side; v4 has no half-close, so the stream ends: the server then closes the pod's side.
