@@ -28,7 +28,7 @@ Describe 'Start-CriPortForward' -Skip:$NoRuntime {
             $l.Start(); $port = $l.LocalEndpoint.Port; $l.Stop()
             $port
         }
-        function Start-Forward([string[]] $Port, [string] $Address) {
+        function Start-Forward([string[]] $Port, [string] $Address, [string] $PodId = $pod.Id) {
             # The forward in its own runspace, until Stop() (Ctrl+C); the pod comes through the pipeline.
             $ps = [powershell]::Create()
             $null = $ps.AddScript({
@@ -36,7 +36,7 @@ Describe 'Start-CriPortForward' -Skip:$NoRuntime {
                     Import-Module $Module
                     $more = if ($Address) { @{ Address = $Address } } else { @{} }
                     Get-CriPod -RuntimeEndpoint $Endpoint -Id $PodId | Start-CriPortForward -RuntimeEndpoint $Endpoint -Port $Port @more -Verbose
-                }).AddArgument($env:CRIPS_MODULE_PATH).AddArgument($Endpoint).AddArgument($pod.Id).AddArgument($Port).AddArgument($Address)
+                }).AddArgument($env:CRIPS_MODULE_PATH).AddArgument($Endpoint).AddArgument($PodId).AddArgument($Port).AddArgument($Address)
             $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
             $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
             $run = [pscustomobject]@{ PowerShell = $ps; Async = $async; Output = $output }
@@ -232,6 +232,23 @@ Describe 'Start-CriPortForward' -Skip:$NoRuntime {
             Test-Connect $f.LocalPort | Should -BeFalse -Because '127.0.0.1 is not listened on'
         } finally {
             $null = Stop-Forward $run
+        }
+    }
+
+    It 'ends with CriPodNotFound once its pod is removed, and closes its listener' {
+        $gone = New-CriPod "$prefix-gone" -Namespace $prefix -LogDirectory (New-TestLogDirectory "$prefix-gone")
+        $run = Start-Forward ':80' -PodId $gone.Id
+        try {
+            $port = (Get-Collected $run.Output)[0].LocalPort
+            Remove-CriPod -Id $gone.Id -Force
+            # The next connection asks the runtime for a stream to the pod, which is no more.
+            $null = Invoke-Curl "http://127.0.0.1:$port/"
+            $run.Async.AsyncWaitHandle.WaitOne([timespan]::FromSeconds(10)) | Should -BeTrue
+            $run.PowerShell.InvocationStateInfo.State | Should -Be 'Failed'
+            $run.PowerShell.InvocationStateInfo.Reason.ErrorRecord.FullyQualifiedErrorId | Should -BeLike 'CriPodNotFound,*'
+            Test-Connect $port | Should -BeFalse
+        } finally {
+            $run.PowerShell.Dispose()
         }
     }
 
