@@ -244,8 +244,10 @@ Describe 'Start-CriPortForward' -Skip:$NoRuntime {
             # The next connection asks the runtime for a stream to the pod, which is no more.
             $null = Invoke-Curl "http://127.0.0.1:$port/"
             $run.Async.AsyncWaitHandle.WaitOne([timespan]::FromSeconds(10)) | Should -BeTrue
-            $run.PowerShell.InvocationStateInfo.State | Should -Be 'Failed'
-            $run.PowerShell.InvocationStateInfo.Reason.ErrorRecord.FullyQualifiedErrorId | Should -BeLike 'CriPodNotFound,*'
+            # A terminating error of the cmdlet, which ends its statement (the runspace's script then completes).
+            $errors = @(Get-Collected $run.PowerShell.Streams.Error)
+            $errors.FullyQualifiedErrorId | Should -Be "CriPodNotFound,CriPS.Cmdlets.StartCriPortForwardCommand"
+            $errors[0].TargetObject | Should -Be $gone.Id
             Test-Connect $port | Should -BeFalse
         } finally {
             $run.PowerShell.Dispose()
