@@ -116,7 +116,7 @@ internal sealed class PortForwarder
                     // Out of descriptors, or a connection reset before it was accepted: the listener itself goes on.
                     _error(new CriException("CriPortForwardAcceptFailed", CriErrorCategory.ResourceUnavailable,
                         $"Accepting a connection on {listener.LocalEndpoint} failed: {e.Message}", forward, e));
-                    await Task.Delay(AcceptRetryDelay, run.Token).ConfigureAwait(false);
+                    await Task.WhenAny(Task.Delay(AcceptRetryDelay, run.Token)).ConfigureAwait(false);
                     continue;
                 }
                 var connection = ForwardAsync(local, forward, Interlocked.Increment(ref _connections), run);
