@@ -41,6 +41,7 @@
         'Remove-CriImage'
         'Remove-CriPod'
         'Start-CriContainer'
+        'Start-CriPortForward'
         'Stop-CriContainer'
         'Stop-CriPod'
     )

@@ -24,7 +24,7 @@ Describe 'The staged module' {
         $manifest.FormatsToProcess | Should -Be 'CriPS.format.ps1xml'
         $manifest.TypesToProcess | Should -Be 'CriPS.types.ps1xml'
     }
-    It '<_> declares its output type' -ForEach @('Get-CriContainer', 'Get-CriEvent', 'Get-CriContainerStats', 'Get-CriPodStats', 'Get-CriPod', 'Get-CriImage', 'Get-CriRuntimeInfo', 'Invoke-CriImagePull', 'New-CriPod', 'New-CriContainer', 'Get-CriImageFsInfo', 'Remove-CriImage', 'Stop-CriContainer', 'Invoke-CriContainerCommand', 'Get-CriContainerLog', 'Get-ContainerdVersion', 'Get-ContainerdNamespace', 'Get-ContainerdPlugin', 'Get-ContainerdImage', 'Get-ContainerdContainer', 'Get-ContainerdTask', 'Get-ContainerdContent', 'Import-ContainerdImage') {
+    It '<_> declares its output type' -ForEach @('Get-CriContainer', 'Get-CriEvent', 'Get-CriContainerStats', 'Get-CriPodStats', 'Get-CriPod', 'Get-CriImage', 'Get-CriRuntimeInfo', 'Invoke-CriImagePull', 'New-CriPod', 'New-CriContainer', 'Get-CriImageFsInfo', 'Remove-CriImage', 'Stop-CriContainer', 'Invoke-CriContainerCommand', 'Start-CriPortForward', 'Get-CriContainerLog', 'Get-ContainerdVersion', 'Get-ContainerdNamespace', 'Get-ContainerdPlugin', 'Get-ContainerdImage', 'Get-ContainerdContainer', 'Get-ContainerdTask', 'Get-ContainerdContent', 'Import-ContainerdImage') {
         # The first declared type is the module's object; a -Raw switch may add System.String after it.
         (Get-Command $_).OutputType[0].Name | Should -BeLike 'CriPS.*'
     }
