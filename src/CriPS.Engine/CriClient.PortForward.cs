@@ -27,9 +27,7 @@ public sealed partial class CriClient
     {
         var reply = await Call("PortForward", "Pod", podId,
             o => _runtime.Runtime.PortForwardAsync(new V1.PortForwardRequest { PodSandboxId = podId, Port = { port } }, o), cancel).ConfigureAwait(false);
-        if (!Uri.TryCreate(reply.Url, UriKind.Absolute, out var url))
-            throw new CriException("CriStreamProtocol", CriErrorCategory.ProtocolError,
-                "The runtime answered PortForward without a usable stream URL.", podId);
+        var url = StreamingUrl(reply.Url, podId);
         var portQuery = "port=" + port.ToString(CultureInfo.InvariantCulture);
         var query = url.Query.TrimStart('?');
         return new UriBuilder(url) { Query = query.Length == 0 ? portQuery : $"{query}&{portQuery}" }.Uri;
