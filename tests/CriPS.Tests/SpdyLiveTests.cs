@@ -152,6 +152,32 @@ public sealed class SpdyLiveTests(ITestOutputHelper log) : IDisposable
         log.WriteLine(gone is null ? $"sleep {marker} still runs 5 s after the stream was closed" : $"sleep {marker} gone after {gone.Value.TotalMilliseconds:0} ms");
     }
 
+    [LiveRuntimeFact]
+    public async Task WithATerminalCtrlCSentAsInputEndsTheCommand()
+    {
+        // Closing the stream does not end a command the server runs (measured: the runtimes kill an exec only when its
+        // request ends, which a hijacked connection never does); with a terminal, Ctrl+C typed as input does.
+        var closedOnly = $"{100 + Random.Shared.Next(1, 800)}";
+        var channels = await OpenAsync(["sleep", closedOnly], stdin: true, stderr: false, tty: true);
+        await WaitForProcessAsync(closedOnly, present: true);
+        await channels.DisposeAsync();
+        var gone = await WaitForProcessAsync(closedOnly, present: false, TimeSpan.FromSeconds(3));
+        log.WriteLine(gone is null ? $"tty: sleep {closedOnly} still runs 3 s after the stream was closed" : $"tty: sleep {closedOnly} gone {gone.Value.TotalMilliseconds:0} ms after the close");
+
+        var interrupted = $"{900 + Random.Shared.Next(1, 99)}";
+        await using var second = await OpenAsync(["sleep", interrupted], stdin: true, stderr: false, tty: true);
+        await WaitForProcessAsync(interrupted, present: true);
+        var watch = Stopwatch.StartNew();
+        await second.SendAsync(StreamChannel.Stdin, new byte[] { 0x03 }, _timeout.Token);
+        var status = new MemoryStream();
+        while (await second.ReceiveAsync(_timeout.Token) is { } message)
+            if (message.Channel == StreamChannel.Status)
+                status.Write(message.Data.Span);
+        log.WriteLine($"tty: Ctrl+C to end of stream: {watch.Elapsed.TotalMilliseconds:0} ms; status {Encoding.UTF8.GetString(status.ToArray())}");
+        Assert.Equal(130, ExitCode(Encoding.UTF8.GetString(status.ToArray())));
+        Assert.NotNull(await WaitForProcessAsync(interrupted, present: false, TimeSpan.FromSeconds(3)));
+    }
+
     /// <summary>Waits until `ps` in the container (ExecSync, not this transport) does or does not show sleep MARKER.</summary>
     private async Task<TimeSpan?> WaitForProcessAsync(string marker, bool present, TimeSpan? limit = null)
     {
