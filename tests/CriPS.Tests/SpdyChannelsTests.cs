@@ -227,6 +227,65 @@ public sealed class SpdyChannelsTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task SettingsWindowUpdatesAndLateRepliesAreSkippedAndGoAwayEndsTheStream()
+    {
+        var server = Task.Run(async () =>
+        {
+            await using var peer = await FakePeer.AcceptAsync(_listener, _testTimeout.Token);
+            await peer.ReadRequestHeadAsync();
+            await peer.AcceptUpgradeAsync();
+            var streams = await peer.ReadSynStreamsAsync(2);
+            await peer.ReplyAsync(streams.Keys);
+            var settings = new byte[8 + 12];
+            SpdyFrame.WriteControlHeader(settings, SpdyFrame.TypeSettings, 0, 12);
+            settings[11] = 1; // one setting: id 7 (initial window), 64 KiB
+            settings[15] = 7;
+            settings[18] = 1;
+            await peer.WriteAsync(settings);
+            var window = new byte[16];
+            SpdyFrame.WriteControlHeader(window, SpdyFrame.TypeWindowUpdate, 0, 8);
+            window[11] = 3;
+            window[15] = 0xff;
+            await peer.WriteAsync(window);
+            await peer.ReplyAsync([3]); // a second reply to stdout: nothing to act on
+            await peer.DataAsync(3, 0, "after"u8.ToArray());
+            // Streams still open, but the server says it is done.
+            await peer.GoAwayAsync();
+            await peer.DataAsync(3, 0, "ignored"u8.ToArray());
+            return await peer.ReadsEndOfStreamAsync();
+        });
+
+        await using (var channels = await SpdyChannels.ConnectAsync(Url, stdin: false, stdout: true, stderr: false, tty: false, Setup, null, _testTimeout.Token))
+        {
+            Assert.Equal(new[] { "1:after" }, await ReceiveAllAsync(channels));
+        }
+        Assert.True(await server);
+    }
+
+    [Fact]
+    public async Task AConnectionThatEndsInTheMiddleOfAFrameIsBroken()
+    {
+        var server = Task.Run(async () =>
+        {
+            await using var peer = await FakePeer.AcceptAsync(_listener, _testTimeout.Token);
+            await peer.ReadRequestHeadAsync();
+            await peer.AcceptUpgradeAsync();
+            var streams = await peer.ReadSynStreamsAsync(2);
+            await peer.ReplyAsync(streams.Keys);
+            var header = new byte[8 + 3];
+            SpdyFrame.WriteDataHeader(header, 3, 0, 10);
+            await peer.WriteAsync(header); // 3 of the 10 bytes, then the connection ends
+        });
+
+        await using var channels = await SpdyChannels.ConnectAsync(Url, stdin: false, stdout: true, stderr: false, tty: false, Setup, "c1", _testTimeout.Token);
+        await server;
+        var e = await Assert.ThrowsAsync<CriException>(async () => await channels.ReceiveAsync(_testTimeout.Token));
+
+        Assert.Equal("CriStreamBroken", e.ErrorId);
+        Assert.Equal(CriErrorCategory.ConnectionError, e.Category);
+    }
+
+    [Fact]
     public async Task CancelEndsAWaitingReceiveAtOnceAndClosesTheConnection()
     {
         var server = Task.Run(async () =>
