@@ -116,6 +116,10 @@ public sealed class SpdyLiveTests(ITestOutputHelper log) : IDisposable
         Assert.True(input.AsSpan().SequenceEqual(outcome.StdoutBytes), "the bytes differ");
         Assert.Equal(0, ExitCode(outcome.Status));
         log.WriteLine($"1 MiB through cat: {outcome.Elapsed.TotalMilliseconds:0} ms");
+        // The same amount one way only, to tell the directions apart in the numbers.
+        var output = await RunAsync(["head", "-c", "1048576", "/dev/zero"], null);
+        Assert.Equal(1 << 20, output.StdoutBytes.Length);
+        log.WriteLine($"1 MiB of output only: {output.Elapsed.TotalMilliseconds:0} ms");
     }
 
     [LiveRuntimeFact]
