@@ -67,6 +67,7 @@ public sealed class SpdyLiveTests(ITestOutputHelper log) : IDisposable
             target.Write(message.Data.Span);
         }
         await send;
+        log.WriteLine("frames from the server: " + string.Join(", ", ((SpdyChannels)channels).FramesReceived.Select(f => $"{f.Key} {f.Value}")));
         var outcome = new Outcome(Encoding.UTF8.GetString(stdout.ToArray()), Encoding.UTF8.GetString(errors.ToArray()),
             Encoding.UTF8.GetString(status.ToArray()), stdout.ToArray(), watch.Elapsed);
         log.WriteLine($"total: {outcome.Elapsed.TotalMilliseconds:0} ms; status {outcome.Status}");

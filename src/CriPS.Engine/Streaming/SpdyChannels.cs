@@ -47,6 +47,7 @@ internal sealed class SpdyChannels : IStreamChannels
     private int _inStart;
     private int _inEnd;
     private byte[] _payload = new byte[32 * 1024];
+    private readonly Dictionary<string, int> _framesReceived = new();
     private bool _ended;
     private bool _inputClosed;
     /// <summary>The server reset stdin (it does so as it ends the session): what is still sent there is dropped.</summary>
@@ -67,6 +68,9 @@ internal sealed class SpdyChannels : IStreamChannels
     public bool CanCloseInput => true;
 
     private string Server => _url.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>How many frames of each kind the server sent so far (DATA, SYN_REPLY, ...): what the live tests report.</summary>
+    internal IReadOnlyDictionary<string, int> FramesReceived => _framesReceived;
 
     /// <summary>
     /// Opens the stream at the URL a runtime gave for exec or attach, with the channels the request to the runtime
@@ -428,8 +432,15 @@ internal sealed class SpdyChannels : IStreamChannels
     }
 
     /// <summary>False at a clean end of the connection between frames.</summary>
-    private async ValueTask<bool> ReadFrameHeaderAsync(CancellationToken cancel) =>
-        await ReadExactAsync(_head, mayEnd: true, cancel).ConfigureAwait(false);
+    private async ValueTask<bool> ReadFrameHeaderAsync(CancellationToken cancel)
+    {
+        if (!await ReadExactAsync(_head, mayEnd: true, cancel).ConfigureAwait(false))
+            return false;
+        var frame = SpdyFrame.ReadHeader(_head);
+        var kind = frame.IsControl ? SpdyFrame.TypeName(frame.Type) : "DATA";
+        _framesReceived[kind] = _framesReceived.GetValueOrDefault(kind) + 1;
+        return true;
+    }
 
     /// <summary>The payload, valid until the next read.</summary>
     private async ValueTask<ReadOnlyMemory<byte>> ReadPayloadAsync(int length, CancellationToken cancel)
