@@ -153,8 +153,8 @@ public sealed class SpdyLiveTests(ITestOutputHelper log) : IDisposable
         {
             await channels.DisposeAsync();
         }
-        var gone = await WaitForProcessAsync(marker, present: false, TimeSpan.FromSeconds(5));
-        log.WriteLine(gone is null ? $"sleep {marker} still runs 5 s after the stream was closed" : $"sleep {marker} gone after {gone.Value.TotalMilliseconds:0} ms");
+        var gone = await WaitForProcessAsync(marker, present: false, TimeSpan.FromSeconds(2));
+        log.WriteLine(gone is null ? $"sleep {marker} still runs 2 s after the stream was closed" : $"sleep {marker} gone after {gone.Value.TotalMilliseconds:0} ms");
         // What the servers do with a command whose stream went (measured, the same SPDY close on each): containerd 2
         // kills it at once; 1.6 and 1.7 let it run to its end, as they do for crictl and kubectl.
         var info = await _client.GetRuntimeInfoAsync(_timeout.Token);
@@ -172,8 +172,8 @@ public sealed class SpdyLiveTests(ITestOutputHelper log) : IDisposable
         var channels = await OpenAsync(["sleep", closedOnly], stdin: true, stderr: false, tty: true);
         await WaitForProcessAsync(closedOnly, present: true);
         await channels.DisposeAsync();
-        var gone = await WaitForProcessAsync(closedOnly, present: false, TimeSpan.FromSeconds(3));
-        log.WriteLine(gone is null ? $"tty: sleep {closedOnly} still runs 3 s after the stream was closed" : $"tty: sleep {closedOnly} gone {gone.Value.TotalMilliseconds:0} ms after the close");
+        var gone = await WaitForProcessAsync(closedOnly, present: false, TimeSpan.FromSeconds(2));
+        log.WriteLine(gone is null ? $"tty: sleep {closedOnly} still runs 2 s after the stream was closed" : $"tty: sleep {closedOnly} gone {gone.Value.TotalMilliseconds:0} ms after the close");
 
         var interrupted = $"{900 + Random.Shared.Next(1, 99)}";
         await using var second = await OpenAsync(["sleep", interrupted], stdin: true, stderr: false, tty: true);
