@@ -13,6 +13,7 @@
     TypesToProcess       = @('CriPS.types.ps1xml')
     CmdletsToExport      = @(
         'Convert-DockerNodeToContainerd'
+        'Enter-CriContainer'
         'Export-ContainerdImage'
         'Get-ContainerdContainer'
         'Get-ContainerdContent'

@@ -25,10 +25,16 @@ public sealed class PipelineOutput
     internal PipelineOutput(CancellationToken cancel) => _cancel = cancel;
 
     /// <summary>Queues an object for the pipeline, waiting while the pipeline is <see cref="ObjectCredits"/> objects behind.</summary>
-    public async Task ObjectAsync(object item)
+    public Task ObjectAsync(object item) => WriteCreditedAsync(c => c.WriteObject(item));
+
+    /// <summary>
+    /// <see cref="Write"/> for records that can come without end (a command's stderr lines): it takes a credit as an
+    /// object does.
+    /// </summary>
+    public async Task WriteCreditedAsync(Action<Cmdlet> write)
     {
         await _credits.WaitAsync(_cancel).ConfigureAwait(false);
-        Queue(c => c.WriteObject(item), credited: true);
+        Queue(write, credited: true);
     }
 
     public void Verbose(string message) => Queue(c => c.WriteVerbose(message));

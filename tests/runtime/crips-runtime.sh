@@ -33,9 +33,9 @@ readonly CNI_BIN=/usr/lib/cni
 readonly FIRST_PORT=5100 LAST_PORT=5999
 readonly FIRST_TCP_PORT=6100 LAST_TCP_PORT=6999
 readonly NEEDED_CMDS=(containerd runc ctr docker-registry umoci skopeo busybox gcc curl
-                      start-stop-daemon ss ip iptables)
+                      start-stop-daemon ss ip iptables tmux)
 readonly PACKAGES=(containerd runc containernetworking-plugins docker-registry umoci skopeo
-                   busybox-static gcc libc6-dev curl iproute2 iptables)
+                   busybox-static gcc libc6-dev curl iproute2 iptables tmux)
 
 log() { printf '%(%H:%M:%S)T crips-runtime: %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -1,0 +1,89 @@
+# Invoke-CriContainerCommand -Stream: the CRI Exec stream instead of ExecSync.
+BeforeDiscovery { . $PSScriptRoot/TestFixture.ps1 }
+
+Describe 'Invoke-CriContainerCommand -Stream' -Skip:$NoRuntime {
+    BeforeAll {
+        . $PSScriptRoot/TestFixture.ps1
+        $PSDefaultParameterValues['*-Cri*:RuntimeEndpoint'] = $Endpoint
+        $prefix = New-TestPrefix
+        $null = Invoke-CriImagePull -Image $TestImage
+        $pod = New-CriPod "$prefix-stream" -Namespace $prefix -LogDirectory (New-TestLogDirectory "$prefix-stream")
+        $c = $pod | New-CriContainer "$prefix-sleeper" $TestImage -Command sleep -Argument 3600
+        $c | Start-CriContainer
+    }
+    AfterAll { Remove-TestPods $prefix }
+
+    It 'writes each line as the command writes it, before the command ends' {
+        # The command waits for a gate that only this pipeline opens once it has seen the first line: a stream that
+        # gave nothing until the end would see 'gave up' instead (after 10 s, so nothing hangs).
+        Invoke-CriContainerCommand -Id $c.Id -Command rm, -f, /tmp/gate | Out-Null
+        $script = 'echo first; i=0; while [ ! -e /tmp/gate ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; [ -e /tmp/gate ] && echo second || echo gave up'
+        $lines = Invoke-CriContainerCommand -Id $c.Id -Stream -Command sh, -c, $script | ForEach-Object {
+            if ($_ -eq 'first') { $null = Invoke-CriContainerCommand -Id $c.Id -Command touch, /tmp/gate }
+            $_
+        }
+        $lines | Should -Be @('first', 'second')
+        $LASTEXITCODE | Should -Be 0
+    }
+
+    It 'has no size cap: 17 MB of output arrive whole, more than ExecSync may carry' {
+        # 17,000 lines of 999 characters: over the 16 MiB that ExecSync's reply may hold.
+        $lines = Invoke-CriContainerCommand -Id $c.Id -Stream -Command sh, -c, 'yes "$(printf "%0999d" 7)" | head -n 17000'
+        $lines.Count | Should -Be 17000
+        ($lines | Where-Object Length -ne 999).Count | Should -Be 0
+        ($lines | Measure-Object -Property Length -Sum).Sum + $lines.Count | Should -BeGreaterThan 16MB
+        $sync = Get-ErrorRecord { Invoke-CriContainerCommand -Id $c.Id -Command sh, -c, 'yes "$(printf "%0999d" 7)" | head -n 17000' }
+        $sync.FullyQualifiedErrorId | Should -BeLike 'CriReplyTooLarge,*'
+    }
+
+    It 'writes stderr lines as errors (CriCommandStderr, the container as target), stdout lines as strings' {
+        $errs = $null
+        $out = Invoke-CriContainerCommand -Id $c.Id -Stream -Command sh, -c, 'echo out1; echo err1 >&2; echo out2; echo err2 >&2' -ErrorVariable errs 2>$null
+        $out | Should -Be @('out1', 'out2')
+        $errs.Count | Should -Be 2
+        $errs.Exception.Message | Should -Be @('err1', 'err2')
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'CriCommandStderr,*'
+        $errs[0].TargetObject | Should -Be $c.Id
+    }
+
+    It 'leaves the exit code in $LASTEXITCODE and writes no error for it' {
+        $errs = $null
+        $out = Invoke-CriContainerCommand -Id $c.Id -Stream -Command sh, -c, 'echo done; exit 7' -ErrorVariable errs
+        $out | Should -Be 'done'
+        $LASTEXITCODE | Should -Be 7
+        $errs | Should -BeNullOrEmpty
+    }
+
+    It 'sends pipeline input as stdin, and ends it, so the command reads to the end' {
+        $out = 'alpha', 'beta', 'gamma' | Invoke-CriContainerCommand -Id $c.Id -Stream -Command sh, -c, 'cat; echo "lines=$(echo)"'
+        $out | Should -Be @('alpha', 'beta', 'gamma', 'lines=')
+        $counted = 1..5000 | Invoke-CriContainerCommand -Id $c.Id -Stream -Command wc, -l
+        $counted.Trim() | Should -Be '5000'
+        $LASTEXITCODE | Should -Be 0
+    }
+
+    It 'says CriExecFailed, naming the container, when the runtime cannot start the program' {
+        $err = Get-ErrorRecord { Invoke-CriContainerCommand -Id $c.Id -Stream -Command /no/such/program }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CriExecFailed,*'
+        $err.TargetObject | Should -Be $c.Id
+        $err.Exception.Message | Should -Match 'no/such/program'
+    }
+
+    It 'stops within a second on Ctrl+C while the command runs' {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$env:CRIPS_MODULE_PATH'; Invoke-CriContainerCommand -RuntimeEndpoint '$Endpoint' -Id $($c.Id) -Stream -Command sh, -c, 'echo begun; exec sleep 300'")
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+        try {
+            $deadline = [datetime]::UtcNow.AddSeconds(20)
+            while ($output.Count -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $output[0] | Should -Be 'begun'
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
+        } finally {
+            $ps.Dispose()
+        }
+    }
+}
