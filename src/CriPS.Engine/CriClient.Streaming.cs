@@ -51,8 +51,9 @@ public sealed partial class CriClient
     internal static Uri StreamingUrl(string url, object? target) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "ws" or "wss"
             ? uri
+            // The URL is not shown: its path is a token that opens the stream to whoever has it.
             : throw new CriException("CriStreamProtocol", CriErrorCategory.ProtocolError,
-                $"The runtime gave a streaming URL CriPS cannot open (it needs an absolute http URL): '{url}'.", target);
+                "The runtime gave a streaming URL CriPS cannot open: it needs an absolute http or https URL.", target);
 }
 
 /// <summary>What an exec or attach stream carries: stdin (to be sent, and maybe closed) and a terminal.</summary>

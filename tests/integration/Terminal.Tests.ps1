@@ -40,15 +40,21 @@ Describe 'Enter-CriContainer in a terminal' -Skip:$NoRuntime {
             Wait-Screen 'ready-42' | Out-Null
         }
         function Stop-Terminal { & tmux -L $tmux kill-server 2>$null }
+        # One pwsh for all cases (it takes seconds to start): each case begins on a clean screen at its prompt.
+        Start-Terminal
+        function Clear-Terminal {
+            Send-Line 'Clear-Host'
+            Invoke-Tmux clear-history -t main
+            Wait-Screen '\A\s*PS [^\n]*>\s*\z' | Out-Null
+        }
     }
     AfterAll {
         Stop-Terminal
         Remove-TestPods $prefix
     }
-    AfterEach { Stop-Terminal }
+    BeforeEach { Clear-Terminal }
 
     It 'runs a shell: keys go through, the answers come back, exit 3 leaves 3 in $LASTEXITCODE' {
-        Start-Terminal
         Send-Line "Enter-CriContainer $($sleeper.Id)"
         Wait-Screen '(?m)^/ # $' | Out-Null
         # The shell computes the answer, so the line on screen is its output and not the echo of what was typed.
@@ -61,7 +67,7 @@ Describe 'Enter-CriContainer in a terminal' -Skip:$NoRuntime {
     }
 
     It 'sends the window size at the start and again after a resize (stty size)' {
-        Start-Terminal -Columns 100 -Rows 30
+        Invoke-Tmux resize-window -t main -x 100 -y 30
         Send-Line "Enter-CriContainer $($sleeper.Id)"
         Wait-Screen '(?m)^/ # $' | Out-Null
         Send-Line 'echo "size=$(stty size)"'
@@ -74,7 +80,6 @@ Describe 'Enter-CriContainer in a terminal' -Skip:$NoRuntime {
     }
 
     It 'gives Ctrl+C to the process in the container: sleep stops, the session goes on' {
-        Start-Terminal
         Send-Line "Enter-CriContainer $($sleeper.Id)"
         Wait-Screen '(?m)^/ # $' | Out-Null
         Send-Line 'sleep 300'
@@ -96,7 +101,6 @@ Describe 'Enter-CriContainer in a terminal' -Skip:$NoRuntime {
     }
 
     It 'attaches to the main process with -Attach; its exit ends the session and the container, with its code' {
-        Start-Terminal
         Send-Line "Enter-CriContainer $($shell.Id) -Attach"
         # An attach shows nothing until something is typed: the shell's prompt was printed before.
         Send-Line 'echo "attached-$((4+4))"'
@@ -105,8 +109,8 @@ Describe 'Enter-CriContainer in a terminal' -Skip:$NoRuntime {
         Wait-Screen '(?m)^PS [^\n]*>\s*$' | Out-Null
         Send-Line '"code=$LASTEXITCODE"'
         Wait-Screen 'code=5' | Out-Null
-        $exited = Wait-ContainerState -Id $shell.Id -State Exited
-        $exited.ExitCode | Should -Be 5
+        $null = Wait-ContainerState -Id $shell.Id -State Exited
+        (Get-CriContainer -Id $shell.Id -All -Detailed).ExitCode | Should -Be 5
     }
 
     It 'says CriTerminalRequired when its input is not a terminal, and runs nothing' {

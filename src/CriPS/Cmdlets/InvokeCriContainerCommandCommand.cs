@@ -105,7 +105,10 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
     {
         var container = await RunningContainerAsync(typed, cancel);
         await using var process = await Client.ExecAsync(container.Id, Command, new StreamRequest(Stdin: input is not null, Tty: false), cancel);
-        var sending = input is null ? Task.CompletedTask : SendInputAsync(process, input, container.Id, cancel);
+        if (input is not null && !process.CanCloseInput)
+            throw new CriException("CriStdinNotClosable", CriErrorCategory.NotImplemented,
+                $"The runtime's streaming server speaks {process.Protocol}, which cannot end stdin while the output goes on.", container.Id);
+        var sending = input is null ? Task.CompletedTask : SendInputAsync(process, input, cancel);
         var exit = await process.ReadLinesAsync((stream, line) => new ValueTask(stream == ProcessOutput.Stdout
             ? output.ObjectAsync(line)
             // Stderr lines are errors, as a native command's are once redirected; the text is the line, unchanged.
@@ -115,11 +118,8 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
         return exit;
     }
 
-    private static async Task SendInputAsync(RemoteProcess process, byte[] input, string containerId, CancellationToken cancel)
+    private static async Task SendInputAsync(RemoteProcess process, byte[] input, CancellationToken cancel)
     {
-        if (!process.CanCloseInput)
-            throw new CriException("CriStdinNotClosable", CriErrorCategory.NotImplemented,
-                $"The runtime's streaming server speaks {process.Protocol}, which cannot end stdin while the output goes on.", containerId);
         for (var offset = 0; offset < input.Length; offset += InputChunkBytes)
             await process.WriteInputAsync(input.AsMemory(offset, Math.Min(InputChunkBytes, input.Length - offset)), cancel);
         await process.CloseInputAsync(cancel);
