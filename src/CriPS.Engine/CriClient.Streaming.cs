@@ -11,16 +11,20 @@ public sealed partial class CriClient
     /// </summary>
     public async Task<RemoteProcess> ExecAsync(string containerId, string[] command, StreamRequest request, CancellationToken cancel)
     {
-        var reply = await Call("Exec", "Container", containerId, o => _runtime.Runtime.ExecAsync(new V1.ExecRequest
-        {
-            ContainerId = containerId,
-            Cmd = { command },
-            Tty = request.Tty,
-            Stdin = request.Stdin,
-            Stdout = true,
-            Stderr = !request.Tty,
-        }, o), cancel);
-        return await OpenStreamAsync(reply.Url, containerId, attached: false, cancel).ConfigureAwait(false);
+        var url = await ExecUrlAsync(containerId, command, request.Tty, request.Stdin, stdout: true, stderr: !request.Tty, cancel).ConfigureAwait(false);
+        return await OpenStreamAsync(url, request, containerId, attached: false, cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The one-time URL on the runtime's streaming server for running <paramref name="cmd"/> with the given channels
+    /// (the server then waits for exactly those streams).
+    /// </summary>
+    internal async Task<Uri> ExecUrlAsync(string containerId, string[] cmd, bool tty, bool stdin, bool stdout, bool stderr,
+        CancellationToken cancel)
+    {
+        var request = new V1.ExecRequest { ContainerId = containerId, Cmd = { cmd }, Tty = tty, Stdin = stdin, Stdout = stdout, Stderr = stderr };
+        var reply = await Call("Exec", "Container", containerId, o => _runtime.Runtime.ExecAsync(request, o), cancel).ConfigureAwait(false);
+        return StreamingUrl(reply.Url, containerId);
     }
 
     /// <summary>Opens a stream to the main process of a running container (CRI Attach).</summary>
@@ -34,13 +38,19 @@ public sealed partial class CriClient
             Stdout = true,
             Stderr = !request.Tty,
         }, o), cancel);
-        return await OpenStreamAsync(reply.Url, containerId, attached: true, cancel).ConfigureAwait(false);
+        return await OpenStreamAsync(StreamingUrl(reply.Url, containerId), request, containerId, attached: true, cancel).ConfigureAwait(false);
     }
 
-    private async Task<RemoteProcess> OpenStreamAsync(string url, string containerId, bool attached, CancellationToken cancel)
+    /// <summary>
+    /// WebSocket (v4.channel.k8s.io) unless stdin must end while the output goes on: no streaming server here offers
+    /// v5.channel.k8s.io, the WebSocket protocol that can close stdin, so piped input goes over SPDY/3.1, whose
+    /// streams close one by one. A terminal's input never ends that way (Ctrl+D is a key), so it stays on WebSocket.
+    /// </summary>
+    private async Task<RemoteProcess> OpenStreamAsync(Uri url, StreamRequest request, string containerId, bool attached, CancellationToken cancel)
     {
-        var channels = await ChannelSocket.ConnectAsync(StreamingUrl(url, containerId), ChannelSocket.ExecProtocols, Timeout, containerId, cancel)
-            .ConfigureAwait(false);
+        IStreamChannels channels = request.Stdin && !request.Tty
+            ? await SpdyChannels.ConnectAsync(url, stdin: true, stdout: true, stderr: true, tty: false, Timeout, containerId, cancel).ConfigureAwait(false)
+            : await ChannelSocket.ConnectAsync(url, ChannelSocket.ExecProtocols, Timeout, containerId, cancel).ConfigureAwait(false);
         return new RemoteProcess(channels, containerId, attached);
     }
 

@@ -1,9 +1,10 @@
 BeforeDiscovery { . $PSScriptRoot/TestFixture.ps1 }
 
-# The SPDY/3.1 exec transport (src/CriPS.Engine/Streaming/SpdyChannels.cs) has no cmdlet of its own yet: its live
-# tests are xunit tests (tests/CriPS.Tests/SpdyLiveTests.cs) that need a running container; this file gives them one
-# on the runtime under test and runs them.
-Describe 'SPDY exec streams against the runtime' -Skip:$NoRuntime {
+# The SPDY/3.1 exec transport (src/CriPS.Engine/Streaming/SpdyChannels.cs) carries Invoke-CriContainerCommand -Stream
+# with piped input (ExecStream.Tests.ps1 runs that on every containerd). Its own live tests, at the transport's level
+# (1 MiB each way, a terminal, what a cancel leaves in the container), are xunit tests (tests/CriPS.Tests/SpdyLiveTests.cs)
+# that need a running container: this file gives them one and runs them, on the newest containerd (tag Once).
+Describe 'SPDY exec streams against the runtime' -Tag Once -Skip:$NoRuntime {
     BeforeAll {
         . $PSScriptRoot/TestFixture.ps1
         $PSDefaultParameterValues['*-Cri*:RuntimeEndpoint'] = $Endpoint
