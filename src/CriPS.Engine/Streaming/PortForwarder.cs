@@ -136,6 +136,29 @@ internal sealed class PortForwarder
         }
     }
 
+    private async Task ThrowIfPodGoneAsync(CancellationToken cancel) =>
+        await _client.GetPodAsync(_podId, cancel).ConfigureAwait(false);
+
+    /// <summary>After a failed connection: a removed pod ends the whole forward (CriPodNotFound), as no connection can reach it.</summary>
+    private async Task<bool> IsPodGoneAsync(CancellationTokenSource run)
+    {
+        try
+        {
+            await ThrowIfPodGoneAsync(run.Token).ConfigureAwait(false);
+            return false;
+        }
+        catch (CriException e) when (e.ErrorId == "CriPodNotFound")
+        {
+            Interlocked.CompareExchange(ref _fatal, e, null);
+            run.Cancel();
+            return true;
+        }
+        catch (Exception e) when (e is CriException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>One accepted connection, to its end. Never throws: its failures are reported, the forward goes on.</summary>
     private async Task ForwardAsync(Socket local, PortForward forward, int number, CancellationTokenSource run)
     {
@@ -185,6 +208,8 @@ internal sealed class PortForwarder
             if (first == fromPod && await fromPod.ConfigureAwait(false) is { Length: > 0 } text)
             {
                 ending = "refused by the pod";
+                // CRI-O still hands out streams for a removed pod, which then fail: ask whether the pod is there.
+                await ThrowIfPodGoneAsync(run.Token).ConfigureAwait(false);
                 _error(new CriException("CriPortForwardFailed", CriErrorCategory.ConnectionError,
                     $"{name} was closed: the runtime could not forward it: {text.Trim()}", forward));
             }
@@ -205,6 +230,8 @@ internal sealed class PortForwarder
         catch (CriException e)
         {
             ending = "failed";
+            if (await IsPodGoneAsync(run).ConfigureAwait(false))
+                return;
             _error(new CriException(e.ErrorId, e.Category, $"{name}: {e.Message}", forward, e) { StatusCode = e.StatusCode });
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
