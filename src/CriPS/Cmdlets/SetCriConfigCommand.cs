@@ -79,8 +79,14 @@ public sealed class SetCriConfigCommand : PSCmdlet
         var settings = new List<KeyValuePair<string, string>>();
         void Add(string parameter, string key, string value)
         {
-            if (bound.ContainsKey(parameter))
-                settings.Add(KeyValuePair.Create(key, value));
+            if (!bound.ContainsKey(parameter))
+                return;
+            if (FromSessionDefault(parameter))
+            {
+                WriteWarning($"-{parameter} was not given, only filled in from $PSDefaultParameterValues: {key} is left as it is.");
+                return;
+            }
+            settings.Add(KeyValuePair.Create(key, value));
         }
         try
         {
@@ -100,5 +106,34 @@ public sealed class SetCriConfigCommand : PSCmdlet
         Add(nameof(PullImageOnCreate), CrictlConfig.PullImageOnCreateKey, PullImageOnCreate ? "true" : "false");
         Add(nameof(DisablePullOnRun), CrictlConfig.DisablePullOnRunKey, DisablePullOnRun ? "true" : "false");
         return settings;
+    }
+
+    /// <summary>
+    /// True when a setting was not typed but filled in from $PSDefaultParameterValues. The module's own advice,
+    /// $PSDefaultParameterValues['*-Cri*:RuntimeEndpoint'] (and :TimeoutSec), also matches Set-CriConfig, and would
+    /// otherwise write the session's endpoint or deadline into the file every crictl and CriPS on the node reads.
+    /// </summary>
+    private bool FromSessionDefault(string parameter)
+    {
+        if (SessionState.PSVariable.GetValue("PSDefaultParameterValues") is not System.Collections.IDictionary defaults
+            || defaults.Contains("Disabled") && LanguagePrimitives.IsTrue(defaults["Disabled"]))
+            return false;
+        var name = MyInvocation.MyCommand.Name;
+        var applies = defaults.Keys.OfType<string>().Any(k => k.LastIndexOf(':') is var colon and > 0
+            && string.Equals(k[(colon + 1)..].Trim(), parameter, StringComparison.OrdinalIgnoreCase)
+            && WildcardPattern.Get(k[..colon].Trim(), WildcardOptions.IgnoreCase).IsMatch(name));
+        if (!applies)
+            return false;
+        // A default applies: the parameter was given only if the command as typed names it. The command is found on
+        // its line by its column; when it is not there whole (a splat, a line continued), it counts as given.
+        var line = MyInvocation.Line ?? "";
+        var command = System.Management.Automation.Language.Parser.ParseInput(line, out _, out _)
+            .FindAll(a => a is System.Management.Automation.Language.CommandAst c && c.Extent.StartColumnNumber == MyInvocation.OffsetInLine, true)
+            .Cast<System.Management.Automation.Language.CommandAst>().FirstOrDefault();
+        if (command is null || line.TrimEnd().EndsWith('`')
+            || command.CommandElements.Any(e => e is System.Management.Automation.Language.VariableExpressionAst { Splatted: true }))
+            return false;
+        return !command.CommandElements.Any(e => e is System.Management.Automation.Language.CommandParameterAst p
+            && parameter.StartsWith(p.ParameterName, StringComparison.OrdinalIgnoreCase));
     }
 }
