@@ -26,11 +26,16 @@ public sealed partial class CriClient
     /// is cancelled, the pod is stopped and removed, which removes the container too, so nothing is left half made;
     /// the error says what was removed, or what could not be.
     /// </summary>
-    public async Task<Container> RunContainerAsync(PodSpec podSpec, ContainerSpec containerSpec, Action<string> verbose, CancellationToken cancel)
+    public async Task<Container> RunContainerAsync(PodSpec podSpec, ContainerSpec containerSpec, Func<CancellationToken, Task>? beforePod,
+        Action<string> verbose, CancellationToken cancel)
     {
+        // Both configs are made whole first: one without a name or image fails before anything is pulled or made.
         // The uid is fixed here, not by the runtime, so a RunPodSandbox cut short can still find the pod it made.
         var sandbox = Specs.ToPodSandboxConfig(podSpec);
+        Specs.ToContainerConfig(containerSpec);
         podSpec.Uid = sandbox.Metadata.Uid;
+        if (beforePod is not null)
+            await beforePod(cancel).ConfigureAwait(false);
         var started = DateTime.UtcNow;
         Pod pod;
         try

@@ -117,10 +117,13 @@ log_directory: $logs/$Name
         $tasks[$first.Id] | Should -Be 'RUNNING'
     }
 
-    It 'makes nothing when a config does not parse' {
+    It 'makes nothing when a config does not parse, or lacks the image' {
         $before = Get-CtrContainerIds
         $err = Get-ErrorRecord { Start-CriContainer -Config '{"metadata": {"name": "x"}, "no_such_field": 1}' -PodConfig (New-PodConfigFile 'badconfig') }
         $err.FullyQualifiedErrorId | Should -BeLike 'CriInvalidContainerConfig,*'
+        $err = Get-ErrorRecord { Start-CriContainer -Config @{ metadata = @{ name = 'x' } } -PodConfig (New-PodConfigFile 'badconfig') -Pull }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CriInvalidContainerConfig,*'
+        $err.Exception.Message | Should -Match 'image'
         Get-CtrContainerIds | Should -Be $before
         Get-CriPod -Namespace $prefix -Name badconfig | Should -BeNullOrEmpty
     }

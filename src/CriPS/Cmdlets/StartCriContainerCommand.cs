@@ -96,12 +96,9 @@ public sealed class StartCriContainerCommand : CriCmdlet
         if (!ShouldProcess($"{_config.Name} ({image}) in a new pod {pod}", "Run pod sandbox, create and start container"))
             return;
         var home = System.Environment.GetEnvironmentVariable("HOME");
-        WriteObject(Run(async (output, c) =>
-        {
-            // Pulled before the pod is made: a pull that fails leaves nothing to undo.
-            if (Pull && image is { Length: > 0 })
-                await Client.PullIfMissingAsync(image, home, TimeSpan.FromSeconds(PullTimeoutSec), output.Verbose, c, _podConfig);
-            return await Client.RunContainerAsync(podSpec, containerSpec, output.Verbose, c);
-        }, "Run"));
+        // Pulled before the pod is made: a pull that fails leaves nothing to undo.
+        WriteObject(Run((output, c) => Client.RunContainerAsync(podSpec, containerSpec,
+            Pull && image is { Length: > 0 } ? pull => Client.PullIfMissingAsync(image, home, TimeSpan.FromSeconds(PullTimeoutSec), output.Verbose, pull, _podConfig) : null,
+            output.Verbose, c), "Run"));
     }
 }
