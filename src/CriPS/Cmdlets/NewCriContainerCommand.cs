@@ -2,7 +2,6 @@ using System.Collections;
 using System.Management.Automation;
 using CriPS.Completion;
 using CriPS.Engine;
-using CriPS.Engine.Images;
 
 namespace CriPS.Cmdlets;
 
@@ -138,24 +137,7 @@ public sealed class NewCriContainerCommand : CriCmdlet
     }
 
     /// <summary>False after a pull failed (written as the item's error).</summary>
-    private bool PullIfMissing(string image)
-    {
-        var present = false;
-        if (!TryAwait(async c => present = await Client.GetImageAsync(image, c) is not null, "ImageStatus"))
-            return false;
-        if (present)
-            return true;
-        RegistryCredential? credential = null;
-        try
-        {
-            credential = RegistryCredential.FromDefaultAuthFiles(System.Environment.GetEnvironmentVariable("HOME"), ImageReference.Parse(image).Registry);
-        }
-        catch (CriException e)
-        {
-            WriteError(ToErrorRecord(e));
-            return false;
-        }
-        WriteVerbose(credential is null ? $"Pulling {image} anonymously." : $"Pulling {image} with {credential}.");
-        return TryAwait(c => Client.PullImageAsync(image, credential, TimeSpan.FromSeconds(PullTimeoutSec), c), $"PullImage {image}");
-    }
+    private bool PullIfMissing(string image) =>
+        TryRun((output, c) => Client.PullIfMissingAsync(image, System.Environment.GetEnvironmentVariable("HOME"),
+            TimeSpan.FromSeconds(PullTimeoutSec), output.Verbose, c), $"PullImage {image}");
 }
