@@ -12,6 +12,7 @@
     FormatsToProcess     = @('CriPS.format.ps1xml')
     TypesToProcess       = @('CriPS.types.ps1xml')
     CmdletsToExport      = @(
+        'Checkpoint-CriContainer'
         'Convert-DockerNodeToContainerd'
         'Export-ContainerdImage'
         'Get-ContainerdContainer'
@@ -27,7 +28,9 @@
         'Get-CriEvent'
         'Get-CriImage'
         'Get-CriImageFsInfo'
+        'Get-CriMetricDescriptor'
         'Get-CriPod'
+        'Get-CriPodMetric'
         'Get-CriPodStats'
         'Get-CriRuntimeInfo'
         'Import-ContainerdImage'
@@ -39,9 +42,11 @@
         'Remove-CriContainer'
         'Remove-CriImage'
         'Remove-CriPod'
+        'Set-CriRuntimeConfig'
         'Start-CriContainer'
         'Stop-CriContainer'
         'Stop-CriPod'
+        'Update-CriContainer'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -65,6 +65,16 @@ public sealed partial class CriClient
                     : "it does not implement CheckpointContainer; containerd does from 2.0 on, with CRIU installed",
                 id, e);
         }
+        catch (CriException e) when (e.ErrorId == "CriCheckpointContainerFailed" && CriuLog.PathIn(e.Message) is { } log)
+        {
+            // runc passes on only "criu failed: type DUMP" and the log's path; CRIU's reason is in that log, on the
+            // runtime's machine, which is this one when the runtime is on a unix socket.
+            var reason = _runtime.Endpoint.IsUnix ? CriuLog.Errors(log) : null;
+            throw new CriException(e.ErrorId, CriErrorCategory.InvalidOperation,
+                $"CRIU could not checkpoint container '{id}'"
+                + (reason is null ? $"; its log is {log} on the runtime's machine." : $": {reason} (CRIU's log: {log}). 'criu check' tells whether CRIU works on this kernel."),
+                id, e);
+        }
     }
 
     // containerd 2.x's words when CRIU is missing or older than it needs.
