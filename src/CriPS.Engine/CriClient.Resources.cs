@@ -22,9 +22,6 @@ public sealed partial class CriClient
     }
 
     /// <summary>A container's limits as the runtime reports them (ContainerStatus.resources), or null when it reports none.</summary>
-    public async Task<ContainerResources> GetContainerResourcesAsync(Container container, CancellationToken cancel) =>
-        ToContainerResources(container, await GetLinuxResourcesAsync(container.Id, cancel).ConfigureAwait(false));
-
     private async Task<V1.LinuxContainerResources?> GetLinuxResourcesAsync(string id, CancellationToken cancel)
     {
         var reply = await Call("ContainerStatus", "Container", id,
