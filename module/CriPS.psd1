@@ -12,6 +12,7 @@
     FormatsToProcess     = @('CriPS.format.ps1xml')
     TypesToProcess       = @('CriPS.types.ps1xml')
     CmdletsToExport      = @(
+        'Checkpoint-CriContainer'
         'Convert-DockerNodeToContainerd'
         'Enter-CriContainer'
         'Export-ContainerdImage'
@@ -29,7 +30,9 @@
         'Get-CriEvent'
         'Get-CriImage'
         'Get-CriImageFsInfo'
+        'Get-CriMetricDescriptor'
         'Get-CriPod'
+        'Get-CriPodMetric'
         'Get-CriPodStats'
         'Get-CriRuntimeInfo'
         'Import-ContainerdImage'
@@ -42,10 +45,12 @@
         'Remove-CriImage'
         'Remove-CriPod'
         'Set-CriConfig'
+        'Set-CriRuntimeConfig'
         'Start-CriContainer'
         'Start-CriPortForward'
         'Stop-CriContainer'
         'Stop-CriPod'
+        'Update-CriContainer'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

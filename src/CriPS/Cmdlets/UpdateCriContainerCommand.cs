@@ -1,0 +1,112 @@
+using System.Management.Automation;
+using CriPS.Completion;
+using CriPS.Engine.Resources;
+
+namespace CriPS.Cmdlets;
+
+/// <summary>
+/// Changes the CPU and memory limits of containers (crictl update). Only the limits given change: the others are
+/// sent as the runtime reports them, so that no runtime resets them.
+/// </summary>
+[Cmdlet(VerbsData.Update, "CriContainer", SupportsShouldProcess = true)]
+[OutputType(typeof(ContainerResources))]
+public sealed class UpdateCriContainerCommand : CriCmdlet
+{
+    /// <summary>Full container ids or unique prefixes; Get-CriContainer output binds here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerCompleter))]
+    [ContainerIdTransformation]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>CFS period in microseconds (crictl --cpu-period): 1000 to 1000000.</summary>
+    [Parameter]
+    [ValidateRange(1000L, 1000000L)]
+    public long CpuPeriod { get; set; }
+
+    /// <summary>CFS quota in microseconds per period (crictl --cpu-quota): 1000 or more, or -1 for no limit.</summary>
+    [Parameter]
+    [ValidateRange(-1L, long.MaxValue)]
+    public long CpuQuota { get; set; }
+
+    /// <summary>Relative CPU weight (crictl --cpu-share): 2 to 262144.</summary>
+    [Parameter]
+    [ValidateRange(2L, 262144L)]
+    public long CpuShares { get; set; }
+
+    /// <summary>CPUs the container may run on, e.g. 0-2,4 (crictl --cpuset-cpus).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CpusetCpus { get; set; }
+
+    /// <summary>Memory nodes the container may use, e.g. 0 (crictl --cpuset-mems).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CpusetMems { get; set; }
+
+    /// <summary>Memory limit in bytes (crictl --memory); PowerShell's 256MB form works.</summary>
+    [Parameter]
+    [ValidateRange(1L, long.MaxValue)]
+    public long MemoryBytes { get; set; }
+
+    /// <summary>Memory plus swap limit in bytes, at least -MemoryBytes, or -1 for unlimited swap (CRI memory_swap_limit_in_bytes).</summary>
+    [Parameter]
+    [ValidateRange(-1L, long.MaxValue)]
+    public long MemorySwapBytes { get; set; }
+
+    /// <summary>The OOM killer score adjustment (crictl --oom-score-adj): -1000 to 1000.</summary>
+    [Parameter]
+    [ValidateRange(-1000L, 1000L)]
+    public long OomScoreAdj { get; set; }
+
+    /// <summary>Writes each container's limits as the runtime reports them after the change.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private ResourceUpdate _update = new();
+
+    protected override void CheckParameters()
+    {
+        long? Given(string name, long value) => MyInvocation.BoundParameters.ContainsKey(name) ? value : null;
+        _update = new ResourceUpdate
+        {
+            CpuPeriod = Given(nameof(CpuPeriod), CpuPeriod),
+            CpuQuota = Given(nameof(CpuQuota), CpuQuota),
+            CpuShares = Given(nameof(CpuShares), CpuShares),
+            CpusetCpus = CpusetCpus,
+            CpusetMems = CpusetMems,
+            MemoryBytes = Given(nameof(MemoryBytes), MemoryBytes),
+            MemorySwapBytes = Given(nameof(MemorySwapBytes), MemorySwapBytes),
+            OomScoreAdj = Given(nameof(OomScoreAdj), OomScoreAdj),
+        };
+        try
+        {
+            _update.Validate();
+        }
+        catch (CriException e)
+        {
+            ThrowTerminating(e);
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var id in Id)
+        {
+            if (!ShouldProcess(id, $"Update container resources ({Describe()})"))
+                continue;
+            ContainerResources? updated = null;
+            if (TryAwait(async c =>
+                {
+                    var container = await Client.GetContainerAsync(id, c).ConfigureAwait(false);
+                    updated = await Client.UpdateContainerResourcesAsync(container, _update, c).ConfigureAwait(false);
+                }, $"UpdateContainerResources {id}") && PassThru && updated is not null)
+                WriteObject(updated);
+        }
+    }
+
+    private string Describe() => string.Join(", ", MyInvocation.BoundParameters
+        .Where(p => p.Key is nameof(CpuPeriod) or nameof(CpuQuota) or nameof(CpuShares) or nameof(CpusetCpus) or nameof(CpusetMems)
+            or nameof(MemoryBytes) or nameof(MemorySwapBytes) or nameof(OomScoreAdj))
+        .Select(p => $"{p.Key} {p.Value}"));
+}
