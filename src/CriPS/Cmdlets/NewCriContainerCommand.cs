@@ -39,7 +39,6 @@ public sealed class NewCriContainerCommand : CriCmdlet
     [ValidateNotNull]
     public object? Config { get; set; }
 
-    /// <summary>Host paths to mount: /host/path:/container/path[:ro|rw].</summary>
     /// <summary>
     /// The config the pod was created with, as crictl create takes it (file, JSON, YAML or hashtable). Without it the
     /// config this session created the pod with is used, else what the runtime reports of it.
@@ -48,6 +47,7 @@ public sealed class NewCriContainerCommand : CriCmdlet
     [ValidateNotNull]
     public object? PodConfig { get; set; }
 
+    /// <summary>Host paths to mount: /host/path:/container/path[:ro|rw].</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[] Mount { get; set; } = [];
