@@ -8,15 +8,19 @@ namespace CriPS.Engine;
 public sealed partial class CriClient
 {
     /// <summary>
-    /// Changes a container's limits (full id, looked up by the caller) and returns them as the runtime then reports
-    /// them. The request carries the runtime's current limits with only the given ones changed (see ResourceUpdate.Merge).
+    /// Changes a container's limits (full id, looked up by the caller); with <paramref name="readBack"/> returns them as
+    /// the runtime then reports them (one more ContainerStatus call), else null. The request carries the runtime's current
+    /// limits with only the given ones changed (see ResourceUpdate.Merge).
     /// </summary>
-    public async Task<ContainerResources> UpdateContainerResourcesAsync(Container container, ResourceUpdate update, CancellationToken cancel)
+    public async Task<ContainerResources?> UpdateContainerResourcesAsync(Container container, ResourceUpdate update, bool readBack,
+        CancellationToken cancel)
     {
         var current = await GetLinuxResourcesAsync(container.Id, cancel).ConfigureAwait(false);
         var request = new V1.UpdateContainerResourcesRequest { ContainerId = container.Id, Linux = update.Merge(current) };
         await Call("UpdateContainerResources", "Container", container.Id,
             o => _runtime.Runtime.UpdateContainerResourcesAsync(request, o), cancel).ConfigureAwait(false);
+        if (!readBack)
+            return null;
         var after = await GetLinuxResourcesAsync(container.Id, cancel).ConfigureAwait(false);
         return ToContainerResources(container, after);
     }

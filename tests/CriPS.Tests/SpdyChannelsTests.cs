@@ -93,7 +93,6 @@ public sealed class SpdyChannelsTests : IAsyncDisposable
         // client-go's order and ids: the status first, odd ids counting up.
         Assert.Equal(new[] { (1u, "error"), (3u, "stdin"), (5u, "stdout"), (7u, "stderr") }, streams.Select(s => (s.Key, s.Value)));
         Assert.True(pingBack);
-        Assert.True(channels.CanCloseInput);
         Assert.Equal("v4.channel.k8s.io", channels.Protocol);
         Assert.Equal(new[] { "1:HELLO\n", "2:warn\n", "3:{\"metadata\":{},\"status\":\"Success\"}" }, received);
     }

@@ -85,10 +85,10 @@ Describe 'Enter-CriContainer in a terminal' -Skip:$NoRuntime {
         Send-Line 'sleep 300'
         # The sleep runs in the container (ps there shows it) before Ctrl+C is sent.
         $deadline = [datetime]::UtcNow.AddSeconds(10)
-        while (-not ((Invoke-CriContainerCommand -Id $sleeper.Id -Command ps).Stdout -match 'sleep 300') -and [datetime]::UtcNow -lt $deadline) {
+        while (-not (($ps = (Invoke-CriContainerCommand -Id $sleeper.Id -Command ps).Stdout) -match 'sleep 300') -and [datetime]::UtcNow -lt $deadline) {
             Start-Sleep -Milliseconds 100
         }
-        (Invoke-CriContainerCommand -Id $sleeper.Id -Command ps).Stdout | Should -Match 'sleep 300'
+        $ps | Should -Match 'sleep 300'
         Invoke-Tmux send-keys -t main C-c
         # SIGINT ended the sleep (128 + 2) and the shell, still there, says so.
         Send-Line 'echo "status-$?"'

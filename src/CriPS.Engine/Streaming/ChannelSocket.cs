@@ -6,8 +6,8 @@ namespace CriPS.Engine.Streaming;
 /// <summary>
 /// The channel.k8s.io framing over a WebSocket: each binary message starts with its channel's number. This is what
 /// the streaming servers of containerd, CRI-O and cri-dockerd serve for exec, attach and port-forward (the kubelet's
-/// streaming package): v4.channel.k8s.io, where stdin cannot be closed on its own, and v5.channel.k8s.io (a close
-/// signal, 255 then the channel) only where a server offers it; none here does (measured: docs/compatibility.md).
+/// streaming package): v4.channel.k8s.io, where stdin cannot be closed on its own (piped stdin goes over SPDY, see
+/// CriClient.OpenStreamAsync). v5 is offered first for servers that may take it; none here does (docs/compatibility.md).
 /// </summary>
 internal sealed class ChannelSocket : IStreamChannels
 {
@@ -23,7 +23,6 @@ internal sealed class ChannelSocket : IStreamChannels
     /// </summary>
     internal const int MaxMessageBytes = 1 << 20;
 
-    private const byte CloseSignal = 255;
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(1);
 
     private readonly ClientWebSocket _socket;
@@ -33,8 +32,6 @@ internal sealed class ChannelSocket : IStreamChannels
     private ChannelSocket(ClientWebSocket socket) => _socket = socket;
 
     public string Protocol => _socket.SubProtocol ?? "";
-
-    public bool CanCloseInput => Protocol == V5;
 
     /// <summary>
     /// Opens the WebSocket at the URL a runtime gave for exec, attach or port-forward. <paramref name="setup"/> bounds
@@ -110,9 +107,8 @@ internal sealed class ChannelSocket : IStreamChannels
         }
     }
 
-    public Task CloseInputAsync(CancellationToken cancel) => CanCloseInput
-        ? SendAsync(CloseSignal, new[] { StreamChannel.Stdin }, cancel)
-        : throw new InvalidOperationException($"{Protocol} cannot close stdin on its own.");
+    public Task CloseInputAsync(CancellationToken cancel) =>
+        throw new InvalidOperationException("Streams whose stdin must end are opened over SPDY, not WebSocket.");
 
     public async ValueTask<ChannelMessage?> ReceiveAsync(CancellationToken cancel)
     {

@@ -24,15 +24,10 @@ public sealed class RemoteProcess : IAsyncDisposable
         _attached = attached;
     }
 
-    /// <summary>The protocol the streaming server chose.</summary>
-    public string Protocol => _channels.Protocol;
-
-    /// <summary>True when stdin can be closed while the output goes on (the command then reads end of file).</summary>
-    public bool CanCloseInput => _channels.CanCloseInput;
-
     public Task WriteInputAsync(ReadOnlyMemory<byte> data, CancellationToken cancel) =>
         _channels.SendAsync(StreamChannel.Stdin, data, cancel);
 
+    /// <summary>Ends stdin (the command then reads end of file); CriClient opens streams with stdin to allow it.</summary>
     public Task CloseInputAsync(CancellationToken cancel) => _channels.CloseInputAsync(cancel);
 
     /// <summary>Tells the process's terminal its new size (what SIGWINCH then reports inside).</summary>

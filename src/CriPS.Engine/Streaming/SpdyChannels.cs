@@ -65,8 +65,6 @@ internal sealed class SpdyChannels : IStreamChannels
 
     public string Protocol => V4;
 
-    public bool CanCloseInput => true;
-
     private string Server => _url.GetLeftPart(UriPartial.Authority);
 
     /// <summary>How many frames of each kind the server sent so far (DATA, SYN_REPLY, ...): what the live tests report.</summary>

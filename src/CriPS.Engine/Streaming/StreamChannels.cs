@@ -9,12 +9,9 @@ internal interface IStreamChannels : IAsyncDisposable
     /// <summary>The subprotocol the server chose, e.g. v4.channel.k8s.io.</summary>
     string Protocol { get; }
 
-    /// <summary>True when stdin can be closed on its own (the command then reads end of file) with the stream kept open.</summary>
-    bool CanCloseInput { get; }
-
     Task SendAsync(byte channel, ReadOnlyMemory<byte> data, CancellationToken cancel);
 
-    /// <summary>Ends stdin; only where <see cref="CanCloseInput"/>.</summary>
+    /// <summary>Ends stdin alone, the output going on (SPDY only: see CriClient.OpenStreamAsync).</summary>
     Task CloseInputAsync(CancellationToken cancel);
 
     /// <summary>The next message from the server; null once it has ended the stream. The data is valid until the next call.</summary>

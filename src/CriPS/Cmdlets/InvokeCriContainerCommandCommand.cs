@@ -105,9 +105,6 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
     {
         var container = await RunningContainerAsync(typed, cancel);
         await using var process = await Client.ExecAsync(container.Id, Command, new StreamRequest(Stdin: input is not null, Tty: false), cancel);
-        if (input is not null && !process.CanCloseInput)
-            throw new CriException("CriStdinNotClosable", CriErrorCategory.NotImplemented,
-                $"The runtime's streaming server speaks {process.Protocol}, which cannot end stdin while the output goes on.", container.Id);
         var sending = input is null ? Task.CompletedTask : SendInputAsync(process, input, cancel);
         var exit = await process.ReadLinesAsync((stream, line) => new ValueTask(stream == ProcessOutput.Stdout
             ? output.ObjectAsync(line)

@@ -99,7 +99,7 @@ public sealed class UpdateCriContainerCommand : CriCmdlet
             if (TryAwait(async c =>
                 {
                     var container = await Client.GetContainerAsync(id, c).ConfigureAwait(false);
-                    updated = await Client.UpdateContainerResourcesAsync(container, _update, c).ConfigureAwait(false);
+                    updated = await Client.UpdateContainerResourcesAsync(container, _update, PassThru, c).ConfigureAwait(false);
                 }, $"UpdateContainerResources {id}") && PassThru && updated is not null)
                 WriteObject(updated);
         }
