@@ -102,7 +102,13 @@ Describe 'Enter-CriContainer in a terminal' -Skip:$NoRuntime {
 
     It 'attaches to the main process with -Attach; its exit ends the session and the container, with its code' {
         Send-Line "Enter-CriContainer $($shell.Id) -Attach"
-        # An attach shows nothing until something is typed: the shell's prompt was printed before.
+        # An attach shows nothing until something is typed (the shell's prompt was printed before), and keys typed
+        # before the attach is open can be lost (seen once in CI on 1.7.24): Enter until the shell answers with a prompt.
+        $deadline = [datetime]::UtcNow.AddSeconds(20)
+        do {
+            Invoke-Tmux send-keys -t main Enter
+            Start-Sleep -Milliseconds 300
+        } until ((Get-Screen) -match '(?m)^/ # $' -or [datetime]::UtcNow -gt $deadline)
         Send-Line 'echo "attached-$((4+4))"'
         Wait-Screen 'attached-8' | Out-Null
         Send-Line 'exit 5'
