@@ -28,6 +28,9 @@ public sealed class ContainerLogItem
     public ContainerLogEntry? Entry { get; init; }
     public LogLine? Malformed { get; init; }
     public CriException? Error { get; init; }
+
+    /// <summary>The follow of a container that was not started yet found it alive and waits for its output.</summary>
+    public bool WaitingForStart { get; init; }
 }
 
 public sealed partial class CriClient
@@ -130,7 +133,8 @@ public sealed partial class CriClient
     {
         try
         {
-            var lines = CriLogReader.FollowAsync(source.Path, query, c => IsWriterRunningAsync(source, c), source.NotStartedYet, timing, cancel);
+            var lines = CriLogReader.FollowAsync(source.Path, query, c => IsWriterRunningAsync(source, c), source.NotStartedYet, timing, cancel,
+                waiting: source.NotStartedYet ? () => output.WriteAsync(new ContainerLogItem { Source = source, WaitingForStart = true }, cancel).AsTask() : null);
             await foreach (var line in lines.ConfigureAwait(false))
                 await output.WriteAsync(ToItem(source, line), cancel).ConfigureAwait(false);
         }

@@ -401,8 +401,16 @@ public sealed class CriLogReaderTests : IDisposable
     {
         var path = Path.Combine(_dir, "0.log");
         using var runtime = new FakeRuntime(path, create: false);
-        var follow = Collect(path, new LogQuery(), runtime, waitForFile: true);
-        await Task.Delay(150);
+        var waiting = new TaskCompletionSource();
+        var calls = 0;
+        var follow = Collect(path, new LogQuery(), runtime, waitForFile: true, waiting: () =>
+        {
+            Interlocked.Increment(ref calls);
+            waiting.TrySetResult();
+            return Task.CompletedTask;
+        });
+        // Told once the follower has looked at the writer and found no file: only then does the "container" start.
+        await waiting.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.False(follow.Task.IsCompleted);
 
         runtime.Reopen();
@@ -411,6 +419,22 @@ public sealed class CriLogReaderTests : IDisposable
         runtime.Running = false;
 
         Assert.Equal(["started"], (await follow.Task.WaitAsync(TimeSpan.FromSeconds(5))).Select(l => l.Text));
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public async Task FollowOfAWriterThatHasStoppedIsNotToldItWaits()
+    {
+        var path = Path.Combine(_dir, "0.log");
+        using var runtime = new FakeRuntime(path);
+        runtime.Append(Rec(0, "stdout", 'F', "done"));
+        runtime.Running = false;
+        var told = false;
+
+        var lines = await Collect(path, new LogQuery(), runtime, waiting: () => { told = true; return Task.CompletedTask; }).Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(["done"], lines.Select(l => l.Text));
+        Assert.False(told);
     }
 
     [Fact]
@@ -699,12 +723,12 @@ public sealed class CriLogReaderTests : IDisposable
     private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 
     private static Collector Collect(string path, LogQuery query, FakeRuntime runtime, bool waitForFile = false,
-        CancellationToken token = default, FollowTiming? timing = null)
+        CancellationToken token = default, FollowTiming? timing = null, Func<Task>? waiting = null)
     {
         var collector = new Collector();
         collector.Task = Task.Run(async () =>
         {
-            await foreach (var line in CriLogReader.FollowAsync(path, query, _ => Task.FromResult(runtime.Running), waitForFile, timing ?? Fast, token))
+            await foreach (var line in CriLogReader.FollowAsync(path, query, _ => Task.FromResult(runtime.Running), waitForFile, timing ?? Fast, token, waiting))
                 lock (collector.Lines)
                     collector.Lines.Add(line);
             return collector.Lines.ToList();

@@ -59,6 +59,18 @@ public class ImageReferenceTests
     public void FullFormsOfATypedNameOrPattern(string typed, string[] expected) =>
         Assert.Equal(expected, ImageReference.FullForms(typed));
 
+    [Theory]
+    [InlineData("docker.io/library/busybox:1.36", "busybox:1.36")]
+    [InlineData("docker.io/team/app:v2", "team/app:v2")]
+    [InlineData("registry.k8s.io/pause:3.9", "registry.k8s.io/pause:3.9")]
+    [InlineData("localhost:5000/docker.io/x:1", "localhost:5000/docker.io/x:1")]
+    public void FamiliarFormIsWhatDockerWritesInManifestJson(string full, string familiar)
+    {
+        Assert.Equal(familiar, ImageReference.FamiliarForm(full));
+        // Read back as docker reads it, the familiar form is the full name again.
+        Assert.Equal(full, ImageReference.Parse(familiar).FullName);
+    }
+
     [Fact]
     public void TryParseIsNullForWhatParseRefuses()
     {

@@ -247,9 +247,16 @@ Describe 'Get-CriContainerLog' -Skip:$NoRuntime {
         }
         It 'waits for a container that has not started yet, with -Tail and -Raw' {
             $c = New-Writer later 'echo one; echo two; echo three' -NoStart
-            $follow = Start-Follow $c.Id @{ Tail = 2; Raw = $true }
+            $follow = Start-Follow $c.Id @{ Tail = 2; Raw = $true; Verbose = $true }
             try {
-                Start-Sleep -Milliseconds 500
+                # The follower says when its first look found the container alive but not started: only then is the
+                # container started, so the follow must have waited for it.
+                $verbose = $follow.PowerShell.Streams.Verbose
+                $deadline = [datetime]::UtcNow.AddSeconds(20)
+                while (-not (& { for ($i = 0; $i -lt $verbose.Count; $i++) { $verbose[$i].Message } } | Where-Object { $_ -match 'had not been started when the follow began' })) {
+                    if ([datetime]::UtcNow -gt $deadline -or $follow.Async.IsCompleted) { throw "The follow did not wait for the container: $((Get-FollowErrors $follow) -join ' | ')" }
+                    Start-Sleep -Milliseconds 20
+                }
                 $follow.Async.IsCompleted | Should -BeFalse
                 $c | Start-CriContainer
                 Wait-FollowEnd $follow | Should -BeTrue

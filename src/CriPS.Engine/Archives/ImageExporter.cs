@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Runtime.InteropServices;
+using CriPS.Engine.Images;
 
 namespace CriPS.Engine.Archives;
 
@@ -53,7 +54,7 @@ internal sealed class ImageExporter(ContentStore store, TransferProgress progres
             .Select(g => new DockerArchiveEntry
             {
                 Config = BlobPath(g.Key),
-                RepoTags = g.Where(e => !e.Name.Contains('@')).Select(e => FamiliarName(e.Name)).Distinct().ToList(),
+                RepoTags = g.Where(e => !e.Name.Contains('@')).Select(e => ImageReference.FamiliarForm(e.Name)).Distinct().ToList(),
                 Layers = (g.First().Manifest.Layers ?? []).Select(l => BlobPath(l.Digest)).ToList(),
             }).ToList();
         await WriteDocumentAsync(tar, DockerArchiveEntry.FileName, docker, cancel).ConfigureAwait(false);
@@ -138,10 +139,4 @@ internal sealed class ImageExporter(ContentStore store, TransferProgress progres
         var colon = name.LastIndexOf(':');
         return colon > name.LastIndexOf('/') ? name[(colon + 1)..] : "latest";
     }
-
-    /// <summary>docker.io/library/busybox:1.36 as Docker writes it in manifest.json: busybox:1.36.</summary>
-    private static string FamiliarName(string name) =>
-        name.StartsWith("docker.io/library/", StringComparison.Ordinal) ? name["docker.io/library/".Length..]
-        : name.StartsWith("docker.io/", StringComparison.Ordinal) ? name["docker.io/".Length..]
-        : name;
 }

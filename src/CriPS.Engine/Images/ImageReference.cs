@@ -40,14 +40,19 @@ public sealed partial record ImageReference(string Domain, string Path, string? 
     }
 
     /// <summary>The reference, or null when the text is not one.</summary>
-    public static ImageReference? TryParse(string text)
+    public static ImageReference? TryParse(string text) => TryParse(text, out _);
+
+    /// <summary>The reference, or null and the CriInvalidImageReference error that says why the text is not one.</summary>
+    public static ImageReference? TryParse(string text, out CriException? invalid)
     {
+        invalid = null;
         try
         {
             return Parse(text);
         }
-        catch (CriException)
+        catch (CriException e)
         {
+            invalid = e;
             return null;
         }
     }
@@ -65,6 +70,15 @@ public sealed partial record ImageReference(string Domain, string Path, string? 
         var hasTagOrDigest = pattern.Contains('@') || pattern.LastIndexOf(':') > pattern.LastIndexOf('/');
         return hasTagOrDigest ? forms : [.. forms, .. forms.Select(f => f + ":latest")];
     }
+
+    /// <summary>
+    /// The reverse of docker's reading, as Docker writes a name in manifest.json: docker.io/library/busybox:1.36 is
+    /// busybox:1.36, docker.io/team/app:1 is team/app:1; other registries' names stay as they are.
+    /// </summary>
+    internal static string FamiliarForm(string fullName) =>
+        fullName.StartsWith(DockerHub + "/library/", StringComparison.Ordinal) ? fullName[(DockerHub.Length + "/library/".Length)..]
+        : fullName.StartsWith(DockerHub + "/", StringComparison.Ordinal) ? fullName[(DockerHub.Length + 1)..]
+        : fullName;
 
     /// <summary>
     /// As docker reads a name: a first part with a dot or a port, or "localhost", is a registry; else the name is on

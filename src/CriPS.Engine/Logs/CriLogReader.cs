@@ -47,9 +47,10 @@ public static class CriLogReader
     /// wrote last), the clock passes the query's Until, or <paramref name="cancel"/> is cancelled. A renamed or
     /// replaced file is read to its end and the new file at the path from its start; a truncated one from its
     /// start again. With <paramref name="waitForFile"/> a file that does not exist yet is waited for.
+    /// <paramref name="waiting"/> is told once, after the first look at the writer found it alive, before any line.
     /// </summary>
     public static async IAsyncEnumerable<LogLine> FollowAsync(string path, LogQuery query, Func<CancellationToken, Task<bool>> isRunning,
-        bool waitForFile, FollowTiming? timing, [EnumeratorCancellation] CancellationToken cancel)
+        bool waitForFile, FollowTiming? timing, [EnumeratorCancellation] CancellationToken cancel, Func<Task>? waiting = null)
     {
         timing ??= FollowTiming.Default;
         var file = waitForFile ? LogFile.TryOpen(path) : LogFile.Open(path);
@@ -72,6 +73,11 @@ public static class CriLogReader
                     running = false;
 
                 file ??= LogFile.TryOpen(path);
+                if (running && waiting is not null)
+                {
+                    await waiting().ConfigureAwait(false);
+                    waiting = null;
+                }
                 if (file is not null)
                 {
                     if (!started)

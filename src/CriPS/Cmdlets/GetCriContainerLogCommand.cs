@@ -140,7 +140,9 @@ public sealed class GetCriContainerLogCommand : CriCmdlet
     /// <summary>What a log holds besides its entries, written on the pipeline thread: warnings (counted per file) and per-file errors.</summary>
     private void Write(ContainerLogItem item)
     {
-        if (item.Malformed is { } line)
+        if (item.WaitingForStart)
+            WriteVerbose($"{item.Source.WriterName} had not been started when the follow began: waiting for its output in {item.Source.Path}.");
+        else if (item.Malformed is { } line)
         {
             var count = _warnings[line.Path] = _warnings.GetValueOrDefault(line.Path) + 1;
             if (count <= WarningsPerFile)

@@ -68,7 +68,8 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
     [ValidateRange(1, 32)]
     public int ThrottleLimit { get; set; } = 4;
 
-    private readonly List<string> _images = new();
+    // Each reference as typed, parsed once: the reference, or why it is not one.
+    private readonly List<(string Typed, ImageReference? Parsed, CriException? Invalid)> _images = new();
     private Engine.Configs.PodConfig? _podConfig;
     private CredentialScope? _scope;
 
@@ -112,7 +113,8 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
         {
             // Pulls start only in EndProcessing, so an image of another registry, even late in the pipeline, stops
             // the command before anything is sent. An invalid reference gets its own error there.
-            if (_scope is not null && TryParse(reference) is { } parsed)
+            var parsed = ImageReference.TryParse(reference, out var invalid);
+            if (_scope is not null && parsed is not null)
             {
                 try
                 {
@@ -123,19 +125,7 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
                     ThrowTerminating(e);
                 }
             }
-            _images.Add(reference);
-        }
-    }
-
-    private static ImageReference? TryParse(string reference)
-    {
-        try
-        {
-            return ImageReference.Parse(reference);
-        }
-        catch (CriException)
-        {
-            return null;
+            _images.Add((reference, parsed, invalid));
         }
     }
 
@@ -144,16 +134,11 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
         // Every reference is checked before any pull starts.
         var pulls = new List<(string Reference, RegistryCredential? Credential)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var reference in _images)
+        foreach (var (reference, parsed, invalid) in _images)
         {
-            ImageReference parsed;
-            try
+            if (parsed is null)
             {
-                parsed = ImageReference.Parse(reference);
-            }
-            catch (CriException e)
-            {
-                WriteError(ToErrorRecord(e));
+                WriteError(ToErrorRecord(invalid!));
                 continue;
             }
             // busybox and docker.io/library/busybox:latest are one pull.
@@ -220,17 +205,17 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(150);
 
     /// <summary>One pull, its outcome caught: a failure about one image must not hide the others' results.</summary>
-    private async Task<(string Reference, Image? Image, CriException? Error)> PullAsync(string reference, RegistryCredential? credential,
+    private async Task<(Image? Image, CriException? Error)> PullAsync(string reference, RegistryCredential? credential,
         TimeSpan timeout, SemaphoreSlim throttle, CancellationToken cancel)
     {
         await throttle.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
-            return (reference, await Client.PullImageAsync(reference, credential, timeout, cancel, _podConfig).ConfigureAwait(false), null);
+            return (await Client.PullImageAsync(reference, credential, timeout, cancel, _podConfig).ConfigureAwait(false), null);
         }
         catch (CriException e) when (!e.IsEndpointFailure)
         {
-            return (reference, null, e);
+            return (null, e);
         }
         finally
         {
@@ -238,7 +223,7 @@ public sealed class InvokeCriImagePullCommand : CriCmdlet
         }
     }
 
-    private static Task Report(PipelineOutput output, (string Reference, Image? Image, CriException? Error) pull)
+    private static Task Report(PipelineOutput output, (Image? Image, CriException? Error) pull)
     {
         if (pull.Error is not null)
         {

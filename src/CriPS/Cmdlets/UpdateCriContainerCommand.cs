@@ -96,11 +96,23 @@ public sealed class UpdateCriContainerCommand : CriCmdlet
             if (!ShouldProcess(id, $"Update container resources ({Describe()})"))
                 continue;
             ContainerResources? updated = null;
-            if (TryAwait(async c =>
+            // A swap limit is read back even without -PassThru: CRI-O takes the call but sets swap to the memory limit.
+            var readBack = PassThru || _update.MemorySwapBytes is not null;
+            if (!TryAwait(async c =>
                 {
                     var container = await Client.GetContainerAsync(id, c).ConfigureAwait(false);
-                    updated = await Client.UpdateContainerResourcesAsync(container, _update, PassThru, c).ConfigureAwait(false);
-                }, $"UpdateContainerResources {id}") && PassThru && updated is not null)
+                    updated = await Client.UpdateContainerResourcesAsync(container, _update, readBack, c).ConfigureAwait(false);
+                }, $"UpdateContainerResources {id}") || updated is null)
+                continue;
+            var container = $"{updated.ContainerName} ({updated.ContainerId})";
+            // A runtime that reports limits reports them all (CRI's numbers are never absent): null means none at all.
+            if (updated.MemoryBytes is null)
+                WriteWarning($"The runtime reports no limits for {container} (cri-dockerd reports none), so they cannot be read back"
+                    + (_update.MemorySwapBytes is null ? "." : "; whether it applied -MemorySwapBytes is unknown (cri-dockerd sets swap equal to the memory limit)."));
+            else if (_update.MemorySwapBytes is { } swap && updated.MemorySwapBytes != swap)
+                WriteWarning($"The runtime did not apply -MemorySwapBytes {swap} to {container}: it reports a swap limit of {updated.MemorySwapBytes} "
+                    + "(CRI-O sets swap equal to the memory limit on every update).");
+            if (PassThru)
                 WriteObject(updated);
         }
     }
