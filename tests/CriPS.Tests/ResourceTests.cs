@@ -169,6 +169,17 @@ public class ResourceTests
     }
 
     [Fact]
+    public void TheLogPathIsFoundInTheRuncCommandsWordsAsCriOPassesThemOn()
+    {
+        // CRI-O 1.36.3 with runc 1.1.5, as measured: runc's stderr quoted, its newline escaped.
+        const string words = "failed to checkpoint container 6873: running \"runc\" [\"checkpoint\"] failed: time=\"2026-12-06T07:12:54Z\" level=error "
+            + "msg=\"criu failed: type DUMP errno 0\\nlog file: /tmp/hb-crio/storage/overlay-containers/6873/userdata/dump.log\"\n : exit status 1";
+        Assert.Equal("/tmp/hb-crio/storage/overlay-containers/6873/userdata/dump.log", CriuLog.PathIn(words));
+        // The same with a real newline.
+        Assert.Equal("/x/dump.log", CriuLog.PathIn("criu failed: type DUMP errno 0\nlog file: /x/dump.log"));
+    }
+
+    [Fact]
     public void TheErrorLinesOfTheLogAreCriusReason()
     {
         const string log = "(00.121000) Version: 3.17.1\n"

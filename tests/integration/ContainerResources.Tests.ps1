@@ -2,8 +2,9 @@ BeforeDiscovery {
     . $PSScriptRoot/TestFixture.ps1
     # The cgroup files are read on this machine: a runtime on a local socket, root to see the container's /proc entry.
     $NoLocalCgroups = $Endpoint -notmatch '^(unix://)?/' -or (& id -u) -ne '0'
-    # Which runtimes checkpoint: containerd 2.0 and later implement CheckpointContainer; 1.6 and 1.7 answer Unimplemented.
-    $CheckpointImplemented = $RuntimeName -eq 'containerd' -and $RuntimeVersion -ge [version]'2.0'
+    # Which runtimes checkpoint: containerd 2.0 and later and CRI-O implement CheckpointContainer; containerd 1.6 and
+    # 1.7 and cri-dockerd answer Unimplemented.
+    $CheckpointImplemented = ($RuntimeName -eq 'containerd' -and $RuntimeVersion -ge [version]'2.0') -or $RuntimeName -eq 'cri-o'
 }
 
 Describe 'Update-CriContainer' -Skip:$NoRuntime {
@@ -147,7 +148,7 @@ Describe 'Checkpoint-CriContainer' -Skip:$NoRuntime {
         Remove-Item -Recurse -Force -ErrorAction SilentlyContinue $dir
     }
 
-    It 'says clearly that the runtime does not checkpoint' -Skip:($CheckpointImplemented -or $RuntimeName -ne 'containerd') {
+    It 'says clearly that the runtime does not checkpoint' -Skip:$CheckpointImplemented {
         $e = Get-ErrorRecord { Checkpoint-CriContainer -Id $c.Id -Path "$dir/no.tar" }
         $e.FullyQualifiedErrorId | Should -BeLike 'CriCheckpointNotSupported,*'
         $e.CategoryInfo.Category | Should -Be 'NotImplemented'
@@ -162,7 +163,7 @@ Describe 'Checkpoint-CriContainer' -Skip:$NoRuntime {
         if ($criuWorks) {
             $e | Should -BeNullOrEmpty
             $out.FullName | Should -Be $file
-            # What containerd puts in it: CRIU's images, the writable layer, the spec and config.
+            # What containerd and CRI-O put in it: CRIU's images, the writable layer, the spec and config.
             $names = & tar -tf $file
             $names | Should -Contain 'spec.dump'
             $names | Should -Contain 'config.dump'

@@ -1,8 +1,9 @@
 BeforeDiscovery {
     . $PSScriptRoot/TestFixture.ps1
-    # containerd serves ListMetricDescriptors and ListPodSandboxMetrics from 2.2 on; 1.6, 1.7, 2.0 and 2.1 answer Unimplemented.
+    # containerd serves ListMetricDescriptors and ListPodSandboxMetrics from 2.2 on; 1.6, 1.7, 2.0 and 2.1 answer
+    # Unimplemented, as cri-dockerd does. CRI-O serves them (its own context below).
     $MetricsServed = $RuntimeName -eq 'containerd' -and $RuntimeVersion -ge [version]'2.2'
-    $MetricsRefused = $RuntimeName -eq 'containerd' -and $RuntimeVersion -lt [version]'2.2'
+    $MetricsRefused = ($RuntimeName -eq 'containerd' -and $RuntimeVersion -lt [version]'2.2') -or $RuntimeName -eq 'docker'
     $NoLocalProc = $Endpoint -notmatch '^(unix://)?/' -or (& id -u) -ne '0'
 }
 
@@ -83,6 +84,32 @@ Describe 'Get-CriMetricDescriptor and Get-CriPodMetric' -Skip:$NoRuntime {
             $samples = Get-CriPodMetric -PodId $other.Id.Substring(0, 12), 'ffffeeee0000' -ErrorVariable errs -ErrorAction SilentlyContinue
             $samples.PodId | Select-Object -Unique | Should -Be $other.Id
             $errs[0].FullyQualifiedErrorId | Should -BeLike 'CriPodNotFound,*'
+        }
+    }
+
+    Context 'on CRI-O' -Skip:($RuntimeName -ne 'cri-o') {
+        BeforeAll {
+            $prefix = New-TestPrefix
+            $null = Invoke-CriImagePull -Image $TestImage
+            $pod = New-CriPod "$prefix-m" -Namespace $prefix -LogDirectory (New-TestLogDirectory "$prefix-m")
+            $c = $pod | New-CriContainer sleeper $TestImage -Command sleep -Argument 3600
+            $c | Start-CriContainer
+        }
+        AfterAll { Remove-TestPods $prefix }
+
+        It 'lists container_last_seen, which CRI-O serves whatever included_pod_metrics says, and samples it for the pod asked for' {
+            # CRI-O 1.36 (internal/lib/statsserver): always on, the Unix time at which it last saw the container.
+            $descriptor = Get-CriMetricDescriptor -Name container_last_seen
+            $descriptor.LabelKeys | Should -Contain 'id'
+            $sample = Get-CriPod -Id $pod.Id | Get-CriPodMetric -Name container_last_seen | Where-Object ContainerId -eq $c.Id
+            $sample | Should -HaveCount 1
+            $sample.PodId | Should -Be $pod.Id
+            $sample.Labels['id'] | Should -Be $c.Id
+            $sample.Labels['namespace'] | Should -Be $prefix
+            $sample.Type | Should -Be 'Gauge'
+            $seen = [DateTimeOffset]::FromUnixTimeSeconds([long]$sample.Value).UtcDateTime
+            ([datetime]::UtcNow - $seen).TotalMinutes | Should -BeLessThan 10
+            $seen | Should -BeGreaterOrEqual $c.CreatedAt.ToUniversalTime().AddSeconds(-1)
         }
     }
 }

@@ -6,11 +6,14 @@ namespace CriPS.Engine.Resources;
 /// <summary>CRIU's dump log, which runc names in its error when a checkpoint fails.</summary>
 internal static partial class CriuLog
 {
-    /// <summary>The log's path in runc's "criu failed: type DUMP errno 0 path= /…/criu-dump.log", or null.</summary>
+    /// <summary>
+    /// The log's path, or null: in containerd's words (runc's library) "criu failed: type DUMP errno 0 path= /…/criu-dump.log";
+    /// in CRI-O's (the runc command's stderr, quoted) "criu failed: type DUMP errno 0\nlog file: /…/dump.log\"".
+    /// </summary>
     public static string? PathIn(string message) =>
         LogPath().Match(message) is { Success: true } m ? m.Groups[1].Value : null;
 
-    [GeneratedRegex(@"criu failed: .*?path= ?(/\S+\.log)")]
+    [GeneratedRegex(@"criu failed: .*?(?:path= ?|log file: )(/[^\s""\\]+\.log)", RegexOptions.Singleline)]
     private static partial Regex LogPath();
 
     /// <summary>Largest tail of the log read: CRIU logs a few KiB when it fails early, much more after a long dump.</summary>
