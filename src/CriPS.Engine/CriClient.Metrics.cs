@@ -53,8 +53,8 @@ public sealed partial class CriClient
         catch (CriException e) when (e.Category == CriErrorCategory.NotImplemented)
         {
             throw NotSupported("CriMetricsNotSupported", "report pod metrics",
-                $"it does not implement {operation}; containerd does from 2.2 on (1.6, 1.7, 2.0 and 2.1 do not), CRI-O with "
-                + "included_pod_metrics set. Get-CriPodStats and Get-CriContainerStats measure pods and containers on every runtime", null, e);
+                $"it does not implement {operation}; containerd does from 2.2 on (1.6, 1.7, 2.0 and 2.1 do not), and CRI-O "
+                + "(which metrics: its included_pod_metrics). Get-CriPodStats and Get-CriContainerStats measure pods and containers on every runtime", null, e);
         }
     }
 }
