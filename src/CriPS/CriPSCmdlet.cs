@@ -45,12 +45,21 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
 
     public void Dispose()
     {
+        ReleaseResources();
         _cancel.Dispose();
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>For what a cmdlet holds across records (PowerShell disposes the cmdlet however its pipeline ends).</summary>
+    protected virtual void ReleaseResources()
+    {
+    }
+
+    /// <summary>Cancelled at Ctrl+C or when the pipeline stops; for work that outlives one Run.</summary>
+    protected CancellationToken StopToken => _cancel.Token;
+
     /// <summary>How long work that was told to stop (Ctrl+C, an error, Select-Object -First) gets to clean up.</summary>
-    private static readonly TimeSpan CleanupWait = TimeSpan.FromSeconds(5);
+    protected static readonly TimeSpan CleanupWait = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The one way CriPS waits on async work. The work runs on a worker and queues what it writes in
@@ -58,16 +67,25 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
     /// wait; however the work ends, records it queued before are written and its open progress bars closed. A
     /// failure of the work ends the cmdlet (a CriException as itself, anything else as CriUnexpectedError).
     /// </summary>
-    protected T Run<T>(Func<PipelineOutput, CancellationToken, Task<T>> work, string? what)
+    protected T Run<T>(Func<PipelineOutput, CancellationToken, Task<T>> work, string? what) => Run(work, what, shared: null);
+
+    /// <summary>
+    /// An output that outlives one Run, for work that spans several records (a process fed by pipeline input): each
+    /// Run with it writes what any of that work queued until its own step ends. Cancelled with the cmdlet.
+    /// </summary>
+    protected PipelineOutput NewSharedOutput() => new(_cancel.Token);
+
+    /// <summary>Run, writing from <paramref name="shared"/> (see <see cref="NewSharedOutput"/>) when given.</summary>
+    protected T Run<T>(Func<PipelineOutput, CancellationToken, Task<T>> work, string? what, PipelineOutput? shared)
     {
         var watch = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token);
-        var output = new PipelineOutput(stop.Token);
+        var output = shared ?? new PipelineOutput(stop.Token);
         var task = Task.Run(() => work(output, stop.Token));
-        task.ContinueWith(_ => output.End(), TaskScheduler.Default);
+        task.ContinueWith(_ => { if (shared is null) output.End(); else output.Wake(); }, TaskScheduler.Default);
         try
         {
-            output.WriteUntilEnd(this, _cancel.Token);
+            output.WriteUntilEnd(this, _cancel.Token, shared is null ? null : task);
             var result = task.GetAwaiter().GetResult();
             if (what is not null)
                 WriteVerbose($"{what}: {watch.Elapsed.TotalMilliseconds:F1} ms");
@@ -111,7 +129,7 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
     /// Run for per-item work: a failure about the item is written as a non-terminating error and false returned; a
     /// failure of the endpoint itself still ends the cmdlet, since no other item can succeed.
     /// </summary>
-    protected bool TryRun(Func<PipelineOutput, CancellationToken, Task> work, string what)
+    protected bool TryRun(Func<PipelineOutput, CancellationToken, Task> work, string what, PipelineOutput? shared = null)
     {
         CriException? failure = null;
         Run(async (output, cancel) =>
@@ -125,7 +143,7 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
                 failure = e;
             }
             return true;
-        }, what);
+        }, what, shared);
         if (failure is null)
             return true;
         WriteError(ToErrorRecord(failure));

@@ -62,16 +62,22 @@ public sealed class PipelineOutput
         _signal.Release();
     }
 
-    /// <summary>Writes what the work queues until it ends; <paramref name="stop"/> (Ctrl+C) breaks the wait.</summary>
-    internal void WriteUntilEnd(Cmdlet cmdlet, CancellationToken stop)
+    /// <summary>Wakes the writer without ending the output: one step of work that spans several records has ended.</summary>
+    internal void Wake() => _signal.Release();
+
+    /// <summary>
+    /// Writes what the work queues until it ends, or until <paramref name="step"/> ends when the output outlives one
+    /// call (<see cref="Wake"/> then signals that step's end); <paramref name="stop"/> (Ctrl+C) breaks the wait.
+    /// </summary>
+    internal void WriteUntilEnd(Cmdlet cmdlet, CancellationToken stop, Task? step = null)
     {
         while (true)
         {
             _signal.Wait(stop);
             if (!_queue.TryDequeue(out var record))
             {
-                // Every release but the last follows a record, so an empty queue means the end was signalled.
-                if (_ended)
+                // A release without a record is the end, or a step's end (a wake may outlive the step it was for).
+                if (_ended || step is { IsCompleted: true })
                     return;
                 continue;
             }

@@ -58,6 +58,45 @@ Describe 'Invoke-CriContainerCommand -Stream' -Skip:$NoRuntime {
         $counted = 1..5000 | Invoke-CriContainerCommand -Id $c.Id -Stream -Command wc, -l
         $counted.Trim() | Should -Be '5000'
         $LASTEXITCODE | Should -Be 0
+        # -InputObject without a pipeline is one record of input, as piped.
+        Invoke-CriContainerCommand -Id $c.Id -Stream -InputObject 'solo' -Command cat | Should -Be 'solo'
+    }
+
+    It 'sends each record as it comes, while the records before it are already in the command' {
+        # The command stamps each line with the kernel's uptime as it reads it: records gathered until the pipeline
+        # ended would be read together, streamed ones 1.5 s apart, as the upstream command gives them.
+        $script = 'while read l; do read up rest < /proc/uptime; echo "$l $up"; done'
+        $out = & { 'first'; Start-Sleep -Milliseconds 1500; 'second' } | Invoke-CriContainerCommand -Id $c.Id -Stream -Command sh, -c, $script
+        $out | Should -HaveCount 2
+        $first, $second = $out | ForEach-Object { [double]($_ -split ' ')[1] }
+        ($out | ForEach-Object { ($_ -split ' ')[0] }) | Should -Be @('first', 'second')
+        ($second - $first) | Should -BeGreaterThan 1.0
+    }
+
+    It 'ends the stream of a command fed by a pipeline that is stopped (Ctrl+C)' {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$env:CRIPS_MODULE_PATH'; & { 'x'; Start-Sleep 300 } | Invoke-CriContainerCommand -RuntimeEndpoint '$Endpoint' -Id $($c.Id) -Stream -Command sh, -c, 'read l; exec sleep 299'")
+        $async = $ps.BeginInvoke()
+        try {
+            # The first record reached the command while the upstream command still runs: it read it and went on.
+            $deadline = [datetime]::UtcNow.AddSeconds(20)
+            # Only the exec'd process is 'sleep 299' alone; before it read, the shell's line also holds 'read l'.
+            $running = { (Invoke-CriContainerCommand -Id $c.Id -Command ps).Stdout -match '(?m)^\s*\d+\s+\S+\s+(?:[\d:]+\s+)?sleep 299\s*$' }
+            while (-not (& $running) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            & $running | Should -BeTrue
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
+        } finally {
+            $ps.Dispose()
+        }
+        if ($RuntimeName -eq 'containerd' -and $RuntimeVersion -ge [version]'2.0') {
+            # containerd 2 ends a process whose stream closed (1.6 and 1.7 let it run on): the stream was closed.
+            $deadline = [datetime]::UtcNow.AddSeconds(5)
+            while ((& $running) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            & $running | Should -BeFalse
+        }
     }
 
     It 'says so when the runtime cannot start the program: CriExecFailed on containerd, the runtime''s words and a failing exit code elsewhere' {

@@ -21,8 +21,6 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
     /// <summary>Stdin goes out in messages of this size: what one read of a pipe gives, as the servers send output.</summary>
     private const int InputChunkBytes = 32 * 1024;
 
-    private readonly MemoryStream _input = new();
-
     /// <summary>Container ids or unique prefixes; Get-CriContainer output binds here (without -Stream, whose pipeline is stdin).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = SyncSet)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = StreamSet)]
@@ -55,7 +53,14 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
     {
         if (Stream)
         {
-            AddInput(InputObject);
+            // Piped input goes to the command as it comes, as a native command's does: the command starts with the
+            // first record, and what it wrote so far is written while each record is sent. Without a pipeline (and
+            // no -InputObject) this call has no input: EndProcessing runs the command without stdin.
+            if (MyInvocation.ExpectingInput || MyInvocation.BoundParameters.ContainsKey(nameof(InputObject)))
+            {
+                OpenPipedStreams();
+                SendInput(InputObject);
+            }
             return;
         }
         foreach (var typed in Id)
@@ -76,50 +81,127 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
     {
         if (!Stream)
             return;
-        // Piped input, even none at all, is stdin that ends; without a pipeline the command gets no stdin.
-        var input = MyInvocation.ExpectingInput ? _input.ToArray() : null;
-        foreach (var typed in Id)
+        if (_sessions is null && !MyInvocation.ExpectingInput)
+        {
+            // Without a pipeline the command gets no stdin.
+            foreach (var typed in Id)
+            {
+                int? exit = null;
+                if (TryRun(async (output, c) => exit = await StreamAsync(typed, output, c), $"Exec {typed}") && exit is { } code)
+                    SessionState.PSVariable.Set("global:LASTEXITCODE", code);
+            }
+            return;
+        }
+        // Piped input, even none at all, is stdin that ends.
+        OpenPipedStreams();
+        foreach (var session in _sessions!.Where(s => s.Reading is not null))
         {
             int? exit = null;
-            if (TryRun(async (output, c) => exit = await StreamAsync(typed, input, output, c), $"Exec {typed}") && exit is { } code)
+            if (TryRun(async (_, c) =>
+                {
+                    if (!session.InputBroken)
+                        await session.Process!.CloseInputAsync(c);
+                    exit = await session.Reading!;
+                }, $"Exec {session.Typed}", _shared) && exit is { } code)
                 SessionState.PSVariable.Set("global:LASTEXITCODE", code);
         }
     }
 
-    private void AddInput(object? item)
+    /// <summary>One container's process fed by pipeline input: its stream, and the reading of its output.</summary>
+    private sealed class PipedSession(string typed)
     {
-        switch (item is PSObject wrapped ? wrapped.BaseObject : item)
+        public string Typed { get; } = typed;
+        public RemoteProcess? Process { get; set; }
+        public Task<int?>? Reading { get; set; }
+        /// <summary>The process no longer takes input (it ended, or its stream broke): the rest of it is dropped.</summary>
+        public bool InputBroken { get; set; }
+    }
+
+    private List<PipedSession>? _sessions;
+    private PipelineOutput? _shared;
+    private CancellationTokenSource? _readers;
+
+    private void OpenPipedStreams()
+    {
+        if (_sessions is not null)
+            return;
+        _sessions = [];
+        _shared = NewSharedOutput();
+        _readers = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
+        foreach (var typed in Id)
         {
-            case null:
-                return;
-            case byte[] bytes:
-                _input.Write(bytes);
-                break;
-            case var other:
-                _input.Write(Encoding.UTF8.GetBytes(LanguagePrimitives.ConvertTo<string>(other) + "\n"));
-                break;
+            var session = new PipedSession(typed);
+            _sessions.Add(session);
+            TryRun(async (_, c) =>
+            {
+                var container = await RunningContainerAsync(typed, c);
+                session.Process = await Client.ExecAsync(container.Id, Command, new StreamRequest(Stdin: true, Tty: false), c);
+                // The output is read for as long as the process runs, across records, into the shared output.
+                session.Reading = ReadAsync(session.Process, container.Id, _shared, _readers.Token);
+            }, $"Exec {typed}", _shared);
         }
     }
 
-    private async Task<int?> StreamAsync(string typed, byte[]? input, PipelineOutput output, CancellationToken cancel)
+    private void SendInput(object? item)
     {
-        var container = await RunningContainerAsync(typed, cancel);
-        await using var process = await Client.ExecAsync(container.Id, Command, new StreamRequest(Stdin: input is not null, Tty: false), cancel);
-        var sending = input is null ? Task.CompletedTask : SendInputAsync(process, input, cancel);
-        var exit = await process.ReadLinesAsync((stream, line) => new ValueTask(stream == ProcessOutput.Stdout
-            ? output.ObjectAsync(line)
-            // Stderr lines are errors, as a native command's are once redirected; the text is the line, unchanged.
-            : output.WriteCreditedAsync(c => c.WriteError(new ErrorRecord(new StderrLine(line), "CriCommandStderr", ErrorCategory.NotSpecified, container.Id)))), cancel);
-        // A command may end without reading all of its stdin; what could not be sent then is of no use.
-        await sending.ContinueWith(_ => { }, TaskScheduler.Default);
-        return exit;
+        if (ToBytes(item) is not { } bytes || _sessions!.All(s => s.Reading is null || s.InputBroken))
+            return;
+        Run(async (_, c) =>
+        {
+            foreach (var session in _sessions!.Where(s => s.Reading is not null && !s.InputBroken))
+            {
+                try
+                {
+                    for (var offset = 0; offset < bytes.Length; offset += InputChunkBytes)
+                        await session.Process!.WriteInputAsync(bytes.AsMemory(offset, Math.Min(InputChunkBytes, bytes.Length - offset)), c);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A command may end without reading all of its stdin; why it ended, if it failed, its reading says.
+                    session.InputBroken = true;
+                }
+            }
+            return true;
+        }, null, _shared);
     }
 
-    private static async Task SendInputAsync(RemoteProcess process, byte[] input, CancellationToken cancel)
+    private static byte[]? ToBytes(object? item) => (item is PSObject wrapped ? wrapped.BaseObject : item) switch
     {
-        for (var offset = 0; offset < input.Length; offset += InputChunkBytes)
-            await process.WriteInputAsync(input.AsMemory(offset, Math.Min(InputChunkBytes, input.Length - offset)), cancel);
-        await process.CloseInputAsync(cancel);
+        null => null,
+        byte[] bytes => bytes,
+        var other => Encoding.UTF8.GetBytes(LanguagePrimitives.ConvertTo<string>(other) + "\n"),
+    };
+
+    private async Task<int?> StreamAsync(string typed, PipelineOutput output, CancellationToken cancel)
+    {
+        var container = await RunningContainerAsync(typed, cancel);
+        await using var process = await Client.ExecAsync(container.Id, Command, new StreamRequest(Stdin: false, Tty: false), cancel);
+        return await ReadAsync(process, container.Id, output, cancel);
+    }
+
+    /// <summary>Stdout lines to the pipeline; stderr lines as errors, as a native command's are once redirected (the line unchanged).</summary>
+    private static Task<int?> ReadAsync(RemoteProcess process, string containerId, PipelineOutput output, CancellationToken cancel) =>
+        process.ReadLinesAsync((stream, line) => new ValueTask(stream == ProcessOutput.Stdout
+            ? output.ObjectAsync(line)
+            : output.WriteCreditedAsync(c => c.WriteError(new ErrorRecord(new StderrLine(line), "CriCommandStderr", ErrorCategory.NotSpecified, containerId)))), cancel);
+
+    /// <summary>Ends what piped input left open when the pipeline ends early (Ctrl+C, an error downstream).</summary>
+    protected override void ReleaseResources()
+    {
+        if (_sessions is null)
+            return;
+        _readers!.Cancel();
+        var closing = _sessions.Where(s => s.Process is not null).Select(s => s.Process!.DisposeAsync().AsTask()).ToArray();
+        try
+        {
+            // Bounded like Run's clean-up: a stream that does not close in time is left to the socket's own end.
+            Task.WaitAll(closing, CleanupWait);
+        }
+        catch (AggregateException)
+        {
+            // A stream that broke while closing is closed all the same.
+        }
+        _readers.Dispose();
     }
 
     private async Task<Container> RunningContainerAsync(string typed, CancellationToken cancel)
