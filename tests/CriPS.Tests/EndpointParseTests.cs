@@ -102,6 +102,13 @@ public class EndpointParseTests
     }
 
     [Fact]
+    public void TheErrorNamesWhatTheValueIsAndWhereItCameFrom()
+    {
+        var e = Assert.Throws<CriException>(() => Endpoint.Parse("ftp://x", "image endpoint ($IMAGE_SERVICE_ENDPOINT)"));
+        Assert.StartsWith("'ftp://x' is not a valid image endpoint ($IMAGE_SERVICE_ENDPOINT): ", e.Message);
+    }
+
+    [Fact]
     public void BlankIsRejectedAsEmpty()
     {
         var e = Assert.Throws<CriException>(() => Endpoint.Parse("   "));

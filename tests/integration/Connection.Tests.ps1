@@ -40,7 +40,13 @@ Describe 'Endpoint errors' {
             $err.FullyQualifiedErrorId | Should -BeLike 'CriInvalidEndpoint,*'
             $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
             $err.TargetObject | Should -Be $bad
+            $err.Exception.Message | Should -BeLike "'$bad' is not a valid runtime endpoint (-RuntimeEndpoint): *"
         }
+        # The error names which value was wrong and where it came from.
+        (Get-ErrorRecord { Get-CriImage -RuntimeEndpoint $Endpoint -ImageEndpoint garbage }).Exception.Message |
+            Should -BeLike "'garbage' is not a valid image endpoint (-ImageEndpoint): *"
+        (Get-ErrorRecord { Get-ContainerdNamespace -Address garbage }).Exception.Message |
+            Should -BeLike "'garbage' is not a valid containerd address (-Address): *"
     }
     It 'tells a plain HTTP/1 server apart from a runtime: CriNotARuntime' {
         $listener = New-Http1Listener http1

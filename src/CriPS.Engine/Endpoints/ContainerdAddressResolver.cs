@@ -19,9 +19,9 @@ public sealed class ContainerdAddressResolver
     {
         ResolvedEndpoint address =
             !string.IsNullOrWhiteSpace(addressParameter)
-                ? new(Endpoint.Parse(addressParameter), EndpointSource.Parameter, "given by -Address")
+                ? new(Endpoint.Parse(addressParameter, "containerd address (-Address)"), EndpointSource.Parameter, "given by -Address")
             : _context.GetEnvironmentVariable(AddressVariable) is { Length: > 0 } fromEnv
-                ? new(Endpoint.Parse(fromEnv), EndpointSource.Environment, $"from ${AddressVariable}")
+                ? new(Endpoint.Parse(fromEnv, $"containerd address (${AddressVariable})"), EndpointSource.Environment, $"from ${AddressVariable}")
             : new(Endpoint.Parse(DefaultAddress), EndpointSource.Default, "containerd's default socket");
 
         var (ns, reason) =

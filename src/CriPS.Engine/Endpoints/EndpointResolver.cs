@@ -73,11 +73,11 @@ public sealed class EndpointResolver
     private ResolvedEndpoint ResolveRuntime(string? parameter, Func<CrictlConfig> config)
     {
         if (!string.IsNullOrWhiteSpace(parameter))
-            return new(Endpoint.Parse(parameter), EndpointSource.Parameter, "given by -RuntimeEndpoint");
+            return new(Endpoint.Parse(parameter, "runtime endpoint (-RuntimeEndpoint)"), EndpointSource.Parameter, "given by -RuntimeEndpoint");
         if (_context.GetEnvironmentVariable(RuntimeEndpointVariable) is { Length: > 0 } fromEnv)
-            return new(Endpoint.Parse(fromEnv), EndpointSource.Environment, $"from ${RuntimeEndpointVariable}");
+            return new(Endpoint.Parse(fromEnv, $"runtime endpoint (${RuntimeEndpointVariable})"), EndpointSource.Environment, $"from ${RuntimeEndpointVariable}");
         if (config().RuntimeEndpoint is { } fromFile)
-            return new(Endpoint.Parse(fromFile), EndpointSource.ConfigFile, $"runtime-endpoint in {ConfigFilePath}");
+            return new(Endpoint.Parse(fromFile, $"runtime endpoint (runtime-endpoint in {ConfigFilePath})"), EndpointSource.ConfigFile, $"runtime-endpoint in {ConfigFilePath}");
 
         foreach (var candidate in DefaultSockets)
         {
@@ -95,11 +95,11 @@ public sealed class EndpointResolver
     private ResolvedEndpoint ResolveImage(string? parameter, ResolvedEndpoint runtime, Func<CrictlConfig> config)
     {
         if (!string.IsNullOrWhiteSpace(parameter))
-            return new(Endpoint.Parse(parameter), EndpointSource.Parameter, "given by -ImageEndpoint");
+            return new(Endpoint.Parse(parameter, "image endpoint (-ImageEndpoint)"), EndpointSource.Parameter, "given by -ImageEndpoint");
         if (_context.GetEnvironmentVariable(ImageEndpointVariable) is { Length: > 0 } fromEnv)
-            return new(Endpoint.Parse(fromEnv), EndpointSource.Environment, $"from ${ImageEndpointVariable}");
+            return new(Endpoint.Parse(fromEnv, $"image endpoint (${ImageEndpointVariable})"), EndpointSource.Environment, $"from ${ImageEndpointVariable}");
         if (config().ImageEndpoint is { } fromFile)
-            return new(Endpoint.Parse(fromFile), EndpointSource.ConfigFile, $"image-endpoint in {ConfigFilePath}");
+            return new(Endpoint.Parse(fromFile, $"image endpoint (image-endpoint in {ConfigFilePath})"), EndpointSource.ConfigFile, $"image-endpoint in {ConfigFilePath}");
         // As in crictl: with no image endpoint anywhere, the runtime endpoint serves images too.
         return new(runtime.Endpoint, EndpointSource.RuntimeEndpoint, "the runtime endpoint also serves images");
     }

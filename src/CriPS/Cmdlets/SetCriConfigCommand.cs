@@ -91,9 +91,9 @@ public sealed class SetCriConfigCommand : PSCmdlet
         try
         {
             if (!string.IsNullOrEmpty(RuntimeEndpoint))
-                Endpoint.Parse(RuntimeEndpoint);
+                Endpoint.Parse(RuntimeEndpoint, "runtime endpoint (-RuntimeEndpoint)");
             if (!string.IsNullOrEmpty(ImageEndpoint))
-                Endpoint.Parse(ImageEndpoint);
+                Endpoint.Parse(ImageEndpoint, "image endpoint (-ImageEndpoint)");
         }
         catch (CriException e)
         {
