@@ -71,9 +71,11 @@ public abstract class CriPSCmdlet : PSCmdlet, IDisposable
 
     /// <summary>
     /// An output that outlives one Run, for work that spans several records (a process fed by pipeline input): each
-    /// Run with it writes what any of that work queued until its own step ends. Cancelled with the cmdlet.
+    /// Run with it writes what any of that work queued until its own step ends. <paramref name="cancel"/> is what
+    /// ends that work; it must end with the cmdlet (link it to <see cref="StopToken"/> and cancel it on release),
+    /// or a writer waiting for the pipeline would wait for ever.
     /// </summary>
-    protected PipelineOutput NewSharedOutput() => new(_cancel.Token);
+    protected static PipelineOutput NewSharedOutput(CancellationToken cancel) => new(cancel);
 
     /// <summary>Run, writing from <paramref name="shared"/> (see <see cref="NewSharedOutput"/>) when given.</summary>
     protected T Run<T>(Func<PipelineOutput, CancellationToken, Task<T>> work, string? what, PipelineOutput? shared)

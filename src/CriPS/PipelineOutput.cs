@@ -15,7 +15,8 @@ public sealed class PipelineOutput
     private const int ObjectCredits = 64;
 
     private readonly ConcurrentQueue<(Action<Cmdlet> Write, bool Credited)> _queue = new();
-    // One release per queued record and one when the work ends, so the reader never misses either.
+    // One release per queued record, one when the work ends and one when a step of shared work ends (Wake), so the
+    // writer never misses any; a wake may outlive its step, and an empty queue after a release is then no end.
     private readonly SemaphoreSlim _signal = new(0);
     private readonly SemaphoreSlim _credits = new(ObjectCredits);
     private readonly Dictionary<int, ProgressRecord> _openProgress = new();
@@ -73,6 +74,14 @@ public sealed class PipelineOutput
     {
         while (true)
         {
+            if (step is { IsCompleted: true })
+            {
+                // A step of shared work has ended: what is queued now is written, and no more, so a command that
+                // writes without pause cannot keep the cmdlet from its next record.
+                for (var left = _queue.Count; left > 0 && _queue.TryDequeue(out var queued); left--)
+                    WriteOne(cmdlet, queued);
+                return;
+            }
             _signal.Wait(stop);
             if (!_queue.TryDequeue(out var record))
             {
@@ -81,10 +90,15 @@ public sealed class PipelineOutput
                     return;
                 continue;
             }
-            record.Write(cmdlet);
-            if (record.Credited)
-                _credits.Release();
+            WriteOne(cmdlet, record);
         }
+    }
+
+    private void WriteOne(Cmdlet cmdlet, (Action<Cmdlet> Write, bool Credited) record)
+    {
+        record.Write(cmdlet);
+        if (record.Credited)
+            _credits.Release();
     }
 
     /// <summary>Closes the progress records the work left open (a failure, a stop), so no bar stays on screen.</summary>

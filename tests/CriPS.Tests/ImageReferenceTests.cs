@@ -64,6 +64,7 @@ public class ImageReferenceTests
     [InlineData("docker.io/team/app:v2", "team/app:v2")]
     [InlineData("registry.k8s.io/pause:3.9", "registry.k8s.io/pause:3.9")]
     [InlineData("localhost:5000/docker.io/x:1", "localhost:5000/docker.io/x:1")]
+    [InlineData("docker.io/library/a/b:1", "library/a/b:1")]
     public void FamiliarFormIsWhatDockerWritesInManifestJson(string full, string familiar)
     {
         Assert.Equal(familiar, ImageReference.FamiliarForm(full));

@@ -73,6 +73,34 @@ Describe 'Invoke-CriContainerCommand -Stream' -Skip:$NoRuntime {
         ($second - $first) | Should -BeGreaterThan 1.0
     }
 
+    It 'ends stdin at once for an empty pipeline, and lets a command stop reading early without an error' {
+        $errs = $null
+        @() | Invoke-CriContainerCommand -Id $c.Id -Stream -Command sh, -c, 'cat; echo eof' -ErrorVariable errs | Should -Be 'eof'
+        $errs | Should -BeNullOrEmpty
+        # head reads one line and exits while records are still coming: the rest is dropped, the exit code kept.
+        $first = 1..100000 | Invoke-CriContainerCommand -Id $c.Id -Stream -Command head, -n1 -ErrorVariable errs
+        $first | Should -Be '1'
+        $errs | Should -BeNullOrEmpty
+        $LASTEXITCODE | Should -Be 0
+    }
+
+    It 'feeds each of several containers, and gives an unknown id its error without stopping the others' {
+        $errs = $null
+        $out = 'a', 'b' | Invoke-CriContainerCommand -Id 'ffffeeee0000', $c.Id, $c.Id -Stream -Command wc, -l -ErrorVariable errs -ErrorAction SilentlyContinue
+        $out.Trim() | Should -Be @('2', '2')
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'CriContainerNotFound,*'
+    }
+
+    It 'ends at once when the pipeline has enough (Select-Object -First), with no wait for the command' {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $got = 1..3 | Invoke-CriContainerCommand -Id $c.Id -Stream -Command sh, -c, 'cat; seq 100000; exec sleep 30' | Select-Object -First 5
+        $watch.Stop()
+        $got | Should -Be @('1', '2', '3', '1', '2')
+        # Not the command's 30 s, nor the 5 s a stopped step gets to clean up.
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 4
+    }
+
     It 'ends the stream of a command fed by a pipeline that is stopped (Ctrl+C)' {
         $ps = [powershell]::Create()
         $null = $ps.AddScript("Import-Module '$env:CRIPS_MODULE_PATH'; & { 'x'; Start-Sleep 300 } | Invoke-CriContainerCommand -RuntimeEndpoint '$Endpoint' -Id $($c.Id) -Stream -Command sh, -c, 'read l; exec sleep 299'")

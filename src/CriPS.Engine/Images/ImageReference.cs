@@ -73,12 +73,18 @@ public sealed partial record ImageReference(string Domain, string Path, string? 
 
     /// <summary>
     /// The reverse of docker's reading, as Docker writes a name in manifest.json: docker.io/library/busybox:1.36 is
-    /// busybox:1.36, docker.io/team/app:1 is team/app:1; other registries' names stay as they are.
+    /// busybox:1.36, docker.io/team/app:1 is team/app:1, docker.io/library/a/b stays library/a/b (a/b would read back
+    /// as docker.io/a/b); other registries' names stay as they are.
     /// </summary>
-    internal static string FamiliarForm(string fullName) =>
-        fullName.StartsWith(DockerHub + "/library/", StringComparison.Ordinal) ? fullName[(DockerHub.Length + "/library/".Length)..]
-        : fullName.StartsWith(DockerHub + "/", StringComparison.Ordinal) ? fullName[(DockerHub.Length + 1)..]
-        : fullName;
+    internal static string FamiliarForm(string fullName)
+    {
+        if (!fullName.StartsWith(DockerHub + "/", StringComparison.Ordinal))
+            return fullName;
+        var path = fullName[(DockerHub.Length + 1)..];
+        const string library = "library/";
+        var repository = path.Split('@')[0];
+        return path.StartsWith(library, StringComparison.Ordinal) && !repository[library.Length..].Contains('/') ? path[library.Length..] : path;
+    }
 
     /// <summary>
     /// As docker reads a name: a first part with a dot or a port, or "localhost", is a registry; else the name is on

@@ -508,7 +508,9 @@ internal sealed class SpdyChannels : IStreamChannels
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            throw Failed(e, cancel);
+            // A write fails when the server has closed: a process that ended without reading all its input. What it
+            // sent before (the last output, the exit status) is still to be read, so the connection stays for the reader.
+            throw Failed(e, cancel, abort: false);
         }
     }
 
@@ -516,7 +518,7 @@ internal sealed class SpdyChannels : IStreamChannels
     /// Ctrl+C ends the whole stream, not one call: the connection is closed so the server's side ends too and every
     /// other call on it returns. Anything else that failed the connection broke it.
     /// </summary>
-    private Exception Failed(Exception e, CancellationToken cancel)
+    private Exception Failed(Exception e, CancellationToken cancel, bool abort = true)
     {
         if (cancel.IsCancellationRequested || _cancelled)
         {
@@ -524,7 +526,8 @@ internal sealed class SpdyChannels : IStreamChannels
             Abort();
             return e as OperationCanceledException ?? new OperationCanceledException(cancel);
         }
-        Abort();
+        if (abort)
+            Abort();
         return new CriException("CriStreamBroken", CriErrorCategory.ConnectionError, $"The stream to the runtime broke: {e.Message}", _target, e);
     }
 

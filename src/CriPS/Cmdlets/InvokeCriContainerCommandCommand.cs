@@ -92,17 +92,29 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
             }
             return;
         }
-        // Piped input, even none at all, is stdin that ends.
+        // Piped input, even none at all, is stdin that ends: every command gets its end of input first, then each
+        // is waited for in turn (their output keeps coming meanwhile).
         OpenPipedStreams();
-        foreach (var session in _sessions!.Where(s => s.Reading is not null))
+        var open = _sessions!.Where(s => s.Reading is not null).ToList();
+        Run(async (_, c) =>
+        {
+            foreach (var session in open.Where(s => s.TakesInput))
+            {
+                try
+                {
+                    await session.Process!.CloseInputAsync(c);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The command ended before its input did; its reading says how.
+                }
+            }
+            return true;
+        }, null, _shared);
+        foreach (var session in open)
         {
             int? exit = null;
-            if (TryRun(async (_, c) =>
-                {
-                    if (!session.InputBroken)
-                        await session.Process!.CloseInputAsync(c);
-                    exit = await session.Reading!;
-                }, $"Exec {session.Typed}", _shared) && exit is { } code)
+            if (TryRun(async (_, c) => exit = await session.Reading!.WaitAsync(c), $"Exec {session.Typed}", _shared) && exit is { } code)
                 SessionState.PSVariable.Set("global:LASTEXITCODE", code);
         }
     }
@@ -113,21 +125,25 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
         public string Typed { get; } = typed;
         public RemoteProcess? Process { get; set; }
         public Task<int?>? Reading { get; set; }
-        /// <summary>The process no longer takes input (it ended, or its stream broke): the rest of it is dropped.</summary>
+        /// <summary>A send failed: the process ended or its stream broke, and the rest of the input is dropped.</summary>
         public bool InputBroken { get; set; }
+        /// <summary>Open, and still reading: a process whose output has ended takes no more input.</summary>
+        public bool TakesInput => Reading is { IsCompleted: false } && !InputBroken;
     }
 
     private List<PipedSession>? _sessions;
     private PipelineOutput? _shared;
-    private CancellationTokenSource? _readers;
+    // Ends the readers and their shared output when the cmdlet is disposed, however the pipeline ended (Ctrl+C is
+    // linked in; a downstream Select-Object -First or an error elsewhere is not a Ctrl+C).
+    private CancellationTokenSource? _readersStop;
 
     private void OpenPipedStreams()
     {
         if (_sessions is not null)
             return;
         _sessions = [];
-        _shared = NewSharedOutput();
-        _readers = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
+        _readersStop = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
+        _shared = NewSharedOutput(_readersStop.Token);
         foreach (var typed in Id)
         {
             var session = new PipedSession(typed);
@@ -137,18 +153,18 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
                 var container = await RunningContainerAsync(typed, c);
                 session.Process = await Client.ExecAsync(container.Id, Command, new StreamRequest(Stdin: true, Tty: false), c);
                 // The output is read for as long as the process runs, across records, into the shared output.
-                session.Reading = ReadAsync(session.Process, container.Id, _shared, _readers.Token);
+                session.Reading = ReadAsync(session.Process, container.Id, _shared, _readersStop.Token);
             }, $"Exec {typed}", _shared);
         }
     }
 
     private void SendInput(object? item)
     {
-        if (ToBytes(item) is not { } bytes || _sessions!.All(s => s.Reading is null || s.InputBroken))
+        if (ToBytes(item) is not { } bytes || !_sessions!.Any(s => s.TakesInput))
             return;
         Run(async (_, c) =>
         {
-            foreach (var session in _sessions!.Where(s => s.Reading is not null && !s.InputBroken))
+            foreach (var session in _sessions!.Where(s => s.TakesInput))
             {
                 try
                 {
@@ -190,7 +206,7 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
     {
         if (_sessions is null)
             return;
-        _readers!.Cancel();
+        _readersStop!.Cancel();
         var closing = _sessions.Where(s => s.Process is not null).Select(s => s.Process!.DisposeAsync().AsTask()).ToArray();
         try
         {
@@ -201,7 +217,8 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
         {
             // A stream that broke while closing is closed all the same.
         }
-        _readers.Dispose();
+        _readersStop.Dispose();
+        _sessions = null;
     }
 
     private async Task<Container> RunningContainerAsync(string typed, CancellationToken cancel)
