@@ -77,11 +77,17 @@ Describe 'Invoke-CriContainerCommand -Stream' -Skip:$NoRuntime {
         $errs = $null
         @() | Invoke-CriContainerCommand -Id $c.Id -Stream -Command sh, -c, 'cat; echo eof' -ErrorVariable errs | Should -Be 'eof'
         $errs | Should -BeNullOrEmpty
-        # head reads one line and exits while records are still coming: the rest is dropped, the exit code kept.
-        $first = 1..100000 | Invoke-CriContainerCommand -Id $c.Id -Stream -Command head, -n1 -ErrorVariable errs
+        # head reads one line and exits while records are still coming: the rest is dropped, its output kept.
+        $first = 1..100000 | Invoke-CriContainerCommand -Id $c.Id -Stream -Command head, -n1 -ErrorVariable errs -ErrorAction SilentlyContinue
         $first | Should -Be '1'
-        $errs | Should -BeNullOrEmpty
-        $LASTEXITCODE | Should -Be 0
+        if ($RuntimeName -eq 'containerd') {
+            $errs | Should -BeNullOrEmpty
+            $LASTEXITCODE | Should -Be 0
+        } else {
+            # Measured: CRI-O reports its copy of stdin into the ended process as the exec's failure ("write |1:
+            # broken pipe"), cri-dockerd's Docker drops the connection in the middle of a frame. Nothing else may come.
+            $errs | ForEach-Object { $_.Exception.Message | Should -Match 'broken pipe|in the middle of a frame' }
+        }
     }
 
     It 'feeds each of several containers, and gives an unknown id its error without stopping the others' {
