@@ -8,22 +8,20 @@ namespace CriPS.Engine;
 public sealed partial class CriClient
 {
     /// <summary>
-    /// Changes a container's limits (full id, looked up by the caller); with <paramref name="readBack"/> returns them as
-    /// the runtime then reports them (one more ContainerStatus call), else null. The request carries the runtime's current
+    /// Changes a container's limits (full id, looked up by the caller). The request carries the runtime's current
     /// limits with only the given ones changed (see ResourceUpdate.Merge).
     /// </summary>
-    public async Task<ContainerResources?> UpdateContainerResourcesAsync(Container container, ResourceUpdate update, bool readBack,
-        CancellationToken cancel)
+    public async Task UpdateContainerResourcesAsync(Container container, ResourceUpdate update, CancellationToken cancel)
     {
         var current = await GetLinuxResourcesAsync(container.Id, cancel).ConfigureAwait(false);
         var request = new V1.UpdateContainerResourcesRequest { ContainerId = container.Id, Linux = update.Merge(current) };
         await Call("UpdateContainerResources", "Container", container.Id,
             o => _runtime.Runtime.UpdateContainerResourcesAsync(request, o), cancel).ConfigureAwait(false);
-        if (!readBack)
-            return null;
-        var after = await GetLinuxResourcesAsync(container.Id, cancel).ConfigureAwait(false);
-        return ToContainerResources(container, after);
     }
+
+    /// <summary>A container's limits as the runtime reports them now (ContainerStatus); all null when it reports none.</summary>
+    public async Task<ContainerResources> GetContainerResourcesAsync(Container container, CancellationToken cancel) =>
+        ToContainerResources(container, await GetLinuxResourcesAsync(container.Id, cancel).ConfigureAwait(false));
 
     /// <summary>A container's limits as the runtime reports them (ContainerStatus.resources), or null when it reports none.</summary>
     private async Task<V1.LinuxContainerResources?> GetLinuxResourcesAsync(string id, CancellationToken cancel)

@@ -10,6 +10,13 @@ Describe 'Invoke-CriContainerCommand -Stream' -Skip:$NoRuntime {
         $pod = New-CriPod "$prefix-stream" -Namespace $prefix -LogDirectory (New-TestLogDirectory "$prefix-stream")
         $c = $pod | New-CriContainer "$prefix-sleeper" $TestImage -Command sleep -Argument 3600
         $c | Start-CriContainer
+
+        # Ctrl+C on a pipeline run in another runspace: how long Stop() takes to return, in seconds.
+        function Measure-Stop([powershell] $PowerShell) {
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $PowerShell.Stop()
+            $watch.Elapsed.TotalSeconds
+        }
     }
     AfterAll { Remove-TestPods $prefix }
 
@@ -118,10 +125,7 @@ Describe 'Invoke-CriContainerCommand -Stream' -Skip:$NoRuntime {
             $running = { (Invoke-CriContainerCommand -Id $c.Id -Command ps).Stdout -match '(?m)^\s*\d+\s+\S+\s+(?:[\d:]+\s+)?sleep 299\s*$' }
             while (-not (& $running) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
             & $running | Should -BeTrue
-            $watch = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $watch.Stop()
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
+            Measure-Stop $ps | Should -BeLessThan 1
         } finally {
             $ps.Dispose()
         }
@@ -159,10 +163,7 @@ Describe 'Invoke-CriContainerCommand -Stream' -Skip:$NoRuntime {
             $deadline = [datetime]::UtcNow.AddSeconds(20)
             while ($output.Count -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
             $output[0] | Should -Be 'begun'
-            $watch = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $watch.Stop()
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
+            Measure-Stop $ps | Should -BeLessThan 1
         } finally {
             $ps.Dispose()
         }

@@ -95,16 +95,37 @@ public sealed class UpdateCriContainerCommand : CriCmdlet
         {
             if (!ShouldProcess(id, $"Update container resources ({Describe()})"))
                 continue;
-            ContainerResources? updated = null;
-            // A swap limit is read back even without -PassThru: CRI-O takes the call but sets swap to the memory limit.
-            var readBack = PassThru || _update.MemorySwapBytes is not null;
+            Container? target = null;
             if (!TryAwait(async c =>
                 {
-                    var container = await Client.GetContainerAsync(id, c).ConfigureAwait(false);
-                    updated = await Client.UpdateContainerResourcesAsync(container, _update, readBack, c).ConfigureAwait(false);
-                }, $"UpdateContainerResources {id}") || updated is null)
+                    target = await Client.GetContainerAsync(id, c).ConfigureAwait(false);
+                    await Client.UpdateContainerResourcesAsync(target, _update, c).ConfigureAwait(false);
+                }, $"UpdateContainerResources {id}") || target is null)
                 continue;
-            var container = $"{updated.ContainerName} ({updated.ContainerId})";
+            // A swap limit is read back even without -PassThru: CRI-O takes the call but sets swap to the memory limit.
+            if (!PassThru && _update.MemorySwapBytes is null)
+                continue;
+            ContainerResources? updated = null;
+            CriException? unread = null;
+            // The update is done: a read-back that fails is an error only when -PassThru wants the object.
+            if (!TryAwait(async c =>
+                {
+                    try
+                    {
+                        updated = await Client.GetContainerResourcesAsync(target, c).ConfigureAwait(false);
+                    }
+                    catch (CriException e) when (!PassThru && !e.IsEndpointFailure)
+                    {
+                        unread = e;
+                    }
+                }, $"ContainerStatus {id}"))
+                continue;
+            var container = $"{target.Name} ({target.Id})";
+            if (unread is not null || updated is null)
+            {
+                WriteWarning($"The limits of {container} were updated, but could not be read back to check -MemorySwapBytes: {unread?.Message}");
+                continue;
+            }
             // A runtime that reports limits reports them all (CRI's numbers are never absent): null means none at all.
             if (updated.MemoryBytes is null)
                 WriteWarning($"The runtime reports no limits for {container} (cri-dockerd reports none), so they cannot be read back"
