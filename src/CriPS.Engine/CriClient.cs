@@ -327,9 +327,13 @@ public sealed partial class CriClient
     /// One container, with its status facts, through the listing. ContainerStatus alone is not enough: containerd 1.6
     /// reports image_ref there as the repo digest, not the image id the listing gives, so objects would differ.
     /// </summary>
-    public async Task<Container> GetContainerAsync(string id, CancellationToken cancel)
+    /// <summary>
+    /// One container by full id or unique prefix. Without <paramref name="detailed"/> only what the listing says (id,
+    /// name, state, pod): one ContainerStatus call fewer, for callers that need no exit code, pid or log path.
+    /// </summary>
+    public async Task<Container> GetContainerAsync(string id, CancellationToken cancel, bool detailed = true)
     {
-        var result = await GetContainersAsync(new ContainerQuery { Id = [id], All = true, Detailed = true }, cancel).ConfigureAwait(false);
+        var result = await GetContainersAsync(new ContainerQuery { Id = [id], All = true, Detailed = detailed }, cancel).ConfigureAwait(false);
         if (result.Errors.Count > 0)
             throw result.Errors[0];
         return result.Items[0];

@@ -54,7 +54,7 @@ public sealed class CheckpointCriContainerCommand : CriCmdlet
         {
             done = TryAwait(async c =>
             {
-                var container = await Client.GetContainerAsync(Id, c).ConfigureAwait(false);
+                var container = await Client.GetContainerAsync(Id, c, detailed: false).ConfigureAwait(false);
                 await Client.CheckpointContainerAsync(container.Id, partial, c).ConfigureAwait(false);
             }, $"CheckpointContainer {Id}");
             if (done && _local)

@@ -45,7 +45,7 @@ public sealed class EnterCriContainerCommand : CriCmdlet
     {
         var exitCode = Run(async (_, cancel) =>
         {
-            var container = await Client.GetContainerAsync(Id, cancel);
+            var container = await Client.GetContainerAsync(Id, cancel, detailed: false);
             if (container.State != ContainerState.Running)
                 throw new CriException("CriContainerNotRunning", CriErrorCategory.InvalidOperation,
                     $"Container {container.Name} ({container.Id}) is {container.State}: a terminal opens only in a running container.", Id);

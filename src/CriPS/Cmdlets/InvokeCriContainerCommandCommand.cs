@@ -223,7 +223,7 @@ public sealed class InvokeCriContainerCommandCommand : CriCmdlet
 
     private async Task<Container> RunningContainerAsync(string typed, CancellationToken cancel)
     {
-        var container = await Client.GetContainerAsync(typed, cancel);
+        var container = await Client.GetContainerAsync(typed, cancel, detailed: false);
         if (container.State != ContainerState.Running)
             throw new CriException("CriContainerNotRunning", CriErrorCategory.InvalidOperation,
                 $"Container {container.Name} ({container.Id}) is {container.State}: a command runs only in a running container.", typed);

@@ -98,7 +98,7 @@ public sealed class UpdateCriContainerCommand : CriCmdlet
             Container? target = null;
             if (!TryAwait(async c =>
                 {
-                    target = await Client.GetContainerAsync(id, c).ConfigureAwait(false);
+                    target = await Client.GetContainerAsync(id, c, detailed: false).ConfigureAwait(false);
                     await Client.UpdateContainerResourcesAsync(target, _update, c).ConfigureAwait(false);
                 }, $"UpdateContainerResources {id}") || target is null)
                 continue;
@@ -121,13 +121,13 @@ public sealed class UpdateCriContainerCommand : CriCmdlet
                 }, $"ContainerStatus {id}"))
                 continue;
             var container = $"{target.Name} ({target.Id})";
-            if (unread is not null || updated is null)
+            if (unread is not null)
             {
-                WriteWarning($"The limits of {container} were updated, but could not be read back to check -MemorySwapBytes: {unread?.Message}");
+                WriteWarning($"The limits of {container} were updated, but could not be read back to check -MemorySwapBytes: {unread.Message}");
                 continue;
             }
             // A runtime that reports limits reports them all (CRI's numbers are never absent): null means none at all.
-            if (updated.MemoryBytes is null)
+            if (updated!.MemoryBytes is null)
                 WriteWarning($"The runtime reports no limits for {container} (cri-dockerd reports none), so they cannot be read back"
                     + (_update.MemorySwapBytes is null ? "." : "; whether it applied -MemorySwapBytes is unknown (cri-dockerd sets swap equal to the memory limit)."));
             else if (_update.MemorySwapBytes is { } swap && updated.MemorySwapBytes != swap)
